@@ -1,0 +1,79 @@
+"""A retriggerable switch-off timer for an output, in the spirit of Peter Hinch's Delay_ms."""
+import asyncio
+
+from iot.compat import sleep_ms, ticks_add, ticks_diff, ticks_ms
+
+
+class Blinker:
+    """Switches `output` (anything with on()/off()) on, and off again after a time.
+
+    trigger(ms) switches on and (re)sets the deadline; stop() switches off now;
+    deinit() ends the task. `callback()` runs on expiry, not on stop().
+
+    One long-lived task serves every trigger: a later deadline is picked up when
+    the task wakes, an earlier one (or deinit) wakes it by cancelling its sleep,
+    so retriggering never creates a task.
+    """
+
+    def __init__(self, output, duration_ms=1000, callback=None):
+        self._out = output
+        self.duration_ms = duration_ms
+        self._callback = callback
+        self._on = False
+        self._deadline = None  # ticks_ms of the switch-off, None while off
+        self._wake_at = None  # deadline the task sleeps towards, None while idle
+        self._go = asyncio.Event()
+        self._task = None
+
+    def trigger(self, ms=0):
+        deadline = ticks_add(ticks_ms(), ms if ms > 0 else self.duration_ms)
+        self._deadline = deadline
+        if not self._on:
+            self._on = True
+            self._out.on()
+        if self._task is None:
+            self._task = asyncio.create_task(self._run())
+        if self._wake_at is None:
+            self._go.set()
+        elif ticks_diff(deadline, self._wake_at) < 0:
+            self._task.cancel()  # sleeping too long: wake it to sleep less
+
+    def stop(self):
+        self._deadline = None
+        if self._on:
+            self._on = False
+            self._out.off()
+
+    def running(self):
+        return self._on
+
+    def deinit(self):
+        task = self._task
+        self._task = None
+        self.stop()
+        if task is not None:
+            task.cancel()
+
+    async def _run(self):
+        while True:
+            try:
+                if self._deadline is None:
+                    self._go.clear()
+                    await self._go.wait()
+                    continue
+                left = ticks_diff(self._deadline, ticks_ms())
+                if left > 0:
+                    self._wake_at = self._deadline
+                    await sleep_ms(left)
+                    self._wake_at = None
+                    continue
+                self.stop()
+                if self._callback is not None:
+                    try:
+                        self._callback()
+                    except Exception as e:  # the timer must outlive a bad callback
+                        print("error: blinker callback:", repr(e))
+            except asyncio.CancelledError:
+                self._wake_at = None
+                if self._task is not asyncio.current_task():
+                    raise  # deinit()

@@ -1,0 +1,34 @@
+"""The few things MicroPython and CPython spell differently, in one place."""
+import asyncio
+import time
+
+try:
+    from micropython import const
+except ImportError:  # CPython
+
+    def const(x):
+        return x
+
+
+try:
+    ticks_ms = time.ticks_ms
+    ticks_diff = time.ticks_diff
+    ticks_add = time.ticks_add
+except AttributeError:  # CPython: a monotonic clock that never wraps
+
+    def ticks_ms():
+        return time.monotonic_ns() // 1_000_000
+
+    def ticks_diff(a, b):
+        return a - b
+
+    def ticks_add(a, b):
+        return a + b
+
+
+try:
+    sleep_ms = asyncio.sleep_ms
+except AttributeError:  # CPython
+
+    def sleep_ms(ms):
+        return asyncio.sleep(ms / 1000)

@@ -1,0 +1,57 @@
+"""Messages and message types, as in the seed but without enum or dataclass."""
+from iot.compat import const
+from iot import IOTError
+
+
+class MessageType:
+    """Plain integer constants with name lookup both ways (`name(1)`, `code("switch_on")`)."""
+
+    SWITCH_ON = const(1)
+    SWITCH_OFF = const(2)
+    CHANGE_COLOR = const(3)
+    PLAY_SONG = const(4)
+    OPEN = const(5)
+    CLOSE = const(6)
+    FLUSH = const(7)
+    CLEAN = const(8)
+
+    NAMES = ("SWITCH_ON", "SWITCH_OFF", "CHANGE_COLOR", "PLAY_SONG", "OPEN", "CLOSE", "FLUSH", "CLEAN")
+
+    @staticmethod
+    def name(code):
+        if type(code) is int and 1 <= code <= len(MessageType.NAMES):
+            return MessageType.NAMES[code - 1]
+        raise IOTError("unknown message type %r" % (code,))
+
+    @staticmethod
+    def code(name):
+        """Accepts a code or a name in any case ("switch_on", "SWITCH_ON")."""
+        if type(name) is int:
+            MessageType.name(name)
+            return name
+        if type(name) is str:
+            upper = name.upper()
+            for i, n in enumerate(MessageType.NAMES):
+                if n == upper:
+                    return i + 1
+        raise IOTError("unknown message type %r" % (name,))
+
+
+class Message:
+    """What the service routes to a device: Message(device_id, msg_type, data="")."""
+
+    def __init__(self, device_id, msg_type, data=""):
+        self.device_id = device_id
+        self.msg_type = msg_type
+        self.data = data
+
+    def __eq__(self, other):
+        return (
+            isinstance(other, Message)
+            and self.device_id == other.device_id
+            and self.msg_type == other.msg_type
+            and self.data == other.data
+        )
+
+    def __repr__(self):
+        return "Message(%r, %s, %r)" % (self.device_id, MessageType.name(self.msg_type), self.data)

@@ -1,0 +1,158 @@
+"""Programs as plain data (what JSON can hold), checked before they run.
+
+A step is one of:
+    {"seq": [step, ...]}               one after another
+    {"par": [step, ...]}               all at once; the first failure cancels the rest
+    {"send": [device, type, data]}     one message (data may be left out)
+    {"delay": ms}
+"""
+from iot import IOTError
+from iot.compat import const, sleep_ms
+from iot.message import MessageType
+from iot.runner import run_parallel
+
+MAX_DEPTH = const(16)
+MAX_STEPS = const(2000)
+MAX_DELAY_MS = const(86_400_000)
+
+SHAPE = 'a step is {"seq": [...]}, {"par": [...]}, {"send": [device, type, data]} or {"delay": ms}'
+
+
+def sequence(*steps):
+    return {"seq": list(steps)}
+
+
+def parallel(*steps):
+    return {"par": list(steps)}
+
+
+def send(device, msg_type, data=""):
+    if type(msg_type) is int:
+        msg_type = MessageType.name(msg_type)
+    return {"send": [device, msg_type, data] if data else [device, msg_type]}
+
+
+def delay(ms):
+    return {"delay": ms}
+
+
+def _where(path):
+    return "step " + path if path else "program"
+
+
+def _parts(step, path):
+    if type(step) is not dict or len(step) != 1:
+        raise IOTError("%s: %s" % (_where(path), SHAPE))
+    for key in step:
+        return key, step[key]
+
+
+def validate(program, service):
+    """Raise IOTError naming the first bad step ("step 2.1: ..."); return the step count."""
+    count = [0]
+    _check(program, service, "", 0, count)
+    return count[0]
+
+
+def _check(step, service, path, depth, count):
+    where = _where(path)
+    if depth > MAX_DEPTH:
+        raise IOTError("%s: nested deeper than %d" % (where, MAX_DEPTH))
+    count[0] += 1
+    if count[0] > MAX_STEPS:
+        raise IOTError("%s: program has more than %d steps" % (where, MAX_STEPS))
+    key, arg = _parts(step, path)
+    if key == "seq" or key == "par":
+        if type(arg) not in (list, tuple):
+            raise IOTError("%s: %s takes a list of steps" % (where, key))
+        prefix = path + "." if path else ""
+        for i, s in enumerate(arg):
+            _check(s, service, prefix + str(i + 1), depth + 1, count)
+    elif key == "send":
+        if type(arg) not in (list, tuple) or not 2 <= len(arg) <= 3:
+            raise IOTError("%s: send takes [device, type] or [device, type, data]" % where)
+        if type(arg[0]) is not str:
+            raise IOTError("%s: device must be a name, not %r" % (where, arg[0]))
+        try:
+            device = service.get_device(arg[0])
+            device.check(MessageType.code(arg[1]), arg[2] if len(arg) == 3 else "")
+        except IOTError as e:
+            raise IOTError("%s: %s" % (where, e))
+    elif key == "delay":
+        if type(arg) is not int or not 0 <= arg <= MAX_DELAY_MS:
+            raise IOTError("%s: delay takes whole milliseconds from 0 to %d" % (where, MAX_DELAY_MS))
+    else:
+        raise IOTError("%s: unknown step %r; %s" % (where, key, SHAPE))
+
+
+def plan_ms(step, service):
+    """Critical-path time of a valid program from the devices' declared operation times."""
+    key, arg = _parts(step, "")
+    if key == "seq":
+        total = 0
+        for s in arg:
+            total += plan_ms(s, service)
+        return total
+    if key == "par":
+        longest = 0
+        for s in arg:
+            longest = max(longest, plan_ms(s, service))
+        return longest
+    if key == "send":
+        return service.get_device(arg[0]).duration_ms(MessageType.code(arg[1]), arg[2] if len(arg) == 3 else "")
+    return arg
+
+
+def in_series(step):
+    """The same steps one after another in program order: the seed's synchronous version."""
+    key, arg = _parts(step, "")
+    if key != "seq" and key != "par":
+        return sequence(step)
+    steps = []
+    for s in arg:
+        steps.extend(in_series(s)["seq"])
+    return {"seq": steps}
+
+
+class StepError(Exception):
+    """A step failed while running; `path` is filled in on the way up (e.g. [2, 1])."""
+
+    def __init__(self, what, cause):
+        super().__init__(what)
+        self.what = what
+        self.cause = cause
+        self.path = []
+
+    def message(self):
+        path = ".".join([str(i) for i in self.path])
+        return "%s (%s) failed: %s" % (_where(path), self.what, self.cause)
+
+
+async def run(step, service):
+    """Run a validated program; a failure raises StepError naming the step."""
+    key, arg = _parts(step, "")
+    if key == "seq":
+        for i, s in enumerate(arg):
+            try:
+                await run(s, service)
+            except StepError as e:
+                e.path.insert(0, i + 1)
+                raise
+    elif key == "par":
+        await run_parallel(*[_branch(s, service, i + 1) for i, s in enumerate(arg)])
+    elif key == "send":
+        data = arg[2] if len(arg) == 3 else ""
+        try:
+            await service.send(arg[0], arg[1], data)
+        except Exception as e:
+            raise StepError("%s %s" % (arg[0], MessageType.name(MessageType.code(arg[1]))), e)
+    else:
+        await sleep_ms(arg)
+
+
+async def _branch(step, service, index):
+    try:
+        await run(step, service)
+    except StepError as e:
+        e.path.insert(0, index)
+        raise

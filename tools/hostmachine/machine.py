@@ -1,0 +1,187 @@
+"""Stand-in for MicroPython's `machine` on the host, for CPython and the unix port.
+
+On the unix port a `machine.py` found on the path overrides the built-in module,
+which has no Pin. Every output change is recorded with a microsecond timestamp
+(since this module was imported): in `TRACE` when a test sets it to a list, and
+as JSON lines in the file named by the environment variable IOT_TRACE:
+    {"t_us": int, "pin": id, "value": 0|1}                  digital writes
+    {"t_us": int, "pin": id, "freq": int, "duty_u16": int}  PWM changes
+Only changes are recorded (and the level a pin is created with), so the trace is
+the waveform the pins would show.
+"""
+import json
+import os
+import time
+
+try:
+    _now_ns = time.perf_counter_ns  # CPython
+except AttributeError:
+    _now_ns = time.time_ns  # MicroPython unix port
+
+_T0 = _now_ns()
+TRACE = None  # set to a list to keep records in memory
+
+_path = os.getenv("IOT_TRACE")
+_file = open(_path, "w") if _path else None
+
+
+def now_us():
+    return (_now_ns() - _T0) // 1000
+
+
+def _record(rec):
+    rec["t_us"] = now_us()
+    if TRACE is not None:
+        TRACE.append(rec)
+    if _file is not None:
+        _file.write(json.dumps(rec))
+        _file.write("\n")
+        _file.flush()
+
+
+class Pin:
+    IN = 0
+    OUT = 1
+    OPEN_DRAIN = 2
+    ALT = 3
+    PULL_UP = 1
+    PULL_DOWN = 2
+    IRQ_FALLING = 4
+    IRQ_RISING = 8
+
+    def __init__(self, id, mode=-1, pull=-1, *, value=None, **kwargs):
+        self._id = id
+        self._mode = Pin.IN
+        self._value = 0
+        self._recorded = False
+        self.init(mode, pull, value=value)
+
+    def init(self, mode=-1, pull=-1, *, value=None, **kwargs):
+        if mode != -1:
+            self._mode = mode
+        if value is not None:
+            self._write(value)
+        elif mode in (Pin.OUT, Pin.OPEN_DRAIN) and not self._recorded:
+            self._write(self._value)
+
+    def _write(self, v):
+        v = 1 if v else 0
+        if v != self._value or not self._recorded:
+            self._value = v
+            if self._mode in (Pin.OUT, Pin.OPEN_DRAIN):
+                self._recorded = True
+                _record({"pin": self._id, "value": v})
+
+    def value(self, v=None):
+        if v is None:
+            return self._value
+        self._write(v)
+
+    def __call__(self, v=None):
+        return self.value(v)
+
+    def on(self):
+        self._write(1)
+
+    def off(self):
+        self._write(0)
+
+    def high(self):
+        self._write(1)
+
+    def low(self):
+        self._write(0)
+
+    def toggle(self):
+        self._write(not self._value)
+
+    def irq(self, handler=None, trigger=0, **kwargs):
+        return None
+
+    def __repr__(self):
+        return "Pin(%r)" % (self._id,)
+
+
+class Signal:
+    """A pin with optional inversion, as on the boards: on() means active."""
+
+    def __init__(self, pin, *args, invert=False, **kwargs):
+        if not isinstance(pin, Pin):
+            pin = Pin(pin, *args, **kwargs)
+        self._pin = pin
+        self._invert = bool(invert)
+
+    def value(self, v=None):
+        if v is None:
+            return self._pin.value() ^ self._invert
+        self._pin.value((1 if v else 0) ^ self._invert)
+
+    def on(self):
+        self.value(1)
+
+    def off(self):
+        self.value(0)
+
+
+class PWM:
+    def __init__(self, dest, *, freq=None, duty_u16=None, **kwargs):
+        self._id = dest._id if isinstance(dest, Pin) else dest
+        self._freq = 1000
+        self._duty = 0
+        self._live = True
+        self.init(freq=freq, duty_u16=duty_u16)
+
+    def init(self, *, freq=None, duty_u16=None, **kwargs):
+        self._live = True
+        if freq is not None:
+            self._freq = int(freq)
+        if duty_u16 is not None:
+            self._duty = int(duty_u16)
+        self._emit()
+
+    def _emit(self):
+        _record({"pin": self._id, "freq": self._freq, "duty_u16": self._duty if self._live else 0})
+
+    def freq(self, f=None):
+        if f is None:
+            return self._freq
+        f = int(f)
+        if f != self._freq:
+            self._freq = f
+            self._emit()
+
+    def duty_u16(self, d=None):
+        if d is None:
+            return self._duty
+        d = int(d)
+        if not 0 <= d <= 65535:
+            raise ValueError("duty_u16 must be 0-65535")
+        if d != self._duty:
+            self._duty = d
+            self._emit()
+
+    def deinit(self):
+        if self._live:
+            self._live = False
+            if self._duty:
+                self._emit()
+
+
+def reset():
+    raise SystemExit("machine.reset()")
+
+
+def soft_reset():
+    raise SystemExit("machine.soft_reset()")
+
+
+def unique_id():
+    return b"\x00\x00\x00\x00\x00\x00\x00\x01"
+
+
+def freq(hz=None):
+    return 125_000_000 if hz is None else None
+
+
+def idle():
+    pass

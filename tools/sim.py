@@ -1,0 +1,80 @@
+"""Run the firmware on the host with simulated pins and show what the pins did.
+
+    python tools/sim.py [--python] [--sequential] [--trace FILE]
+
+Runs firmware/main.py under the MicroPython unix port (or CPython with --python),
+prints the firmware's lines as they come with the time since start, then the pin
+timeline from the trace and the planned vs actual time of each program.
+"""
+import argparse
+import re
+import runpy
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import hostrun  # noqa: E402
+
+DONE = re.compile(r"event: (\w+) done in (\d+) ms \(planned (\d+) ms\)")
+
+
+def pin_names():
+    pins = runpy.run_path(str(hostrun.FIRMWARE / "board.py"))["PINS"]
+    return {pin: name for name, pin in pins.items()}
+
+
+def describe(rec):
+    if "value" in rec:
+        return "on" if rec["value"] else "off"
+    if rec["duty_u16"] == 0:
+        return "silent"
+    return "%d Hz, duty %d%%" % (rec["freq"], round(rec["duty_u16"] * 100 / 65535))
+
+
+def timeline(trace, names):
+    lines = ["", "Pin timeline (%d changes):" % len(trace), "   time ms  pin  output          change"]
+    for rec in trace:
+        name = names.get(rec["pin"], "?")
+        lines.append("%10.1f  %3s  %-14s  %s" % (rec["t_us"] / 1000, rec["pin"], name, describe(rec)))
+    return lines
+
+
+def run(interpreter, trace_path, sequential):
+    script = ["-c", "import app; app.main(sequential=True)"] if sequential else hostrun.FIRMWARE / "main.py"
+    argv = hostrun.command(interpreter, script)
+    start = time.monotonic()
+    out = []
+    proc = subprocess.Popen(argv, env=hostrun.environ(trace_path), stdout=subprocess.PIPE, text=True)
+    for line in proc.stdout:
+        line = line.rstrip("\n")
+        out.append(line)
+        print("%8.0f ms  %s" % ((time.monotonic() - start) * 1000, line), flush=True)
+    return proc.wait(), out
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--python", action="store_true", help="run under CPython instead of MicroPython")
+    ap.add_argument("--sequential", action="store_true", help="the seed's one-after-another demo, for comparison")
+    ap.add_argument("--trace", default="build/sim/trace.jsonl", help="where to write the pin trace (JSON lines)")
+    args = ap.parse_args()
+    interpreter = "cpython" if args.python else "micropython"
+    trace_path = Path(args.trace)
+    trace_path.parent.mkdir(parents=True, exist_ok=True)
+    print("Simulating firmware/main.py on %s (%s), pins from firmware/board.py" % (
+        interpreter, " ".join(hostrun.command(interpreter, "main.py")[:1])))
+    rc, out = run(interpreter, trace_path, args.sequential)
+    for line in timeline(hostrun.read_trace(trace_path), pin_names()):
+        print(line)
+    print("\nMakespan (critical path from the devices' operation times):")
+    for m in filter(None, map(DONE.search, out)):
+        name, actual, planned = m.group(1), int(m.group(2)), int(m.group(3))
+        print("  %-8s %6d ms actual  %6d ms planned  %+5.1f%%" % (name, actual, planned, 100 * (actual - planned) / planned))
+    print("Trace: %s" % trace_path)
+    return rc
+
+
+if __name__ == "__main__":
+    sys.exit(main())
