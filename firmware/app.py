@@ -62,7 +62,9 @@ async def demo(service, devices, sequential=False, log=print):
     return reports
 
 
-def safe_all(devices):
+def safe_all(service, devices):
+    """Every output to its safe state, registered or not."""
+    service.safe_all()
     for device in devices.values():
         device.safe()
 
@@ -72,4 +74,4 @@ def main(sequential=False):
     try:
         asyncio.run(demo(service, devices, sequential))
     finally:
-        safe_all(devices)  # whatever happened, nothing stays switched on
+        safe_all(service, devices)  # whatever happened, nothing stays switched on

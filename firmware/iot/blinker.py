@@ -24,6 +24,7 @@ class Blinker:
         self._wake_at = None  # deadline the task sleeps towards, None while idle
         self._go = asyncio.Event()
         self._task = None
+        self._waking = False  # the next CancelledError is ours: wake, don't die
 
     def trigger(self, ms=0):
         deadline = ticks_add(ticks_ms(), ms if ms > 0 else self.duration_ms)
@@ -35,7 +36,8 @@ class Blinker:
             self._task = asyncio.create_task(self._run())
         if self._wake_at is None:
             self._go.set()
-        elif ticks_diff(deadline, self._wake_at) < 0:
+        elif ticks_diff(deadline, self._wake_at) < 0 and not self._waking:
+            self._waking = True
             self._task.cancel()  # sleeping too long: wake it to sleep less
 
     def stop(self):
@@ -52,28 +54,36 @@ class Blinker:
         self._task = None
         self.stop()
         if task is not None:
+            self._waking = False  # this cancel is meant to end it
             task.cancel()
 
     async def _run(self):
-        while True:
-            try:
-                if self._deadline is None:
-                    self._go.clear()
-                    await self._go.wait()
-                    continue
-                left = ticks_diff(self._deadline, ticks_ms())
-                if left > 0:
-                    self._wake_at = self._deadline
-                    await sleep_ms(left)
+        try:
+            while True:
+                try:
+                    if self._deadline is None:
+                        self._go.clear()
+                        await self._go.wait()
+                        continue
+                    left = ticks_diff(self._deadline, ticks_ms())
+                    if left > 0:
+                        self._wake_at = self._deadline
+                        await sleep_ms(left)
+                        self._wake_at = None
+                        continue
+                    self.stop()
+                    if self._callback is not None:
+                        try:
+                            self._callback()
+                        except Exception as e:  # the timer must outlive a bad callback
+                            print("error: blinker callback:", repr(e))
+                except asyncio.CancelledError:
+                    if not self._waking:
+                        raise  # deinit(), or cancelled from outside
+                    self._waking = False
                     self._wake_at = None
-                    continue
-                self.stop()
-                if self._callback is not None:
-                    try:
-                        self._callback()
-                    except Exception as e:  # the timer must outlive a bad callback
-                        print("error: blinker callback:", repr(e))
-            except asyncio.CancelledError:
-                self._wake_at = None
-                if self._task is not asyncio.current_task():
-                    raise  # deinit()
+        finally:
+            if self._task is asyncio.current_task():
+                self._task = None  # killed from outside: the next trigger starts a new task
+            if self._task is None:
+                self.stop()  # never leave the output on without its timer

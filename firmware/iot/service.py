@@ -107,8 +107,11 @@ class IOTService:
         await device.handle(code, data)
 
     def safe_all(self):
+        """Every registered device to its safe state, and the status LED off."""
         for device in self.devices.values():
             device.safe()
+        if self.activity is not None:
+            self.activity.stop()
 
     def plan(self, program):
         """Validate and return (critical-path ms, one-after-another ms)."""

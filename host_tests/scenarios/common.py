@@ -1,0 +1,45 @@
+"""Helpers the scenarios share (run on both interpreters)."""
+import asyncio
+
+import app
+import machine
+from iot.devices import Device
+
+
+def now_ms():
+    """Time on the trace's clock, so scenario marks line up with pin changes."""
+    return machine.now_us() / 1000
+
+
+def build(op_ms):
+    return app.build(op_ms=op_ms)
+
+
+async def registered(op_ms):
+    service, devices = build(op_ms)
+    await service.register_devices(devices)
+    return service, devices
+
+
+class Faulty(Device):
+    """A device that fails (or hangs) `after_ms` into its operation."""
+
+    kind = "faulty"
+    ACCEPTS = (1, 2)  # SWITCH_ON, SWITCH_OFF
+
+    def __init__(self, after_ms, op_ms, fail_connect=False):
+        super().__init__(op_ms, 0)
+        self.after_ms = after_ms
+        self.fail_connect = fail_connect
+
+    async def connect(self):
+        await asyncio.sleep(0)
+        if self.fail_connect:
+            raise OSError("no answer")
+
+    async def handle(self, msg_type, data):
+        await asyncio.sleep(self.after_ms / 1000)
+        raise RuntimeError("jammed")
+
+    def safe(self):
+        pass
