@@ -116,3 +116,18 @@ LATE = 15.0
 
 def near(actual, expected, early=EARLY, late=LATE):
     return expected - early <= actual <= expected + late
+
+
+def pytest_terminal_summary(terminalreporter):
+    """One line per interpreter, so a skipped MicroPython half cannot pass unnoticed."""
+    counts = {}
+    for outcome in ("passed", "failed", "skipped"):
+        for report in terminalreporter.stats.get(outcome, []):
+            for name in INTERPRETERS:
+                if "[%s]" % name in report.nodeid:
+                    counts.setdefault(name, {}).setdefault(outcome, 0)
+                    counts[name][outcome] += 1
+    for name in INTERPRETERS:
+        c = counts.get(name, {})
+        terminalreporter.write_line("%s: %d passed, %d failed, %d skipped" % (
+            name, c.get("passed", 0), c.get("failed", 0), c.get("skipped", 0)))

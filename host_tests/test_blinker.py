@@ -42,3 +42,11 @@ def test_deinit_switches_off_and_ends_the_task_despite_a_bad_callback(scenario):
     levels = run.pin(2)
     assert [v for _, v in levels] == [0, 1, 0, 1, 0]
     assert near(levels[-1][0], r["deinit_ms"], early=0, late=1)
+
+
+def test_retrigger_allocates_nothing_on_micropython(scenario, interp):
+    if interp != "micropython":
+        import pytest
+
+        pytest.skip("heap_lock() is MicroPython's")
+    assert scenario("blinker.retrigger_under_heap_lock", ms=MS).result == {"error": None}

@@ -34,7 +34,8 @@ def describe(rec):
 
 
 def timeline(trace, names):
-    lines = ["", "Pin timeline (%d changes):" % len(trace), "   time ms  pin  output          change"]
+    lines = ["", "Pin timeline (%d changes, ms since the firmware started):" % len(trace),
+             "   time ms  pin  output          change"]
     for rec in trace:
         name = names.get(rec["pin"], "?")
         lines.append("%10.1f  %3s  %-14s  %s" % (rec["t_us"] / 1000, rec["pin"], name, describe(rec)))
@@ -50,7 +51,7 @@ def run(interpreter, trace_path, sequential):
     for line in proc.stdout:
         line = line.rstrip("\n")
         out.append(line)
-        print("%8.0f ms  %s" % ((time.monotonic() - start) * 1000, line), flush=True)
+        print("%8.0f ms  %s" % ((time.monotonic() - start) * 1000, line), flush=True)  # since launch
     return proc.wait(), out
 
 

@@ -80,3 +80,23 @@ async def deinit_while_on(ms):
     await asyncio.sleep(0)
     await asyncio.sleep(0)
     return {"deinit_ms": mark, "task_done": task.done(), "task_cleared": b._task is None}
+
+
+async def retrigger_under_heap_lock(ms):
+    """On MicroPython, moving a deadline must not allocate at all: heap_lock() makes it fail if it did."""
+    import micropython
+
+    b = Blinker(output_pin(PIN), ms)
+    b.trigger()
+    await asyncio.sleep(0.005)
+    micropython.heap_lock()
+    try:
+        for _ in range(100):
+            b.trigger()
+        error = None
+    except MemoryError as e:
+        error = repr(e)
+    finally:
+        micropython.heap_unlock()
+    b.deinit()
+    return {"error": error}

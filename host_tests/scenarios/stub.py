@@ -1,0 +1,27 @@
+"""The stubbed machine module itself: what it records."""
+import machine
+
+
+async def outputs():
+    p = machine.Pin(5, machine.Pin.OUT, value=1)
+    p.value(1)  # no change: not recorded
+    p.off()
+    p.on()
+    p(0)
+    q = machine.Pin("LED", machine.Pin.OUT)
+    q.toggle()
+    machine.Pin(6, machine.Pin.IN)  # an input records nothing
+    s = machine.Signal(machine.Pin(7, machine.Pin.OUT, value=1), invert=True)
+    s.on()
+    s.off()
+    pwm = machine.PWM(machine.Pin(8), freq=440, duty_u16=0)
+    pwm.duty_u16(32768)
+    pwm.freq(880)
+    pwm.init(freq=880, duty_u16=1000)
+    pwm.deinit()
+    try:
+        pwm.duty_u16(70000)
+        bad = None
+    except ValueError as e:
+        bad = str(e)
+    return {"p": p.value(), "signal": s.value(), "freq": pwm.freq(), "bad": bad}
