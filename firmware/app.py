@@ -9,12 +9,16 @@ from iot.compat import ticks_diff, ticks_ms
 from iot.program import in_series, parallel, send, sequence
 from iot.service import IOTService
 
-SONG = "Miles Davis - Kind of Blue"
-PROGRAMS = {
-    "wake_up": parallel(
+def wake_up(song="Miles Davis - Kind of Blue"):
+    """Light on while the speaker powers up and then plays the song."""
+    return parallel(
         send("light", "SWITCH_ON"),
-        sequence(send("speaker", "SWITCH_ON"), send("speaker", "PLAY_SONG", SONG)),
-    ),
+        sequence(send("speaker", "SWITCH_ON"), send("speaker", "PLAY_SONG", song)),
+    )
+
+
+PROGRAMS = {
+    "wake_up": wake_up(),
     "sleep": parallel(
         send("light", "SWITCH_OFF"),
         send("speaker", "SWITCH_OFF"),
@@ -35,7 +39,7 @@ def build(pins=None, op_ms=500, log=print):
     return service, devices
 
 
-async def demo(service, devices, sequential=False, log=print):
+async def demo(service, devices, sequential=False, log=print, programs=PROGRAMS):
     """The seed's demo: register the devices, wake up, go to sleep.
 
     Composed, devices register at once and each program runs its steps in parallel
@@ -54,7 +58,7 @@ async def demo(service, devices, sequential=False, log=print):
     log("event: registered %s in %d ms" % (", ".join(sorted(service.devices)), ticks_diff(ticks_ms(), start)))
     reports = []
     for name in ("wake_up", "sleep"):
-        program = in_series(PROGRAMS[name]) if sequential else PROGRAMS[name]
+        program = in_series(programs[name]) if sequential else programs[name]
         report = await service.run_program(program, name)
         planned += report.planned_ms
         reports.append(report)

@@ -2,7 +2,8 @@
 from conftest import LATE, near
 
 OP = 40
-SONG_NOTES = [294, 220, 247, 262, 294, 330, 262, 330, 294]
+SONG_MS = 240
+SONG_NOTES = [523, 659, 784, 1047]  # C5 E5 G5 (pause) C6
 
 
 def test_demo_runs_in_order_within_its_critical_path(scenario):
@@ -10,24 +11,27 @@ def test_demo_runs_in_order_within_its_critical_path(scenario):
     r = run.result
     (wake, wake_plan, wake_ms, wake_err), (sleep, sleep_plan, sleep_ms, sleep_err) = r["reports"]
     assert (wake, wake_err, sleep, sleep_err) == ("wake_up", None, "sleep", None)
-    # wake_up = parallel(light on, sequence(speaker on, play)): 2 ops; sleep: flush then clean, 2 ops.
-    assert r["plans"] == [[2 * OP, 3 * OP], [2 * OP, 4 * OP]]
-    assert (wake_plan, sleep_plan) == (2 * OP, 2 * OP)
-    assert near(wake_ms, 2 * OP) and near(sleep_ms, 2 * OP), r["reports"]
+    # wake_up = parallel(light on, sequence(speaker on, play)); sleep: flush then clean, 2 ops.
+    assert r["plans"] == [[OP + SONG_MS, 2 * OP + SONG_MS], [2 * OP, 4 * OP]]
+    assert (wake_plan, sleep_plan) == (OP + SONG_MS, 2 * OP)
+    assert near(wake_ms, OP + SONG_MS) and near(sleep_ms, 2 * OP), r["reports"]
+    # The songbook's "So What" (8 eighths and 2 quarters at 160 bpm) is planned at its own length.
+    assert r["songbook_plan"] == [OP + 8 * 187 + 2 * 375, 2 * OP + 8 * 187 + 2 * 375]
     assert r["log"][-1].startswith("event: demo done in ")
 
     # Registration takes one op; then wake_up starts the light and the speaker together.
     light_on = run.edges("light", 1)[0]
     enable_on = run.edges("speaker_enable", 1)[0]
     assert near(light_on, OP, late=LATE + 10) and abs(enable_on - light_on) < 2
-    # The song starts only after the speaker's warm-up, never before it.
+    # The song starts only after the speaker's warm-up, never before it, each note on time.
     tones = [(t, hz) for t, hz in run.pwm("speaker") if hz]
     assert [hz for _, hz in tones] == SONG_NOTES
-    assert near(tones[0][0], enable_on + OP)
-    assert tones[-1][0] < enable_on + 2 * OP
+    starts = [0, 40, 80, 160]
+    for (t, _), offset in zip(tones, starts):
+        assert near(t, enable_on + OP + offset), (tones, enable_on)
     # sleep: light and speaker off together; flush, then clean, never overlapping.
     light_off = run.edges("light", 0)[-1]
-    assert near(light_off, enable_on + 2 * OP, late=LATE)
+    assert near(light_off, enable_on + OP + SONG_MS, late=LATE)
     assert abs(run.edges("speaker_enable", 0)[-1] - light_off) < 2
     flush_on, flush_off = run.edges("flush", 1)[0], run.edges("flush", 0)[-1]
     clean_on, clean_off = run.edges("clean", 1)[0], run.edges("clean", 0)[-1]
@@ -51,7 +55,7 @@ def test_invalid_programs_name_the_step_and_move_no_pin(scenario):
         "program: seq takes a list of steps",
         "step 2: unknown device 'lamp'",
         "step 2.2: unknown message type 'BLINK'",
-        "step 1: speaker: no song 'Unknown Song' in the songbook",
+        "step 1: speaker: no song 'Unknown Song' in the songbook, and it is not RTTTL",
         "program: send takes [device, type] or [device, type, data]",
         "program: send takes [device, type] or [device, type, data]",
         "program: device must be a name, not 7",
@@ -78,7 +82,7 @@ def test_awaitable_helpers_compose_like_the_seed(scenario):
     run = scenario("programs.helpers", op_ms=OP)
     r = run.result
     assert r["results"] == [1, 2, 3]
-    assert near(r["end_ms"] - r["start_ms"], 2 * OP)
+    assert near(r["end_ms"] - r["start_ms"], OP + SONG_MS)
     enable_on = run.edges("speaker_enable", 1)[0]
     first_tone = [t for t, hz in run.pwm("speaker") if hz][0]
     assert near(first_tone, enable_on + OP)

@@ -7,6 +7,7 @@ its outputs at once and completes after its time (`op_ms`, the seed's 0.5 s).
 """
 from iot import IOTError
 from iot.compat import sleep_ms, ticks_add, ticks_diff, ticks_ms
+from iot import rtttl
 from iot.message import MessageType
 from iot.outputs import Buzzer, Relay, output_pin
 
@@ -16,14 +17,12 @@ PLAY_SONG = MessageType.PLAY_SONG
 FLUSH = MessageType.FLUSH
 CLEAN = MessageType.CLEAN
 
-# Songs as (Hz, beats); 0 Hz is a rest. A song is stretched to the speaker's op_ms.
+# Built-in songs, as RTTTL. PLAY_SONG takes one of these names or a raw RTTTL string.
 SONGBOOK = {
-    # "So What": the bass call and the two-chord "so what" answer.
-    "Miles Davis - Kind of Blue": (
-        (294, 1), (220, 1), (247, 1), (262, 1), (294, 1), (330, 1), (262, 1), (0, 1), (330, 2), (294, 2),
-    ),
+    # "So What": the bass call, then the horns' two-note "so what" answer.
+    "Miles Davis - Kind of Blue": "SoWhat:d=8,o=5,b=160:d,a4,b4,c,d,e,c,p,4e,4d",
 }
-NOTE_GAP_MS = 10  # silence between notes so repeated notes are heard as two
+NOTE_GAP_MS = 10  # silence at the end of each note, so repeated notes are heard as two
 
 
 class Device:
@@ -117,8 +116,8 @@ class Speaker(Device):
     """A passive buzzer, with an optional amplifier enable pin.
 
     SWITCH_ON powers up and takes op_ms to warm up; PLAY_SONG is refused until then
-    (the seed's ordering bug, caught by the device) and plays a songbook entry over
-    op_ms; SWITCH_OFF silences at once, also mid-song.
+    (the seed's ordering bug, caught by the device) and plays a songbook entry or
+    a raw RTTTL string at its own tempo; SWITCH_OFF silences at once, also mid-song.
     """
 
     kind = "speaker"
@@ -131,12 +130,33 @@ class Speaker(Device):
         self.powered = False
         self.ready = False
         self.song = None
+        self._parsed = (None, None)  # (data, notes) of the last song checked
+
+    def notes(self, data):
+        """The song's [(hz, ms)], parsed once per song; IOTError if it is no song."""
+        if self._parsed[0] != data:
+            text = SONGBOOK.get(data, data)
+            if ":" not in text:
+                raise IOTError("%s: no song %r in the songbook, and it is not RTTTL" % (self.name, data))
+            try:
+                self._parsed = (data, rtttl.parse(text))
+            except IOTError as e:
+                raise IOTError("%s: bad song: %s" % (self.name, e))
+        return self._parsed[1]
 
     def check_data(self, msg_type, data):
-        if msg_type != PLAY_SONG:
+        if msg_type == PLAY_SONG:
+            self.notes(data)
+        else:
             Device.check_data(self, msg_type, data)
-        elif data not in SONGBOOK:
-            raise IOTError("%s: no song %r in the songbook" % (self.name, data))
+
+    def duration_ms(self, msg_type, data):
+        if msg_type != PLAY_SONG:
+            return self.op_ms
+        total = 0
+        for note in self.notes(data):
+            total += note[1]
+        return total
 
     def _power(self, on):
         self.powered = on
@@ -157,22 +177,17 @@ class Speaker(Device):
         else:
             if not self.ready:
                 raise IOTError("%s: is off; SWITCH_ON must finish before PLAY_SONG" % self.name)
-            await self._play(data)
+            await self._play(data, self.notes(data))
 
-    async def _play(self, name):
-        notes = SONGBOOK[name]
-        beats = 0
-        for note in notes:
-            beats += note[1]
-        start = ticks_ms()
-        at = 0
+    async def _play(self, name, notes):
+        """Each note ends on its own deadline from the start, so small delays never add up."""
+        end = ticks_ms()
         self.song = name
         try:
-            for hz, n in notes:
+            for hz, ms in notes:
                 if not self.ready:
                     break  # switched off mid-song
-                at += n
-                end = ticks_add(start, self.op_ms * at // beats)
+                end = ticks_add(end, ms)
                 if hz:
                     self._buzzer.tone(hz)
                     await sleep_ms(max(0, ticks_diff(end, ticks_ms()) - NOTE_GAP_MS))

@@ -6,6 +6,10 @@ import machine
 from iot.devices import Device
 
 
+# A short melody for timing tests: 16ths of 40 ms (C5 E5 G5, a pause) and an 8th of C6, 240 ms.
+TEST_SONG = "test:d=16,o=5,b=375:c,e,g,p,8c6"
+
+
 def now_ms():
     """Time on the trace's clock, so scenario marks line up with pin changes."""
     return machine.now_us() / 1000

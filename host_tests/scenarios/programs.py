@@ -4,19 +4,21 @@ from iot import IOTError
 from iot.message import Message, MessageType
 from iot.program import delay, parallel, send, sequence
 from iot.runner import run_parallel, run_sequence
-from scenarios.common import now_ms, registered
+from scenarios.common import TEST_SONG, now_ms, registered
 
 
 async def demo(op_ms):
-    """The seed demo, composed; returns each program's report."""
+    """The seed demo, composed, with the test melody; returns each program's report."""
     service, devices = app.build(op_ms=op_ms)
     lines = []
     service.log = lines.append
-    reports = await app.demo(service, devices, log=lines.append)
+    programs = {"wake_up": app.wake_up(TEST_SONG), "sleep": app.PROGRAMS["sleep"]}
+    reports = await app.demo(service, devices, log=lines.append, programs=programs)
     return {
         "reports": [[r.name, r.planned_ms, r.actual_ms, r.error] for r in reports],
         "log": lines,
-        "plans": [service.plan(app.PROGRAMS[n]) for n in ("wake_up", "sleep")],
+        "plans": [service.plan(programs[n]) for n in ("wake_up", "sleep")],
+        "songbook_plan": service.plan(app.PROGRAMS["wake_up"]),
     }
 
 
@@ -74,7 +76,7 @@ async def helpers(op_ms):
         service.send_msg(Message("light", MessageType.SWITCH_ON)),
         run_sequence(
             service.send_msg(Message("speaker", MessageType.SWITCH_ON)),
-            service.send_msg(Message("speaker", MessageType.PLAY_SONG, "Miles Davis - Kind of Blue")),
+            service.send_msg(Message("speaker", MessageType.PLAY_SONG, TEST_SONG)),
         ),
     )
     results = await run_parallel(_value(1), _value(2), _value(3))

@@ -48,6 +48,7 @@ async def refusals(op_ms):
         Message("light", MessageType.SWITCH_ON, "bright"),
         Message("light", MessageType.SWITCH_ON, 42),
         Message("speaker", MessageType.PLAY_SONG, "Nobody - Nothing"),
+        Message("speaker", MessageType.PLAY_SONG, "x:d=4:c,h5"),
         Message("speaker", MessageType.PLAY_SONG, "Miles Davis - Kind of Blue"),
         Message("toilet", MessageType.OPEN),
         Message("toilet", MessageType.SWITCH_ON),
