@@ -5,11 +5,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum < requirements.txt | cut -d' ' -f1)
 FIRMWARE_PY := $(shell find firmware -name '*.py')
+BOARD ?= pico
 
 .PHONY: help venv sim test mpy clean
 
 help:
-	@echo "make sim   run the seed demo on the host MicroPython with simulated pins"
+	@echo "make sim   run the seed demo on the host MicroPython with simulated pins (BOARD=pico|pico_w|pico2|pico2_w|esp32_devkitc, CONFIG=file)"
 	@echo "make test  compile firmware with mpy-cross, run the suite on CPython and MicroPython"
 	@echo "make mpy   compile every firmware file to build/mpy with mpy-cross"
 	@echo "make clean remove build/ and .venv/"
@@ -23,7 +24,7 @@ $(STAMP): requirements.txt
 venv: $(STAMP)
 
 sim: $(STAMP)
-	$(BIN)/python tools/sim.py
+	$(BIN)/python tools/sim.py --board $(BOARD) $(if $(CONFIG),--config $(CONFIG))
 
 # Every firmware file must compile for the board; any error fails the build.
 mpy: $(STAMP)

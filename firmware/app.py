@@ -1,11 +1,12 @@
 """The controller: the seed's devices on the board's pins, its two programs, and the demo."""
 import asyncio
+import gc
 
-import board
+import config
 from iot.blinker import Blinker
 from iot.devices import Light, Speaker, Toilet
 from iot.outputs import output_pin
-from iot.compat import ticks_diff, ticks_ms
+from iot.compat import sleep_ms, ticks_diff, ticks_ms
 from iot.program import in_series, parallel, send, sequence
 from iot.service import IOTService
 
@@ -27,16 +28,25 @@ PROGRAMS = {
 }
 
 
-def build(pins=None, op_ms=500, log=print):
-    """Create every output in its off state and the service; returns (service, devices)."""
-    pins = pins or board.PINS
+def build(settings=None, op_ms=None, log=print):
+    """Create every output in its off state, and the service; returns (service, devices).
+
+    `settings` come from config.load() (the detected board's defaults if None);
+    `op_ms` overrides their time per operation.
+    """
+    if settings is None:
+        settings = config.check({})
+    pins, low = settings["pins"], settings["active_low"]
+    op_ms = settings["op_ms"] if op_ms is None else op_ms
     devices = {
-        "light": Light(pins["light"], op_ms=op_ms),
-        "speaker": Speaker(pins["speaker"], enable_pin=pins.get("speaker_enable"), op_ms=op_ms),
-        "toilet": Toilet(pins["flush"], pins["clean"], op_ms=op_ms),
+        "light": Light(pins["light"], active_low="light" in low, op_ms=op_ms),
+        "speaker": Speaker(pins["speaker"], enable_pin=pins["speaker_enable"],
+                           enable_active_low="speaker_enable" in low, op_ms=op_ms),
+        "toilet": Toilet(pins["flush"], pins["clean"], active_low="flush" in low or "clean" in low,
+                         max_on_ms=settings["max_on_ms"], op_ms=op_ms),
     }
-    service = IOTService(activity=Blinker(output_pin(pins["status_led"])), log=log)
-    return service, devices
+    status = Blinker(output_pin(pins["status_led"], "status_led" in low))
+    return IOTService(activity=status, log=log), devices
 
 
 async def demo(service, devices, sequential=False, log=print, programs=PROGRAMS):
@@ -73,9 +83,41 @@ def safe_all(service, devices):
         device.safe()
 
 
-def main(sequential=False):
-    service, devices = build()
+async def feed_watchdog(timeout_ms):
+    """Feed machine.WDT from the loop itself: if the loop stalls, the board resets."""
+    from machine import WDT
+
+    wdt = WDT(timeout=timeout_ms)
+    while True:
+        wdt.feed()
+        await sleep_ms(timeout_ms // 4)
+
+
+async def run(service, devices, settings, sequential=False):
+    watchdog = asyncio.create_task(feed_watchdog(settings["wdt_ms"])) if settings["wdt_ms"] else None
     try:
-        asyncio.run(demo(service, devices, sequential))
+        return await demo(service, devices, sequential)
+    finally:
+        if watchdog is not None:
+            watchdog.cancel()
+
+
+def main(sequential=False, path=config.PATH):
+    """Boot: check config.json, create every output off, then run; all outputs off on any exit."""
+    try:
+        settings = config.load(path)
+        service, devices = build(settings)
+    except config.ConfigError as e:
+        print("error: %s; no outputs driven, fix the file and reset" % e)
+        return
+    except ValueError as e:  # a pin this board lacks
+        print("error: %s: pins: %s; no outputs driven, fix the file and reset" % (path, e))
+        return
+    try:
+        if hasattr(gc, "threshold"):  # collect before the heap fills: allocation stays fast
+            gc.collect()
+            gc.threshold(gc.mem_free() // 4 + gc.mem_alloc())
+        print("event: board %s, outputs off" % settings["board"])
+        asyncio.run(run(service, devices, settings, sequential))
     finally:
         safe_all(service, devices)  # whatever happened, nothing stays switched on

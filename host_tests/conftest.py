@@ -11,7 +11,7 @@ sys.path.insert(0, str(HERE.parent / "tools"))
 import hostrun  # noqa: E402
 
 sys.path[:0] = [str(hostrun.HOSTMACHINE), str(hostrun.FIRMWARE)]
-PINS = __import__("board").PINS
+PINS = __import__("boards").BOARDS["pico"]["pins"]
 
 INTERPRETERS = ("cpython", "micropython")
 

@@ -1,14 +1,16 @@
 """Run the firmware on the host with simulated pins and show what the pins did.
 
-    python tools/sim.py [--python] [--sequential] [--trace FILE]
+    python tools/sim.py [--board NAME | --config FILE] [--python] [--sequential] [--trace FILE]
 
-Runs firmware/main.py under the MicroPython unix port (or CPython with --python),
-prints the firmware's lines as they come with the time since start, then the pin
+Runs firmware/main.py under the MicroPython unix port (or CPython with --python)
+in a folder that stands for the board's flash, holding its config.json; prints
+the firmware's lines as they come with the time since launch, then the pin
 timeline from the trace and the planned vs actual time of each program.
 """
 import argparse
+import json
 import re
-import runpy
+import shutil
 import subprocess
 import sys
 import time
@@ -20,9 +22,12 @@ import hostrun  # noqa: E402
 DONE = re.compile(r"event: (\w+) done in (\d+) ms \(planned (\d+) ms\)")
 
 
-def pin_names():
-    pins = runpy.run_path(str(hostrun.FIRMWARE / "board.py"))["PINS"]
-    return {pin: name for name, pin in pins.items()}
+def settings(config_file):
+    """The firmware's own reading of config.json (so a bad file fails here as on the board)."""
+    sys.path.insert(0, str(hostrun.FIRMWARE))
+    import config
+
+    return config.load(str(config_file))
 
 
 def describe(rec):
@@ -42,12 +47,12 @@ def timeline(trace, names):
     return lines
 
 
-def run(interpreter, trace_path, sequential):
+def run(interpreter, flash, trace_path, sequential):
     script = ["-c", "import app; app.main(sequential=True)"] if sequential else hostrun.FIRMWARE / "main.py"
     argv = hostrun.command(interpreter, script)
     start = time.monotonic()
     out = []
-    proc = subprocess.Popen(argv, env=hostrun.environ(trace_path), stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(argv, env=hostrun.environ(trace_path), stdout=subprocess.PIPE, text=True, cwd=flash)
     for line in proc.stdout:
         line = line.rstrip("\n")
         out.append(line)
@@ -56,18 +61,38 @@ def run(interpreter, trace_path, sequential):
 
 
 def main():
+    sys.path.insert(0, str(hostrun.FIRMWARE))
+    from boards import BOARDS
+
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--board", default="pico", choices=sorted(BOARDS), help="board whose pin map to use")
+    ap.add_argument("--config", help="a config.json to try (its own board key wins over --board)")
     ap.add_argument("--python", action="store_true", help="run under CPython instead of MicroPython")
     ap.add_argument("--sequential", action="store_true", help="the seed's one-after-another demo, for comparison")
     ap.add_argument("--trace", default="build/sim/trace.jsonl", help="where to write the pin trace (JSON lines)")
     args = ap.parse_args()
     interpreter = "cpython" if args.python else "micropython"
-    trace_path = Path(args.trace)
+    trace_path = Path(args.trace).resolve()
     trace_path.parent.mkdir(parents=True, exist_ok=True)
-    print("Simulating firmware/main.py on %s (%s), pins from firmware/board.py" % (
-        interpreter, " ".join(hostrun.command(interpreter, "main.py")[:1])))
-    rc, out = run(interpreter, trace_path, args.sequential)
-    for line in timeline(hostrun.read_trace(trace_path), pin_names()):
+    flash = trace_path.parent / "flash"  # stands for the board's filesystem
+    shutil.rmtree(flash, ignore_errors=True)
+    flash.mkdir()
+    if args.config:
+        shutil.copy(args.config, flash / "config.json")
+    else:
+        (flash / "config.json").write_text(json.dumps({"board": args.board}))
+    try:
+        board = settings(flash / "config.json")
+    except Exception as e:  # the firmware will say the same and drive nothing
+        board = None
+        print("config.json: %s" % e)
+    print("Simulating firmware/main.py on %s (%s), board %s" % (
+        interpreter, hostrun.command(interpreter, "main.py")[0], board and board["board"]))
+    rc, out = run(interpreter, flash, trace_path, args.sequential)
+    if board is None:
+        return rc
+    names = {pin: name for name, pin in board["pins"].items()}
+    for line in timeline(hostrun.read_trace(trace_path), names):
         print(line)
     print("\nMakespan (critical path from the devices' operation times):")
     for m in filter(None, map(DONE.search, out)):

@@ -167,6 +167,19 @@ class PWM:
                 self._emit()
 
 
+class WDT:
+    """Counts feeds (in WDT.feeds); a real one resets the board when they stop."""
+
+    feeds = 0
+    timeout = None
+
+    def __init__(self, id=0, timeout=5000):
+        WDT.timeout = timeout
+
+    def feed(self):
+        WDT.feeds += 1
+
+
 def reset():
     raise SystemExit("machine.reset()")
 

@@ -1,0 +1,77 @@
+"""config.json on the board: which board, pin overrides, timings. Checked whole at boot.
+
+    {"board": "pico_w", "pins": {"light": 14}, "active_low": ["flush", "clean"],
+     "op_ms": 500, "max_on_ms": 10000, "wdt_ms": 0}
+Every key is optional. A bad file raises ConfigError naming the bad key, and
+the caller drives no pin from it.
+"""
+import json
+
+from boards import BOARDS, OUTPUTS, detect
+from iot import IOTError
+
+PATH = "config.json"
+LIMITS = {"op_ms": (0, 60000), "max_on_ms": (100, 3600000), "wdt_ms": (0, 8000)}
+DEFAULTS = {"op_ms": 500, "max_on_ms": 10000, "wdt_ms": 0}
+
+
+class ConfigError(IOTError):
+    pass
+
+
+def load(path=PATH, machine_name=None):
+    """The validated settings: board, pins, active_low, op_ms, max_on_ms, wdt_ms."""
+    try:
+        with open(path) as f:
+            text = f.read()
+    except OSError:
+        text = "{}"  # no file: the detected board's defaults
+    try:
+        raw = json.loads(text)
+    except ValueError:
+        raise ConfigError("%s: not valid JSON" % path)
+    return check(raw, path, machine_name)
+
+
+def check(raw, path=PATH, machine_name=None):
+    if type(raw) is not dict:
+        raise ConfigError("%s: must be a JSON object" % path)
+    for key in raw:
+        if key not in ("board", "pins", "active_low") and key not in LIMITS:
+            raise ConfigError("%s: unknown key %r" % (path, key))
+    board = raw.get("board", detect(machine_name))
+    if board not in BOARDS:
+        raise ConfigError("%s: board %r is not one of %s" % (path, board, ", ".join(sorted(BOARDS))))
+    pins = dict(BOARDS[board]["pins"])
+    overrides = raw.get("pins", {})
+    if type(overrides) is not dict:
+        raise ConfigError("%s: pins must be an object" % path)
+    for name in overrides:
+        pin = overrides[name]
+        if name not in OUTPUTS:
+            raise ConfigError("%s: pins.%s is not an output (%s)" % (path, name, ", ".join(OUTPUTS)))
+        if name == "speaker_enable" and pin is None:
+            pins[name] = None
+        elif (type(pin) is int and 0 <= pin <= 48) or (type(pin) is str and 0 < len(pin) <= 8):
+            pins[name] = pin
+        else:
+            raise ConfigError("%s: pins.%s must be a GPIO number or pin name, not %r" % (path, name, pin))
+    used = [p for p in pins.values() if p is not None]
+    for p in used:
+        if used.count(p) > 1:
+            raise ConfigError("%s: pins: pin %r is used twice" % (path, p))
+    active_low = raw.get("active_low", list(BOARDS[board]["active_low"]))
+    if type(active_low) is not list or [n for n in active_low if n not in OUTPUTS]:
+        raise ConfigError("%s: active_low must be a list of outputs (%s)" % (path, ", ".join(OUTPUTS)))
+    settings = {"board": board, "pins": pins, "active_low": active_low}
+    for key in LIMITS:
+        value = raw.get(key, DEFAULTS[key])
+        low, high = LIMITS[key]
+        if type(value) is not int or not low <= value <= high:
+            raise ConfigError("%s: %s must be a whole number from %d to %d" % (path, key, low, high))
+        settings[key] = value
+    if 0 < settings["wdt_ms"] < 1000:
+        raise ConfigError("%s: wdt_ms must be 0 (off) or from 1000 to 8000" % path)
+    if settings["op_ms"] > settings["max_on_ms"]:
+        raise ConfigError("%s: op_ms must not be over max_on_ms" % path)
+    return settings

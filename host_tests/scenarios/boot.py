@@ -1,0 +1,49 @@
+"""Boards, config.json and the boot sequence."""
+import asyncio
+
+import app
+import boards
+import config
+import machine
+from iot import IOTError
+
+BAD = [
+    [],
+    {"pinz": {}},
+    {"board": "uno"},
+    {"pins": []},
+    {"pins": {"lamp": 3}},
+    {"pins": {"light": -1}},
+    {"pins": {"light": 3.5}},
+    {"pins": {"light": 18}},
+    {"active_low": ["relay"]},
+    {"active_low": "flush"},
+    {"op_ms": "fast"},
+    {"max_on_ms": 10},
+    {"wdt_ms": 500},
+    {"wdt_ms": 9000},
+    {"op_ms": 5000, "max_on_ms": 1000},
+]
+
+
+async def settings():
+    errors = []
+    for raw in BAD:
+        try:
+            config.check(raw)
+            errors.append(None)
+        except IOTError as e:
+            errors.append(str(e))
+    good = config.check({"board": "pico_w", "pins": {"light": 14, "speaker_enable": None}, "active_low": ["flush"]})
+    names = ["Raspberry Pi Pico with RP2040", "Raspberry Pi Pico W with RP2040", "Raspberry Pi Pico2 with RP2350",
+             "Raspberry Pi Pico 2 W with RP2350", "Generic ESP32 module with ESP32", "linux [GCC 14.2.1] version"]
+    return {"errors": errors, "good": good, "detected": [boards.detect(n) for n in names]}
+
+
+async def watchdog(op_ms):
+    settings = config.check({"wdt_ms": 1000, "op_ms": op_ms})
+    service, devices = app.build(settings)
+    await app.run(service, devices, settings)
+    fed = machine.WDT.feeds
+    await asyncio.sleep(0.3)  # the feeding task was cancelled with the run
+    return {"timeout": machine.WDT.timeout, "fed": fed, "fed_after": machine.WDT.feeds}
