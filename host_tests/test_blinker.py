@@ -1,5 +1,5 @@
 """The Blinker: one task per output, deadlines moved both ways, stop, expiry, deinit."""
-from conftest import near
+from conftest import AT_ONCE, near
 
 MS = 60
 
@@ -12,12 +12,12 @@ def test_trigger_retrigger_shorten_stop_expire(scenario):
     (_, on1), (off1, _), (on2, _), (off2, _), (on3, _) = [
         (levels[i][0], levels[i + 1][0]) for i in range(1, 6)
     ]
-    assert near(levels[1][0], m["t0"], early=0, late=2)
+    assert near(levels[1][0], m["t0"], early=0, late=AT_ONCE)
     # Retrigger at half time extends; a longer one then a shorter one ends at the shorter.
     assert near(levels[2][0], m["short"] + MS / 2), (levels, m)
-    assert near(levels[3][0], m["trigger2"], early=0, late=2)
-    assert near(levels[4][0], m["stop"], early=0, late=1)  # stop(): off at once
-    assert near(levels[5][0], m["trigger3"], early=0, late=2)
+    assert near(levels[3][0], m["trigger2"], early=0, late=AT_ONCE)
+    assert near(levels[4][0], m["stop"], early=0, late=AT_ONCE)  # stop(): off at once
+    assert near(levels[5][0], m["trigger3"], early=0, late=AT_ONCE)
     assert near(levels[6][0], m["trigger3"] + MS)
     # The callback ran on the two expiries, not on stop().
     assert len(r["expiries"]) == 2
@@ -41,7 +41,7 @@ def test_deinit_switches_off_and_ends_the_task_despite_a_bad_callback(scenario):
     assert r["task_done"] and r["task_cleared"]
     levels = run.pin(2)
     assert [v for _, v in levels] == [0, 1, 0, 1, 0]
-    assert near(levels[-1][0], r["deinit_ms"], early=0, late=1)
+    assert near(levels[-1][0], r["deinit_ms"], early=0, late=AT_ONCE)
 
 
 def test_retrigger_allocates_nothing_on_micropython(scenario, interp):

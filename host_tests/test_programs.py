@@ -1,5 +1,5 @@
 """Programs: the seed demo's order and makespan, validation, the seed's list form, the helpers."""
-from conftest import LATE, near
+from conftest import AT_ONCE, LATE, near
 
 OP = 40
 SONG_MS = 240
@@ -22,7 +22,7 @@ def test_demo_runs_in_order_within_its_critical_path(scenario):
     # Registration takes one op; then wake_up starts the light and the speaker together.
     light_on = run.edges("light", 1)[0]
     enable_on = run.edges("speaker_enable", 1)[0]
-    assert near(light_on, OP, late=LATE + 10) and abs(enable_on - light_on) < 2
+    assert near(light_on, OP, late=LATE + 10) and abs(enable_on - light_on) < AT_ONCE
     # The song starts only after the speaker's warm-up, never before it, each note on time.
     tones = [(t, hz) for t, hz in run.pwm("speaker") if hz]
     assert [hz for _, hz in tones] == SONG_NOTES
@@ -32,14 +32,14 @@ def test_demo_runs_in_order_within_its_critical_path(scenario):
     # sleep: light and speaker off together; flush, then clean, never overlapping.
     light_off = run.edges("light", 0)[-1]
     assert near(light_off, enable_on + OP + SONG_MS, late=LATE)
-    assert abs(run.edges("speaker_enable", 0)[-1] - light_off) < 2
+    assert abs(run.edges("speaker_enable", 0)[-1] - light_off) < AT_ONCE
     flush_on, flush_off = run.edges("flush", 1)[0], run.edges("flush", 0)[-1]
     clean_on, clean_off = run.edges("clean", 1)[0], run.edges("clean", 0)[-1]
-    assert abs(flush_on - light_off) < 2
+    assert abs(flush_on - light_off) < AT_ONCE
     assert near(flush_off, flush_on + OP) and near(clean_off, clean_on + OP)
-    assert flush_off <= clean_on < flush_off + 3
+    assert flush_off <= clean_on < flush_off + AT_ONCE
     # The status LED lights with the first message and goes off 40 ms after the last (CLEAN).
-    assert abs(run.edges("status_led", 1)[0] - light_on) < 2
+    assert abs(run.edges("status_led", 1)[0] - light_on) < AT_ONCE
     assert near(run.edges("status_led", 0)[-1], clean_on + 40)
     # Everything ends off.
     assert set(run.final().values()) == {0}
@@ -75,7 +75,7 @@ def test_seed_list_of_messages_runs_in_parallel(scenario):
     r = run.result
     assert r["planned"] == OP and near(r["actual"], OP)
     starts = [run.edges("light", 1)[0], run.edges("flush", 1)[0], run.edges("speaker_enable", 1)[0]]
-    assert max(starts) - min(starts) < 2 and near(min(starts), r["start_ms"], early=0, late=2)
+    assert max(starts) - min(starts) < AT_ONCE and near(min(starts), r["start_ms"], early=0, late=AT_ONCE)
 
 
 def test_awaitable_helpers_compose_like_the_seed(scenario):

@@ -87,6 +87,8 @@ def test_defaults_and_limits():
         "x::c,,d": "RTTTL note 2 '': no note letter a-g or p",
         "x::64c": "RTTTL note 1 '64c': duration is not 1, 2, 4, 8, 16 or 32",
         "x::c5x": "RTTTL note 1 'c5x': unexpected 'x'",
+        "x::c\u00b2": "RTTTL note 1 'c\u00b2': unexpected '\u00b2'",  # isdigit() but not int()-able
+        "x:b=\u00b2:c": "RTTTL default 'b=\u00b2' is not d=, o= or b= with a number",
         "x::" + ",".join(["c"] * 257): "RTTTL has more than 256 notes",
     }
     for text, message in errors.items():

@@ -1,11 +1,11 @@
 """A failing step, a cancel or a crash leaves every output in its safe state, on both interpreters."""
-from conftest import PINS, near
+from conftest import AT_ONCE, PINS, near
 
 OP = 40
 OUTPUTS = ("light", "speaker_enable", "flush", "clean", "status_led")
 
 
-def assert_all_off_at(run, t_ms, within=3):
+def assert_all_off_at(run, t_ms, within=AT_ONCE):
     """Every output, the buzzer included, is off (silent) within a few ms of t_ms."""
     levels = {name: run.level(name, t_ms + within) for name in OUTPUTS + ("speaker",)}
     assert set(levels.values()) == {0}, (t_ms, levels)
@@ -19,7 +19,7 @@ def test_failing_step_cancels_siblings_and_makes_everything_safe(scenario):
     assert r["error"] == "step 4.1 (faulty SWITCH_ON) failed: jammed"
     assert r["log"][0] == "error: busy: step 4.1 (faulty SWITCH_ON) failed: jammed; all outputs safe"
     # Half-way through the first steps: the flush is cut short and everything goes off...
-    assert near(run.edges("flush", 0)[-1], fail_at, early=1, late=5)
+    assert near(run.edges("flush", 0)[-1], fail_at, early=1, late=AT_ONCE)
     assert_all_off_at(run, r["failed_ms"])
     # ...and no later step starts: no CLEAN after the flush, no song after the warm-up.
     assert run.edges("clean", 1) == []
@@ -28,7 +28,7 @@ def test_failing_step_cancels_siblings_and_makes_everything_safe(scenario):
     assert r["after_error"] is None
     assert r["log"][1].startswith("event: after done in")
     assert [t for t in run.edges("light", 1) if t > r["failed_ms"]] != []
-    assert [r2 for r2 in run.active() if r["failed_ms"] + 5 < r2["t_us"] / 1000 < r["after_ms"]] == []
+    assert [r2 for r2 in run.active() if r["failed_ms"] + AT_ONCE < r2["t_us"] / 1000 < r["after_ms"]] == []
     assert set(run.final().values()) == {0}
 
 
@@ -39,10 +39,10 @@ def test_cancel_makes_everything_safe_and_is_reported(scenario):
     assert len(r["log"]) == 1 and r["log"][0].startswith("event: busy cancelled after ")
     assert r["log"][0].endswith(" ms; all outputs safe")
     assert near(r["cancel_ms"], r["start_ms"] + OP / 2)
-    assert near(run.edges("flush", 0)[-1], r["cancel_ms"], early=1, late=3)
+    assert near(run.edges("flush", 0)[-1], r["cancel_ms"], early=1, late=AT_ONCE)
     assert_all_off_at(run, r["cancel_ms"])
     # Nothing the program would have done next happens after the cancel.
-    assert [x for x in run.active() if x["t_us"] / 1000 > r["cancel_ms"] + 3] == []
+    assert [x for x in run.active() if x["t_us"] / 1000 > r["cancel_ms"] + AT_ONCE] == []
     assert set(run.final().values()) == {0}
 
 
@@ -51,8 +51,8 @@ def test_failure_escaping_asyncio_run_leaves_no_relay_on(scenario):
     assert "RuntimeError: crash while the relay is on" in run.stdout + run.stderr
     mark = float([line for line in run.lines if line.startswith("MARK ")][0][5:])
     # The flush relay (a 40 ms pulse) went on, and off at the crash (20 ms), not at its end.
-    assert near(run.edges("flush", 1)[0], mark, early=0, late=3)
-    assert near(run.edges("flush", 0)[-1], mark + OP / 2, late=5)
+    assert near(run.edges("flush", 1)[0], mark, early=0, late=AT_ONCE)
+    assert near(run.edges("flush", 0)[-1], mark + OP / 2, late=AT_ONCE)
     assert run.pin("flush")[-1][1] == 0
 
 
@@ -61,6 +61,6 @@ def test_relay_left_on_by_a_crashed_program_goes_off_at_its_max_on_time(scenario
     r = run.result
     assert r["relay_on"] == 0
     on, off = run.edges("flush", 1), run.edges("flush", 0)
-    assert len(on) == 1 and near(on[0], r["start_ms"], early=0, late=3)
+    assert len(on) == 1 and near(on[0], r["start_ms"], early=0, late=AT_ONCE)
     assert near(off[-1], on[0] + 60)
     assert PINS["flush"] in run.final()

@@ -1,7 +1,7 @@
 """The service: registration and ids, refusals that move nothing, unregister to safe state."""
 import re
 
-from conftest import PINS, near
+from conftest import AT_ONCE, PINS, near
 
 OP = 40  # ms per operation (the seed's 500 scaled down)
 
@@ -53,7 +53,7 @@ def test_unregister_puts_the_device_in_its_safe_state(scenario):
     assert r["gone"] == "unknown device 'light'"
     assert r["devices"] == ["speaker", "toilet"]
     off = [t for t, v in run.pin("light") if v == 0 and t > r["on_ms"] - OP]
-    assert off and near(off[0], r["off_ms"], early=2, late=1), run.pin("light")
+    assert off and near(off[0], r["off_ms"], early=AT_ONCE, late=0), run.pin("light")
 
 
 def test_message_types_look_up_both_ways(scenario):

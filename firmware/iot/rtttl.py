@@ -13,6 +13,16 @@ SEMITONES = {"c": 0, "d": 2, "e": 4, "f": 5, "g": 7, "a": 9, "b": 11}
 DURATIONS = (1, 2, 4, 8, 16, 32)
 
 
+def _is_number(text):
+    """ASCII digits only: str.isdigit() also takes "²", which int() refuses."""
+    if not text:
+        return False
+    for ch in text:
+        if not "0" <= ch <= "9":
+            return False
+    return True
+
+
 def frequency(semitone, octave):
     """Equal temperament, A4 = 440 Hz; semitone 0 is C."""
     return int(440 * 2 ** ((semitone - 9) / 12 + octave - 4) + 0.5)
@@ -31,7 +41,7 @@ def parse(text):
         if not item:
             continue
         kv = item.split("=")
-        if len(kv) != 2 or kv[0].strip() not in defaults or not kv[1].strip().isdigit():
+        if len(kv) != 2 or kv[0].strip() not in defaults or not _is_number(kv[1].strip()):
             raise IOTError("RTTTL default %r is not d=, o= or b= with a number" % item)
         defaults[kv[0].strip()] = int(kv[1].strip())
     if defaults["d"] not in DURATIONS:
@@ -52,7 +62,7 @@ def parse(text):
 def _note(token, number, defaults, whole_ms):
     n = len(token)
     i = 0
-    while i < n and token[i].isdigit():
+    while i < n and _is_number(token[i]):
         i += 1
     duration = int(token[:i]) if i else defaults["d"]
     if duration not in DURATIONS:
@@ -68,7 +78,7 @@ def _note(token, number, defaults, whole_ms):
     if dotted:
         i += 1
     octave = defaults["o"]
-    if i < n and token[i].isdigit():
+    if i < n and _is_number(token[i]):
         octave = int(token[i])
         i += 1
         if not 4 <= octave <= 7:
