@@ -100,3 +100,17 @@ def test_delays_are_on_the_critical_path(scenario):
     assert r["planned"] == 6 * OP and near(r["actual"], 6 * OP)
     assert near(run.edges("flush", 1)[0], r["start_ms"] + 3 * OP)
     assert near(run.edges("light", 0)[-1], r["start_ms"] + 5 * OP)
+
+
+def test_flush_and_clean_never_overlap_and_the_plan_counts_both(scenario):
+    run = scenario("programs.toilet_in_parallel", op_ms=OP)
+    r = run.result
+    assert r["planned"] == 2 * OP and near(r["actual"], 2 * OP)
+    flush_on, flush_off = run.edges("flush", 1)[0], run.edges("flush", 0)[1]
+    clean_on, clean_off = run.edges("clean", 1)[0], run.edges("clean", 0)[1]
+    assert near(flush_on, r["start_ms"], early=0, late=AT_ONCE) and near(flush_off, flush_on + OP)
+    assert flush_off <= clean_on < flush_off + AT_ONCE and near(clean_off, clean_on + OP)
+    # Interlock: flush on after clean on left only the flush relay on, at the pins too.
+    assert r["interlocked"] == [1, 0]
+    on = {"flush": run.edges("flush", 1)[-1], "clean": run.edges("clean", 1)[-1]}
+    assert run.level("clean", on["flush"]) == 0

@@ -5,11 +5,12 @@ says how long each operation takes (the planner adds these up), and has a safe
 state it returns to on error, cancel, unregister and reset. An operation changes
 its outputs at once and completes after its time (`op_ms`, the seed's 0.5 s).
 """
-from iot import IOTError
+import asyncio
+
+from iot import IOTError, rtttl
 from iot.compat import sleep_ms, ticks_add, ticks_diff, ticks_ms
-from iot import rtttl
 from iot.message import MessageType
-from iot.outputs import Buzzer, Relay, output_pin
+from iot.outputs import Buzzer, Relay, interlock, output_pin
 
 SWITCH_ON = MessageType.SWITCH_ON
 SWITCH_OFF = MessageType.SWITCH_OFF
@@ -30,6 +31,7 @@ class Device:
 
     kind = "device"
     ACCEPTS = ()
+    ONE_AT_A_TIME = False  # True: operations queue up (the planner adds them up, even in parallel)
 
     def __init__(self, op_ms=500, connect_ms=None):
         self.name = self.kind  # the service sets the registered name
@@ -213,12 +215,15 @@ class Speaker(Device):
 class Toilet(Device):
     """Two relays: FLUSH opens the flush valve, CLEAN runs the cleaning pump, each for op_ms.
 
-    Each relay is a pulse through its own Blinker and can never stay on longer
-    than max_on_ms, whatever happens to the program that started it.
+    The two never overlap: the relays form an interlock group, and a CLEAN sent
+    during a FLUSH (or the other way round) waits for it to finish. Each relay is
+    a pulse through its own Blinker and can never stay on longer than max_on_ms,
+    whatever happens to the program that started it.
     """
 
     kind = "toilet"
     ACCEPTS = (FLUSH, CLEAN)
+    ONE_AT_A_TIME = True
 
     def __init__(self, flush_pin, clean_pin, active_low=False, max_on_ms=10000, op_ms=500, connect_ms=None):
         super().__init__(op_ms, connect_ms)
@@ -226,6 +231,8 @@ class Toilet(Device):
             raise ValueError("toilet: op_ms %d is over max_on_ms %d" % (op_ms, max_on_ms))
         self.flush_relay = Relay(flush_pin, max_on_ms, active_low)
         self.clean_relay = Relay(clean_pin, max_on_ms, active_low)
+        interlock(self.flush_relay, self.clean_relay)
+        self._busy = asyncio.Lock()
 
     def refusal(self, msg_type):
         if msg_type in (MessageType.OPEN, MessageType.CLOSE):
@@ -234,11 +241,12 @@ class Toilet(Device):
 
     async def handle(self, msg_type, data):
         relay = self.flush_relay if msg_type == FLUSH else self.clean_relay
-        relay.pulse(self.op_ms)
-        try:
-            await sleep_ms(self.op_ms)
-        finally:
-            relay.off()
+        async with self._busy:
+            relay.pulse(self.op_ms)
+            try:
+                await sleep_ms(self.op_ms)
+            finally:
+                relay.off()
 
     def safe(self):
         self.flush_relay.off()

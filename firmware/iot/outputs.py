@@ -21,12 +21,15 @@ class Relay:
 
     def __init__(self, pin_id, max_on_ms, active_low=False):
         self.max_on_ms = max_on_ms
+        self.interlock = ()  # relays that must be off whenever this one is on
         self._blinker = Blinker(output_pin(pin_id, active_low), max_on_ms)
 
     def on(self):
-        self._blinker.trigger(self.max_on_ms)
+        self.pulse(self.max_on_ms)
 
     def pulse(self, ms):
+        for other in self.interlock:
+            other.off()
         self._blinker.trigger(min(ms, self.max_on_ms))
 
     def off(self):
@@ -37,6 +40,12 @@ class Relay:
 
     def deinit(self):
         self._blinker.deinit()
+
+
+def interlock(*relays):
+    """Relays that must never be on together (ESPHome's interlock): one on switches the others off first."""
+    for relay in relays:
+        relay.interlock = tuple([r for r in relays if r is not relay])
 
 
 class Buzzer:

@@ -97,10 +97,26 @@ def plan_ms(step, service):
         longest = 0
         for s in arg:
             longest = max(longest, plan_ms(s, service))
+        queued = {}  # a one-at-a-time device takes at least the sum of its operations
+        for s in arg:
+            _queued_ms(s, service, queued)
+        for ms in queued.values():
+            longest = max(longest, ms)
         return longest
     if key == "send":
         return service.get_device(arg[0]).duration_ms(MessageType.code(arg[1]), arg[2] if len(arg) == 3 else "")
     return arg
+
+
+def _queued_ms(step, service, totals):
+    key, arg = _parts(step, "")
+    if key == "seq" or key == "par":
+        for s in arg:
+            _queued_ms(s, service, totals)
+    elif key == "send":
+        device = service.get_device(arg[0])
+        if device.ONE_AT_A_TIME:
+            totals[arg[0]] = totals.get(arg[0], 0) + plan_ms(step, service)
 
 
 def in_series(step):

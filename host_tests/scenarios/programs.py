@@ -99,3 +99,17 @@ async def delays(op_ms):
     start = now_ms()
     report = await service.run_program(program, "delays")
     return {"start_ms": start, "planned": report.planned_ms, "actual": report.actual_ms, "program": program}
+
+
+async def toilet_in_parallel(op_ms):
+    """FLUSH and CLEAN sent at once: the second waits for the first; the plan knows it."""
+    service, devices = await registered(op_ms)
+    program = parallel(send("toilet", "FLUSH"), send("toilet", "CLEAN"), send("light", "SWITCH_ON"))
+    start = now_ms()
+    report = await service.run_program(program, "both")
+    relay = devices["toilet"].clean_relay
+    relay.on()  # interlock: switching one relay on switches the other off first
+    devices["toilet"].flush_relay.on()
+    interlocked = [devices["toilet"].flush_relay.value(), relay.value()]
+    devices["toilet"].safe()
+    return {"start_ms": start, "planned": report.planned_ms, "actual": report.actual_ms, "interlocked": interlocked}
