@@ -4,11 +4,12 @@ import gc
 
 import config
 from iot.blinker import Blinker
+from iot.compat import sleep_ms, ticks_diff, ticks_ms
 from iot.devices import Light, Speaker, Toilet
 from iot.outputs import output_pin
-from iot.compat import sleep_ms, ticks_diff, ticks_ms
 from iot.program import in_series, parallel, send, sequence
 from iot.service import IOTService
+
 
 def wake_up(song="Miles Davis - Kind of Blue"):
     """Light on while the speaker powers up and then plays the song."""
