@@ -97,16 +97,19 @@ def scenario(interp, tmp_path):
 
     def run(name, expect_rc=0, **kwargs):
         module, function = name.split(".")
-        trace = tmp_path / ("%s.jsonl" % name)
-        argv = hostrun.command(interp, HERE / "scenario.py", module, function, json.dumps(kwargs))
-        proc = subprocess.run(
-            argv, env=hostrun.environ(trace, [HERE]), capture_output=True, text=True, timeout=60, cwd=HERE
-        )
-        result = Run(proc, hostrun.read_trace(trace) if trace.exists() else [])
-        assert result.rc == expect_rc, "exit %d\n%s\n%s" % (result.rc, proc.stdout, proc.stderr)
+        result = launch(interp, [HERE / "scenario.py", module, function, json.dumps(kwargs)],
+                        cwd=HERE, trace=tmp_path / ("%s.jsonl" % name))
+        assert result.rc == expect_rc, "exit %d\n%s\n%s" % (result.rc, result.stdout, result.stderr)
         return result
 
     return run
+
+
+def launch(interp, args, cwd, trace):
+    """Run firmware code (a script and its arguments) on `interp` with the stub machine; -> Run."""
+    proc = subprocess.run(hostrun.command(interp, *args), env=hostrun.environ(trace, [HERE]),
+                          capture_output=True, text=True, timeout=60, cwd=cwd)
+    return Run(proc, hostrun.read_trace(trace) if trace.exists() else [])
 
 
 # Timing tolerances on the recorded timeline (ms): never early, a little late;

@@ -1,9 +1,8 @@
 """Boards and config.json: pin maps, detection, validation naming the bad key, safe boot of main.py."""
 import json
-import subprocess
 
 import hostrun
-from conftest import HERE
+from conftest import launch
 
 SHAPE = "config.json: active_low must be a list of outputs (status_led, light, speaker, speaker_enable, flush, clean)"
 
@@ -43,35 +42,28 @@ def test_watchdog_is_fed_by_the_running_loop_only(scenario):
 def boot(interp, tmp_path, cfg):
     """Run firmware/main.py itself, with `cfg` as the board's config.json."""
     (tmp_path / "config.json").write_text(cfg if isinstance(cfg, str) else json.dumps(cfg))
-    trace = tmp_path / "trace.jsonl"
-    proc = subprocess.run(hostrun.command(interp, hostrun.FIRMWARE / "main.py"), env=hostrun.environ(trace),
-                          cwd=tmp_path, capture_output=True, text=True, timeout=60)
-    return proc, hostrun.read_trace(trace) if trace.exists() else []
+    return launch(interp, [hostrun.FIRMWARE / "main.py"], cwd=tmp_path, trace=tmp_path / "trace.jsonl")
 
 
 def test_main_boots_every_output_off_first_on_an_active_low_pico_w(interp, tmp_path):
     cfg = {"board": "pico_w", "active_low": ["flush", "clean", "status_led"], "op_ms": 20, "wdt_ms": 1000}
-    proc, trace = boot(interp, tmp_path, cfg)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert proc.stdout.splitlines()[0] == "event: board pico_w, outputs off"
+    run = boot(interp, tmp_path, cfg)
+    assert run.rc == 0, run.stdout + run.stderr
+    assert run.lines[0] == "event: board pico_w, outputs off"
     off_level = {"LED": 1, 15: 0, 16: 0, 17: 0, 18: 1, 19: 1}  # active-low outputs are off when high
-    created = {r["pin"]: r.get("value") for r in trace[:7] if "value" in r}
-    assert created == off_level, trace[:7]
-    assert [r["duty_u16"] for r in trace[:7] if "duty_u16" in r] == [0]
+    created = {r["pin"]: r.get("value") for r in run.trace[:7] if "value" in r}
+    assert created == off_level, run.trace[:7]
+    assert [r["duty_u16"] for r in run.trace[:7] if "duty_u16" in r] == [0]
     # The relays were really pulsed (active low: 0 is on) and everything ends at its off level.
-    assert [r["value"] for r in trace if r["pin"] == 18] == [1, 0, 1]
-    last = {}
-    for r in trace:
-        last[r["pin"]] = r.get("value", r.get("duty_u16"))
-    assert last == off_level
+    assert [r["value"] for r in run.trace if r["pin"] == 18] == [1, 0, 1]
+    assert run.final() == off_level
 
 
 def test_a_bad_config_drives_no_pin_and_says_why_in_one_line(interp, tmp_path):
     for cfg, why in (('{"board": "pico", "pins": {"light": 99}}', "pins.light must be a GPIO number or pin name, not 99"),
                      ("{not json", "not valid JSON")):
-        proc, trace = boot(interp, tmp_path, cfg)
-        assert proc.returncode == 0
-        lines = proc.stdout.splitlines()
-        assert len(lines) == 1 and lines[0].startswith("error: config.json: ") and why in lines[0], lines
-        assert lines[0].endswith("; no outputs driven, fix the file and reset")
-        assert trace == []
+        run = boot(interp, tmp_path, cfg)
+        assert run.rc == 0
+        assert len(run.lines) == 1 and run.lines[0].startswith("error: config.json: ") and why in run.lines[0], run.lines
+        assert run.lines[0].endswith("; no outputs driven, fix the file and reset")
+        assert run.trace == []

@@ -19,15 +19,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import hostrun  # noqa: E402
 
+sys.path.insert(0, str(hostrun.FIRMWARE))  # the firmware's own boards and config.json reader
+import config  # noqa: E402
+from boards import BOARDS  # noqa: E402
+
 DONE = re.compile(r"event: (\w+) done in (\d+) ms \(planned (\d+) ms\)")
-
-
-def settings(config_file):
-    """The firmware's own reading of config.json (so a bad file fails here as on the board)."""
-    sys.path.insert(0, str(hostrun.FIRMWARE))
-    import config
-
-    return config.load(str(config_file))
 
 
 def describe(rec):
@@ -61,9 +57,6 @@ def run(interpreter, flash, trace_path, sequential):
 
 
 def main():
-    sys.path.insert(0, str(hostrun.FIRMWARE))
-    from boards import BOARDS
-
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--board", default="pico", choices=sorted(BOARDS), help="board whose pin map to use")
     ap.add_argument("--config", help="a config.json to try (its own board key wins over --board)")
@@ -82,7 +75,7 @@ def main():
     else:
         (flash / "config.json").write_text(json.dumps({"board": args.board}))
     try:
-        board = settings(flash / "config.json")
+        board = config.load(str(flash / "config.json"))  # a bad file fails here as on the board
     except Exception as e:  # the firmware will say the same and drive nothing
         board = None
         print("config.json: %s" % e)

@@ -40,10 +40,10 @@ def parse(text):
         item = item.strip().lower()
         if not item:
             continue
-        kv = item.split("=")
-        if len(kv) != 2 or kv[0].strip() not in defaults or not _is_number(kv[1].strip()):
+        kv = [part.strip() for part in item.split("=")]
+        if len(kv) != 2 or kv[0] not in defaults or not _is_number(kv[1]):
             raise IOTError("RTTTL default %r is not d=, o= or b= with a number" % item)
-        defaults[kv[0].strip()] = int(kv[1].strip())
+        defaults[kv[0]] = int(kv[1])
     if defaults["d"] not in DURATIONS:
         raise IOTError("RTTTL duration d=%d is not 1, 2, 4, 8, 16 or 32" % defaults["d"])
     if not 4 <= defaults["o"] <= 7:
