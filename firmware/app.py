@@ -6,7 +6,7 @@ import config
 from iot.blinker import Blinker
 from iot.compat import sleep_ms, ticks_diff, ticks_ms
 from iot.devices import Light, Speaker, Toilet
-from iot.outputs import output_pin
+from iot.outputs import PixelStrip, PwmLed, RgbLed, output_pin
 from iot.program import in_series, parallel, send, sequence
 from iot.service import IOTService
 
@@ -29,6 +29,15 @@ PROGRAMS = {
 }
 
 
+def light_output(kind, pin, active_low, pixels):
+    """The light's LEDs: one dimmable LED, an RGB LED (pin is [r, g, b]) or a NeoPixel strip."""
+    if kind == "rgb":
+        return RgbLed(pin, active_low)
+    if kind == "neopixel":
+        return PixelStrip(pin, pixels)
+    return PwmLed(pin, active_low)
+
+
 def build(settings=None, op_ms=None, log=print):
     """Create every output in its off state, and the service; returns (service, devices).
 
@@ -39,11 +48,13 @@ def build(settings=None, op_ms=None, log=print):
         settings = config.check({})
     pins, low = settings["pins"], settings["active_low"]
     op_ms = settings["op_ms"] if op_ms is None else op_ms
+    light = settings["light"]
     devices = {
-        "light": Light(pins["light"], active_low="light" in low, op_ms=op_ms),
+        "light": Light(light_output(light["kind"], pins["light"], "light" in low, light["pixels"]),
+                       fade_ms=light["fade_ms"], op_ms=op_ms),
         "speaker": Speaker(pins["speaker"], enable_pin=pins["speaker_enable"],
                            enable_active_low="speaker_enable" in low, op_ms=op_ms),
-        "toilet": Toilet(pins["flush"], pins["clean"], active_low="flush" in low or "clean" in low,
+        "toilet": Toilet(pins["flush"], pins["clean"], pins["lid"], active_low="flush" in low or "clean" in low,
                          max_on_ms=settings["max_on_ms"], op_ms=op_ms),
     }
     status = Blinker(output_pin(pins["status_led"], "status_led" in low))

@@ -1,18 +1,24 @@
 """config.json on the board: which board, pin overrides, timings. Checked whole at boot.
 
     {"board": "pico_w", "pins": {"light": 14}, "active_low": ["flush", "clean"],
-     "op_ms": 500, "max_on_ms": 10000, "wdt_ms": 0}
+     "light": {"kind": "pwm", "fade_ms": 0}, "op_ms": 500, "max_on_ms": 10000, "wdt_ms": 0}
+
+The light's kind is "pwm" (one dimmable LED), "rgb" (pins.light is [r, g, b];
+a common-anode LED is active-low) or "neopixel" (a WS2812 strip of `pixels`).
 Every key is optional. A bad file raises ConfigError naming the bad key, and
 the caller drives no pin from it.
 """
 import json
 
-from boards import BOARDS, OUTPUTS, detect
+from boards import BOARDS, OPTIONAL, OUTPUTS, detect
 from iot import IOTError
 
 PATH = "config.json"
 LIMITS = {"op_ms": (0, 60000), "max_on_ms": (100, 3600000), "wdt_ms": (0, 8000)}
 DEFAULTS = {"op_ms": 500, "max_on_ms": 10000, "wdt_ms": 0}
+LIGHT_KINDS = ("pwm", "rgb", "neopixel")
+LIGHT_LIMITS = {"fade_ms": (0, 60000), "pixels": (1, 1024)}
+LIGHT_DEFAULTS = {"kind": "pwm", "fade_ms": 0, "pixels": 1}
 
 
 class ConfigError(IOTError):
@@ -37,7 +43,7 @@ def check(raw, path=PATH, machine_name=None):
     if type(raw) is not dict:
         raise ConfigError("%s: must be a JSON object" % path)
     for key in raw:
-        if key not in ("board", "pins", "active_low") and key not in LIMITS:
+        if key not in ("board", "pins", "active_low", "light") and key not in LIMITS:
             raise ConfigError("%s: unknown key %r" % (path, key))
     board = raw.get("board", detect(machine_name))
     if board not in BOARDS:
@@ -50,20 +56,22 @@ def check(raw, path=PATH, machine_name=None):
         pin = overrides[name]
         if name not in OUTPUTS:
             raise ConfigError("%s: pins.%s is not an output (%s)" % (path, name, ", ".join(OUTPUTS)))
-        if name == "speaker_enable" and pin is None:
+        if name in OPTIONAL and pin is None:
             pins[name] = None
-        elif (type(pin) is int and 0 <= pin <= 48) or (type(pin) is str and 0 < len(pin) <= 8):
+        elif _is_pin(pin) or (name == "light" and type(pin) is list and len(pin) == 3 and all(map(_is_pin, pin))):
             pins[name] = pin
         else:
             raise ConfigError("%s: pins.%s must be a GPIO number or pin name, not %r" % (path, name, pin))
-    used = [p for p in pins.values() if p is not None]
+    used = []
+    for p in pins.values():
+        used.extend(p if type(p) is list else [] if p is None else [p])
     for p in used:
         if used.count(p) > 1:
             raise ConfigError("%s: pins: pin %r is used twice" % (path, p))
     active_low = raw.get("active_low", list(BOARDS[board]["active_low"]))
     if type(active_low) is not list or [n for n in active_low if n not in OUTPUTS]:
         raise ConfigError("%s: active_low must be a list of outputs (%s)" % (path, ", ".join(OUTPUTS)))
-    settings = {"board": board, "pins": pins, "active_low": active_low}
+    settings = {"board": board, "pins": pins, "active_low": active_low, "light": _light(raw, path, pins["light"])}
     for key in LIMITS:
         value = raw.get(key, DEFAULTS[key])
         low, high = LIMITS[key]
@@ -75,3 +83,27 @@ def check(raw, path=PATH, machine_name=None):
     if settings["op_ms"] > settings["max_on_ms"]:
         raise ConfigError("%s: op_ms must not be over max_on_ms" % path)
     return settings
+
+
+def _is_pin(pin):
+    return (type(pin) is int and 0 <= pin <= 48) or (type(pin) is str and 0 < len(pin) <= 8)
+
+
+def _light(raw, path, pin):
+    light = raw.get("light", {})
+    if type(light) is not dict:
+        raise ConfigError("%s: light must be an object" % path)
+    out = dict(LIGHT_DEFAULTS)
+    for key in light:
+        if key not in out:
+            raise ConfigError("%s: light.%s is not a light setting (%s)" % (path, key, ", ".join(sorted(out))))
+        out[key] = light[key]
+    if out["kind"] not in LIGHT_KINDS:
+        raise ConfigError("%s: light.kind must be one of %s" % (path, ", ".join(LIGHT_KINDS)))
+    for key in LIGHT_LIMITS:
+        low, high = LIGHT_LIMITS[key]
+        if type(out[key]) is not int or not low <= out[key] <= high:
+            raise ConfigError("%s: light.%s must be a whole number from %d to %d" % (path, key, low, high))
+    if (out["kind"] == "rgb") != (type(pin) is list):
+        raise ConfigError("%s: pins.light must be a list of 3 pins [r, g, b] for an rgb light, and only then" % path)
+    return out

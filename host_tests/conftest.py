@@ -53,9 +53,21 @@ class Run:
         self.trace = trace
 
     def pin(self, name):
-        """[(t_ms, value)] of a digital output, from the level it was created with."""
+        """[(t_ms, 0|1)] of an output, from the level it was created with; a PWM output
+        (a dimmed LED, a servo) counts as 1 while its duty is not 0. Repeats are dropped."""
         pin = PINS.get(name, name)
-        return [(r["t_us"] / 1000, r["value"]) for r in self.trace if r["pin"] == pin and "value" in r]
+        out = []
+        for r in self.trace:
+            if r["pin"] == pin:
+                v = r["value"] if "value" in r else (1 if r.get("duty_u16") else 0)
+                if not out or out[-1][1] != v:
+                    out.append((r["t_us"] / 1000, v))
+        return out
+
+    def duty(self, name):
+        """[(t_ms, duty_u16)] of a PWM output."""
+        pin = PINS.get(name, name)
+        return [(r["t_us"] / 1000, r["duty_u16"]) for r in self.trace if r["pin"] == pin and "duty_u16" in r]
 
     def pwm(self, name):
         """[(t_ms, hz or 0 when silent)] of a PWM output."""
@@ -97,7 +109,9 @@ def scenario(interp, tmp_path):
 
     def run(name, expect_rc=0, **kwargs):
         module, function = name.split(".")
-        result = launch(interp, [HERE / "scenario.py", module, function, json.dumps(kwargs)],
+        args = tmp_path / ("%s.json" % name)
+        args.write_text(json.dumps(kwargs))
+        result = launch(interp, [HERE / "scenario.py", module, function, args],
                         cwd=HERE, trace=tmp_path / ("%s.jsonl" % name))
         assert result.rc == expect_rc, "exit %d\n%s\n%s" % (result.rc, result.stdout, result.stderr)
         return result

@@ -4,7 +4,7 @@ import json
 import hostrun
 from conftest import launch
 
-SHAPE = "config.json: active_low must be a list of outputs (status_led, light, speaker, speaker_enable, flush, clean)"
+SHAPE = "config.json: active_low must be a list of outputs (status_led, light, speaker, speaker_enable, flush, clean, lid)"
 
 
 def test_config_errors_name_the_bad_key(scenario):
@@ -14,7 +14,7 @@ def test_config_errors_name_the_bad_key(scenario):
         "config.json: unknown key 'pinz'",
         "config.json: board 'uno' is not one of esp32_devkitc, pico, pico2, pico2_w, pico_w",
         "config.json: pins must be an object",
-        "config.json: pins.lamp is not an output (status_led, light, speaker, speaker_enable, flush, clean)",
+        "config.json: pins.lamp is not an output (status_led, light, speaker, speaker_enable, flush, clean, lid)",
         "config.json: pins.light must be a GPIO number or pin name, not -1",
         "config.json: pins.light must be a GPIO number or pin name, not 3.5",
         "config.json: pins: pin 18 is used twice",
@@ -25,10 +25,21 @@ def test_config_errors_name_the_bad_key(scenario):
         "config.json: wdt_ms must be 0 (off) or from 1000 to 8000",
         "config.json: wdt_ms must be a whole number from 0 to 8000",
         "config.json: op_ms must not be over max_on_ms",
+        "config.json: light must be an object",
+        "config.json: light.kind must be one of pwm, rgb, neopixel",
+        "config.json: light.colour is not a light setting (fade_ms, kind, pixels)",
+        "config.json: light.fade_ms must be a whole number from 0 to 60000",
+        "config.json: light.pixels must be a whole number from 1 to 1024",
+        "config.json: pins.light must be a list of 3 pins [r, g, b] for an rgb light, and only then",
+        "config.json: pins.light must be a list of 3 pins [r, g, b] for an rgb light, and only then",
+        "config.json: pins.light must be a GPIO number or pin name, not [1, 2]",
+        "config.json: pins: pin 16 is used twice",
     ]
     assert r["good"] == {
         "board": "pico_w", "active_low": ["flush"], "op_ms": 500, "max_on_ms": 10000, "wdt_ms": 0,
-        "pins": {"status_led": "LED", "light": 14, "speaker": 16, "speaker_enable": None, "flush": 18, "clean": 19},
+        "pins": {"status_led": "LED", "light": [13, 14, 12], "speaker": 16, "speaker_enable": None, "flush": 18,
+                 "clean": 19, "lid": None},
+        "light": {"kind": "rgb", "fade_ms": 300, "pixels": 1},
     }
     assert r["detected"] == ["pico", "pico_w", "pico2", "pico2_w", "esp32_devkitc", "pico"]
 
@@ -50,10 +61,14 @@ def test_main_boots_every_output_off_first_on_an_active_low_pico_w(interp, tmp_p
     run = boot(interp, tmp_path, cfg)
     assert run.rc == 0, run.stdout + run.stderr
     assert run.lines[0] == "event: board pico_w, outputs off"
-    off_level = {"LED": 1, 15: 0, 16: 0, 17: 0, 18: 1, 19: 1}  # active-low outputs are off when high
-    created = {r["pin"]: r.get("value") for r in run.trace[:7] if "value" in r}
-    assert created == off_level, run.trace[:7]
-    assert [r["duty_u16"] for r in run.trace[:7] if "duty_u16" in r] == [0]
+    off_level = {"LED": 1, 15: 0, 16: 0, 17: 0, 18: 1, 19: 1, 20: 0}  # active-low outputs are off when high
+    first = {}
+    for i, r in enumerate(run.trace):
+        first.setdefault(r["pin"], (i, r.get("value", r.get("duty_u16"))))
+    assert {pin: level for pin, (i, level) in first.items()} == off_level, run.trace[:10]
+    created = max(i for i, level in first.values())
+    driven = [r for r in run.trace[:created] if r.get("value", r.get("duty_u16")) != off_level[r["pin"]]]
+    assert driven == []  # every output exists, off, before any is switched on
     # The relays were really pulsed (active low: 0 is on) and everything ends at its off level.
     assert [r["value"] for r in run.trace if r["pin"] == 18] == [1, 0, 1]
     assert run.final() == off_level

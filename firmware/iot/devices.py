@@ -7,14 +7,17 @@ its outputs at once and completes after its time (`op_ms`, the seed's 0.5 s).
 """
 import asyncio
 
-from iot import IOTError, rtttl
+from iot import IOTError, color, rtttl
 from iot.compat import sleep_ms, ticks_add, ticks_diff, ticks_ms
 from iot.message import MessageType
-from iot.outputs import Buzzer, Relay, interlock, output_pin
+from iot.outputs import Buzzer, Relay, Servo, interlock, output_pin
 
 SWITCH_ON = MessageType.SWITCH_ON
 SWITCH_OFF = MessageType.SWITCH_OFF
+CHANGE_COLOR = MessageType.CHANGE_COLOR
 PLAY_SONG = MessageType.PLAY_SONG
+OPEN = MessageType.OPEN
+CLOSE = MessageType.CLOSE
 FLUSH = MessageType.FLUSH
 CLEAN = MessageType.CLEAN
 
@@ -24,6 +27,7 @@ SONGBOOK = {
     "Miles Davis - Kind of Blue": "SoWhat:d=8,o=5,b=160:d,a4,b4,c,d,e,c,p,4e,4d",
 }
 NOTE_GAP_MS = 10  # silence at the end of each note, so repeated notes are heard as two
+FADE_STEP_MS = 20  # a light fade's step: 50 per second look smooth
 
 
 class Device:
@@ -81,37 +85,114 @@ class Device:
 
 
 class Light(Device):
-    """A single-colour LED. It switches at once; op_ms stands for the transition."""
+    """A light: a dimmable LED, an RGB LED or a NeoPixel strip (`output`, see iot.outputs).
+
+    Its data is ESPHome's light.turn_on in words (iot.color): SWITCH_ON takes an
+    optional brightness ("40%"), colour and transition ("2s"); CHANGE_COLOR a
+    colour (kept for the next SWITCH_ON while the light is off); SWITCH_OFF a
+    transition. Changes fade over the transition (default `fade_ms`, 0: at once);
+    an operation takes op_ms or its transition, whichever is longer.
+    """
 
     kind = "light"
-    ACCEPTS = (SWITCH_ON, SWITCH_OFF)
 
-    def __init__(self, pin, active_low=False, safe_on=False, op_ms=500, connect_ms=None):
+    def __init__(self, output, fade_ms=0, op_ms=500, connect_ms=None):
         super().__init__(op_ms, connect_ms)
-        self._led = output_pin(pin, active_low)
-        self._safe_on = safe_on
+        self._out = output
+        self.ACCEPTS = (SWITCH_ON, SWITCH_OFF, CHANGE_COLOR) if output.colours else (SWITCH_ON, SWITCH_OFF)
+        self.fade_ms = fade_ms
         self.on = False
-        if safe_on:
-            self._set(True)
+        self.brightness = 100
+        self.color = 0xFFFFFF
+        self._shown = 0  # what the LEDs show now, 0xRRGGBB after brightness
+        self._change = 0  # counts changes, so a fade knows when a newer one took over
 
     def refusal(self, msg_type):
-        if msg_type == MessageType.CHANGE_COLOR:
+        if msg_type == CHANGE_COLOR:
             return "is a single-colour LED and cannot CHANGE_COLOR"
         return Device.refusal(self, msg_type)
 
-    def _set(self, on):
-        self.on = on
-        self._led.value(1 if on else 0)
+    def check_data(self, msg_type, data):
+        try:
+            rgb, brightness, transition = color.parse(data, self._out.colours)
+        except IOTError as e:
+            raise IOTError("%s: %s" % (self.name, e))
+        what = MessageType.name(msg_type)
+        if msg_type == CHANGE_COLOR and rgb is None:
+            raise IOTError("%s: CHANGE_COLOR needs a colour (#rrggbb or a name)" % self.name)
+        if msg_type == SWITCH_OFF and (rgb is not None or brightness is not None):
+            raise IOTError("%s: %s takes only a transition time" % (self.name, what))
+        if brightness == 0:
+            raise IOTError("%s: brightness is from 1%% to 100%%; SWITCH_OFF switches off" % self.name)
+        return transition
+
+    def duration_ms(self, msg_type, data):
+        transition = self.check_data(msg_type, data)
+        return max(self.op_ms, self.fade_ms if transition is None else transition)
+
+    def _target(self):
+        if not self.on:
+            return 0
+        b = self.brightness
+        c = self.color
+        return ((c >> 16) * b // 100) << 16 | ((c >> 8 & 255) * b // 100) << 8 | (c & 255) * b // 100
+
+    def _show(self, rgb):
+        if rgb != self._shown:
+            self._shown = rgb
+            self._out.show(rgb >> 16, rgb >> 8 & 255, rgb & 255)
 
     async def handle(self, msg_type, data):
-        self._set(msg_type == SWITCH_ON)
-        await sleep_ms(self.op_ms)
+        start = ticks_ms()
+        rgb, brightness, transition = color.parse(data)
+        if msg_type != CHANGE_COLOR:
+            self.on = msg_type == SWITCH_ON
+        if rgb is not None:
+            self.color = rgb
+        if brightness is not None:
+            self.brightness = brightness
+        await self._fade(self._target(), self.fade_ms if transition is None else transition)
+        await sleep_ms(max(0, ticks_diff(ticks_add(start, self.op_ms), ticks_ms())))
+
+    async def _fade(self, target, ms):
+        """From what shows now to `target` in steps of FADE_STEP_MS, each on the clock."""
+        self._change += 1
+        change = self._change
+        start = ticks_ms()
+        src = self._shown
+        while True:
+            t = ticks_diff(ticks_ms(), start)
+            if self._change != change:
+                return  # a newer change (or safe()) took over
+            if t >= ms:
+                self._show(target)
+                return
+            self._show(_mix(src, target, t, ms))
+            await sleep_ms(min(FADE_STEP_MS, ms - t))
 
     def safe(self):
-        self._set(self._safe_on)
+        self._change += 1
+        self.on = False
+        self._show(0)
+
+    def deinit(self):
+        self.safe()
+        self._out.deinit()
 
     def status(self):
-        return {"on": self.on}
+        s = {"on": self.on, "brightness": self.brightness, "level": color.to_hex(self._shown)}
+        if self._out.colours:
+            s["color"] = color.to_hex(self.color)
+        return s
+
+
+def _mix(a, b, t, span):
+    """The colour t/span of the way from a to b, per channel."""
+    out = 0
+    for shift in (16, 8, 0):
+        ca = a >> shift & 255
+        out |= (ca + ((b >> shift & 255) - ca) * t // span) << shift
+    return out
 
 
 class Speaker(Device):
@@ -213,48 +294,71 @@ class Speaker(Device):
 
 
 class Toilet(Device):
-    """Two relays: FLUSH opens the flush valve, CLEAN runs the cleaning pump, each for op_ms.
+    """Two relays and an optional lid servo: FLUSH opens the flush valve, CLEAN runs
+    the cleaning pump, OPEN/CLOSE move the lid; each takes op_ms.
 
-    The two never overlap: the relays form an interlock group, and a CLEAN sent
-    during a FLUSH (or the other way round) waits for it to finish. Each relay is
-    a pulse through its own Blinker and can never stay on longer than max_on_ms,
-    whatever happens to the program that started it.
+    It does one thing at a time: the relays form an interlock group, and a CLEAN
+    sent during a FLUSH (or a lid move) waits for it to finish. Each relay is a
+    pulse through its own Blinker and can never stay on longer than max_on_ms,
+    whatever happens to the program that started it. The servo is released
+    (no pulses) once the lid has moved, and on any stop.
     """
 
     kind = "toilet"
-    ACCEPTS = (FLUSH, CLEAN)
     ONE_AT_A_TIME = True
+    LID_ANGLES = {OPEN: 100, CLOSE: 0}  # degrees; a lid stands at about 100 degrees
 
-    def __init__(self, flush_pin, clean_pin, active_low=False, max_on_ms=10000, op_ms=500, connect_ms=None):
+    def __init__(self, flush_pin, clean_pin, lid_pin=None, active_low=False, max_on_ms=10000,
+                 op_ms=500, connect_ms=None):
         super().__init__(op_ms, connect_ms)
         if op_ms > max_on_ms:
             raise ValueError("toilet: op_ms %d is over max_on_ms %d" % (op_ms, max_on_ms))
         self.flush_relay = Relay(flush_pin, max_on_ms, active_low)
         self.clean_relay = Relay(clean_pin, max_on_ms, active_low)
         interlock(self.flush_relay, self.clean_relay)
+        self._servo = None if lid_pin is None else Servo(lid_pin)
+        self.ACCEPTS = (FLUSH, CLEAN) if lid_pin is None else (FLUSH, CLEAN, OPEN, CLOSE)
+        self.lid = None  # "open" or "closed" once moved; unknown at boot
         self._busy = asyncio.Lock()
 
     def refusal(self, msg_type):
-        if msg_type in (MessageType.OPEN, MessageType.CLOSE):
-            return "has no lid actuator for %s" % MessageType.name(msg_type)
+        if msg_type in (OPEN, CLOSE):
+            return "has no lid servo for %s (set pins.lid in config.json)" % MessageType.name(msg_type)
         return Device.refusal(self, msg_type)
 
     async def handle(self, msg_type, data):
-        relay = self.flush_relay if msg_type == FLUSH else self.clean_relay
         async with self._busy:
+            if msg_type in (OPEN, CLOSE):
+                await self._move_lid(msg_type)
+                return
+            relay = self.flush_relay if msg_type == FLUSH else self.clean_relay
             relay.pulse(self.op_ms)
             try:
                 await sleep_ms(self.op_ms)
             finally:
                 relay.off()
 
+    async def _move_lid(self, msg_type):
+        self.lid = None
+        self._servo.angle(self.LID_ANGLES[msg_type])
+        try:
+            await sleep_ms(self.op_ms)
+            self.lid = "open" if msg_type == OPEN else "closed"
+        finally:
+            self._servo.release()
+
     def safe(self):
         self.flush_relay.off()
         self.clean_relay.off()
+        if self._servo is not None:
+            self._servo.release()
 
     def deinit(self):
         self.flush_relay.deinit()
         self.clean_relay.deinit()
+        if self._servo is not None:
+            self._servo.deinit()
 
     def status(self):
-        return {"flush": self.flush_relay.value(), "clean": self.clean_relay.value()}
+        return {"flush": self.flush_relay.value(), "clean": self.clean_relay.value(), "lid": self.lid,
+                "busy": self._busy.locked()}

@@ -5,6 +5,8 @@ from iot.blinker import Blinker
 from iot.compat import const
 
 LOUD = const(32768)  # 50 % duty: the loudest square wave a passive buzzer makes
+LED_HZ = const(1000)  # fast enough not to flicker, slow enough for any LED driver transistor
+SERVO_HZ = const(50)  # hobby servos: a pulse every 20 ms
 
 
 def output_pin(pin_id, active_low=False):
@@ -65,4 +67,92 @@ class Buzzer:
 
     def deinit(self):
         self.off()
+        self._pwm.deinit()
+
+
+def gamma(level):
+    """0-255 light level to 0-65535 duty, squared so that 40 % looks like 40 % to the eye."""
+    return level * level * 65535 // 65025
+
+
+class PwmLed:
+    """One LED (or one channel of an RGB LED) dimmed by PWM; dark is its safe state."""
+
+    colours = False
+
+    def __init__(self, pin_id, active_low=False):
+        self._active_low = active_low
+        dark = 65535 if active_low else 0
+        self._pwm = PWM(Pin(pin_id, Pin.OUT, value=1 if active_low else 0), freq=LED_HZ, duty_u16=dark)
+
+    def level(self, v):
+        duty = gamma(v)
+        self._pwm.duty_u16(65535 - duty if self._active_low else duty)
+
+    def show(self, r, g, b):
+        self.level(max(r, g, b))
+
+    def deinit(self):
+        self.level(0)
+        self._pwm.deinit()
+
+
+class RgbLed:
+    """An RGB LED on three PWM pins; a common-anode one is active-low."""
+
+    colours = True
+
+    def __init__(self, pin_ids, active_low=False):
+        self._channels = [PwmLed(p, active_low) for p in pin_ids]
+
+    def show(self, r, g, b):
+        ch = self._channels
+        ch[0].level(r)
+        ch[1].level(g)
+        ch[2].level(b)
+
+    def deinit(self):
+        for ch in self._channels:
+            ch.deinit()
+
+
+class PixelStrip:
+    """WS2812/NeoPixel LEDs on one pin, all showing the same colour."""
+
+    colours = True
+
+    def __init__(self, pin_id, count=1):
+        from neopixel import NeoPixel  # only boards with a strip need the module
+
+        self._np = NeoPixel(Pin(pin_id, Pin.OUT, value=0), count)
+        self.show(0, 0, 0)
+
+    def show(self, r, g, b):
+        self._np.fill((gamma(r) >> 8, gamma(g) >> 8, gamma(b) >> 8))
+        self._np.write()
+
+    def deinit(self):
+        self.show(0, 0, 0)
+
+
+class Servo:
+    """A hobby servo on 50 Hz PWM: 0-180 degrees is a 500-2500 us pulse.
+
+    release() stops the pulses (duty 0), its safe state: the servo stops pushing.
+    """
+
+    def __init__(self, pin_id, min_us=500, max_us=2500):
+        self._min_us = min_us
+        self._span_us = max_us - min_us
+        self._pwm = PWM(Pin(pin_id, Pin.OUT, value=0), freq=SERVO_HZ, duty_u16=0)
+
+    def angle(self, degrees):
+        us = self._min_us + self._span_us * degrees // 180
+        self._pwm.duty_u16(us * 65535 // 20000)  # of the 20 ms period
+
+    def release(self):
+        self._pwm.duty_u16(0)
+
+    def deinit(self):
+        self.release()
         self._pwm.deinit()

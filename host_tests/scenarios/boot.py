@@ -23,6 +23,15 @@ BAD = [
     {"wdt_ms": 500},
     {"wdt_ms": 9000},
     {"op_ms": 5000, "max_on_ms": 1000},
+    {"light": "rgb"},
+    {"light": {"kind": "cmyk"}},
+    {"light": {"colour": "red"}},
+    {"light": {"fade_ms": -1}},
+    {"light": {"kind": "neopixel", "pixels": 0}},
+    {"light": {"kind": "rgb"}},
+    {"pins": {"light": [13, 14, 15]}},
+    {"pins": {"light": [1, 2]}, "light": {"kind": "rgb"}},
+    {"pins": {"light": [13, 14, 16]}, "light": {"kind": "rgb"}},
 ]
 
 
@@ -34,7 +43,8 @@ async def settings():
             errors.append(None)
         except IOTError as e:
             errors.append(str(e))
-    good = config.check({"board": "pico_w", "pins": {"light": 14, "speaker_enable": None}, "active_low": ["flush"]})
+    good = config.check({"board": "pico_w", "pins": {"light": [13, 14, 12], "speaker_enable": None, "lid": None},
+                         "active_low": ["flush"], "light": {"kind": "rgb", "fade_ms": 300}})
     names = ["Raspberry Pi Pico with RP2040", "Raspberry Pi Pico W with RP2040", "Raspberry Pi Pico2 with RP2350",
              "Raspberry Pi Pico 2 W with RP2350", "Generic ESP32 module with ESP32", "linux [GCC 14.2.1] version"]
     return {"errors": errors, "good": good, "detected": [boards.detect(n) for n in names]}
