@@ -62,3 +62,18 @@ def test_message_types_look_up_both_ways(scenario):
     assert r["codes"] == [1, 2, 4, 8]
     assert r["repr"] == "Message('light', SWITCH_ON, '')"
     assert r["eq"] is True
+
+
+def test_every_device_reports_its_state(scenario):
+    r = scenario("service.status", op_ms=OP).result
+    toilet = {"flush": 0, "clean": 0, "lid": None, "busy": False}
+    assert r["rest"] == {
+        "light": {"on": False, "brightness": 100, "level": "#000000"},
+        "speaker": {"on": False, "ready": False, "song": None, "hz": 0},
+        "toilet": toilet,
+    }
+    assert r["busy"] == {
+        "light": {"on": True, "brightness": 40, "level": "#666666"},
+        "speaker": {"on": True, "ready": True, "song": "Miles Davis - Kind of Blue", "hz": 587},
+        "toilet": dict(toilet, flush=1, busy=True),
+    }

@@ -6,7 +6,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 FIRMWARE = ROOT / "firmware"
-HOSTMACHINE = ROOT / "tools" / "hostmachine"
+TOOLS = ROOT / "tools"
+HOSTMACHINE = TOOLS / "hostmachine"
 
 
 def micropython():

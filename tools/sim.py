@@ -1,11 +1,13 @@
-"""Run the firmware on the host with simulated pins and show what the pins did.
+"""Run the firmware on the host with simulated pins and show what the devices do.
 
     python tools/sim.py [--board NAME | --config FILE] [--python] [--sequential] [--trace FILE]
 
 Runs firmware/main.py under the MicroPython unix port (or CPython with --python)
 in a folder that stands for the board's flash, holding its config.json; prints
-the firmware's lines as they come with the time since launch, then the pin
-timeline from the trace and the planned vs actual time of each program.
+the firmware's lines as they come with the time since launch, and between them
+(marked "~") each device's state whenever a pin changes it. At the end: the pin
+timeline, the planned vs actual time of each program, and the trace as JSON
+lines, a VCD file (PulseView, GTKWave) and an SVG timing diagram beside it.
 """
 import argparse
 import json
@@ -13,11 +15,13 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import hostrun  # noqa: E402
+import pintrace  # noqa: E402
 
 sys.path.insert(0, str(hostrun.FIRMWARE))  # the firmware's own boards and config.json reader
 import config  # noqa: E402
@@ -26,34 +30,64 @@ from boards import BOARDS  # noqa: E402
 DONE = re.compile(r"event: (\w+) done in (\d+) ms \(planned (\d+) ms\)")
 
 
-def describe(rec):
-    if "value" in rec:
-        return "on" if rec["value"] else "off"
-    if rec["duty_u16"] == 0:
-        return "silent"
-    return "%d Hz, duty %d%%" % (rec["freq"], round(rec["duty_u16"] * 100 / 65535))
-
-
 def timeline(trace, names):
     lines = ["", "Pin timeline (%d changes, ms since the firmware started):" % len(trace),
              "   time ms  pin  output          change"]
     for rec in trace:
-        name = names.get(rec["pin"], "?")
-        lines.append("%10.1f  %3s  %-14s  %s" % (rec["t_us"] / 1000, rec["pin"], name, describe(rec)))
+        name, low = names.get(rec["pin"], ("?", False))
+        lines.append("%10.1f  %3s  %-14s  %s" % (rec["t_us"] / 1000, rec["pin"], name, pintrace.state(name, rec, low)[0]))
     return lines
 
 
-def run(interpreter, flash, trace_path, sequential):
+def watch(trace_path, devices, show, done):
+    """Follow the trace as the firmware writes it and show the devices' state on each change."""
+    while not trace_path.exists() and not done.is_set():
+        time.sleep(0.01)
+    if not trace_path.exists():
+        return
+    with open(trace_path) as f:
+        partial = ""
+        while True:
+            chunk = f.readline()
+            if not chunk:
+                if done.is_set():
+                    return
+                time.sleep(0.005)
+                continue
+            partial += chunk
+            if not partial.endswith("\n"):
+                continue
+            line = devices.update(json.loads(partial))
+            partial = ""
+            if line:
+                show("~ " + line)
+
+
+def run(interpreter, flash, trace_path, sequential, devices):
     script = ["-c", "import app; app.main(sequential=True)"] if sequential else hostrun.FIRMWARE / "main.py"
     argv = hostrun.command(interpreter, script)
     start = time.monotonic()
+    lock = threading.Lock()
+
+    def show(line):
+        with lock:
+            print("%8.0f ms  %s" % ((time.monotonic() - start) * 1000, line), flush=True)  # since launch
+
+    done = threading.Event()
+    watcher = threading.Thread(target=watch, args=(trace_path, devices, show, done), daemon=True)
+    if devices is not None:
+        watcher.start()
     out = []
     proc = subprocess.Popen(argv, env=hostrun.environ(trace_path), stdout=subprocess.PIPE, text=True, cwd=flash)
     for line in proc.stdout:
         line = line.rstrip("\n")
         out.append(line)
-        print("%8.0f ms  %s" % ((time.monotonic() - start) * 1000, line), flush=True)  # since launch
-    return proc.wait(), out
+        show(line)
+    rc = proc.wait()
+    done.set()
+    if devices is not None:
+        watcher.join()
+    return rc, out
 
 
 def main():
@@ -67,6 +101,7 @@ def main():
     interpreter = "cpython" if args.python else "micropython"
     trace_path = Path(args.trace).resolve()
     trace_path.parent.mkdir(parents=True, exist_ok=True)
+    trace_path.unlink(missing_ok=True)
     flash = trace_path.parent / "flash"  # stands for the board's filesystem
     shutil.rmtree(flash, ignore_errors=True)
     flash.mkdir()
@@ -81,17 +116,27 @@ def main():
         print("config.json: %s" % e)
     print("Simulating firmware/main.py on %s (%s), board %s" % (
         interpreter, hostrun.command(interpreter, "main.py")[0], board and board["board"]))
-    rc, out = run(interpreter, flash, trace_path, args.sequential)
+    names = board and pintrace.outputs(board)
+    rc, out = run(interpreter, flash, trace_path, args.sequential, board and pintrace.Devices(names))
     if board is None:
         return rc
-    names = {pin: name for name, pin in board["pins"].items()}
-    for line in timeline(hostrun.read_trace(trace_path), names):
+    trace = hostrun.read_trace(trace_path)
+    for line in timeline(trace, names):
         print(line)
     print("\nMakespan (critical path from the devices' operation times):")
     for m in filter(None, map(DONE.search, out)):
         name, actual, planned = m.group(1), int(m.group(2)), int(m.group(3))
         print("  %-8s %6d ms actual  %6d ms planned  %+5.1f%%" % (name, actual, planned, 100 * (actual - planned) / planned))
-    print("Trace: %s" % trace_path)
+    vcd, diagram, png = (trace_path.with_suffix(s) for s in (".vcd", ".svg", ".png"))
+    pintrace.write_vcd(trace, names, vcd)
+    picture = pintrace.svg(pintrace.changes(trace, names), "%s on %s" % (board["board"], interpreter))
+    diagram.write_text(picture)
+    print("Trace: %s\nVCD (PulseView, GTKWave): %s\nTiming diagram: %s" % (trace_path, vcd, diagram))
+    try:
+        pintrace.write_png(picture, png)
+        print("Timing diagram: %s" % png)
+    except RuntimeError as e:
+        print("No PNG: %s" % e)
     return rc
 
 

@@ -106,6 +106,10 @@ class IOTService:
             self.activity.trigger(self.activity_ms)
         await device.handle(code, data)
 
+    def status(self):
+        """{device name: its status()}: what every device is doing now."""
+        return {name: device.status() for name, device in self.devices.items()}
+
     def safe_all(self):
         """Every registered device to its safe state, and the status LED off."""
         for device in self.devices.values():

@@ -89,3 +89,19 @@ async def message_types():
         "repr": repr(Message("light", MessageType.SWITCH_ON)),
         "eq": Message("a", 1, "x") == Message("a", 1, "x"),
     }
+
+
+async def status(op_ms):
+    """Every device's status at rest, and while the speaker plays and the toilet flushes."""
+    service, devices = build(op_ms)
+    await service.register_devices(devices)
+    rest = service.status()
+    await service.send("light", "SWITCH_ON", "40%")
+    await service.send("speaker", "SWITCH_ON")
+    song = asyncio.create_task(service.send("speaker", "PLAY_SONG", "Miles Davis - Kind of Blue"))
+    flush = asyncio.create_task(service.send("toilet", "FLUSH"))
+    await asyncio.sleep(op_ms / 2000)
+    busy = service.status()
+    song.cancel()
+    await flush
+    return {"rest": rest, "busy": busy}
