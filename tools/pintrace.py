@@ -77,8 +77,9 @@ def changes(trace, names):
 
 
 def _order(name):
-    base = name.split("_")[0] if name.startswith("light_") else name
-    return (config.OUTPUTS.index(base) if base in config.OUTPUTS else 99, name)
+    if name.startswith("light_"):  # light_r, light_g, light_b
+        return (config.OUTPUTS.index("light"), "rgb".index(name[-1]))
+    return (config.OUTPUTS.index(name) if name in config.OUTPUTS else 99, 0)
 
 
 class Devices:
@@ -90,17 +91,14 @@ class Devices:
         self.now["lid"] = "-"  # unknown until it moves
 
     def update(self, rec):
-        """Apply one record; the new one-line summary, or None if no device changed."""
+        """Apply one trace record."""
         if rec["pin"] not in self.names:
-            return None
+            return
         name, low = self.names[rec["pin"]]
         if name == "lid" and "value" in rec:
-            return None  # the servo pin's creation, before its PWM starts
-        before = self.line()
+            return  # the servo pin's creation, before its PWM starts
         text = state(name, rec, low)[0]
         self.now[name] = self._lid(text) if name == "lid" else text
-        after = self.line()
-        return after if after != before else None
 
     def _lid(self, text):
         """A released servo stays where it went."""

@@ -40,27 +40,32 @@ def timeline(trace, names):
 
 
 def watch(trace_path, devices, show, done):
-    """Follow the trace as the firmware writes it and show the devices' state on each change."""
+    """Follow the trace as the firmware writes it and show the devices' state when it changes.
+
+    Records that arrive together (an RGB light's three channels) make one line.
+    """
     while not trace_path.exists() and not done.is_set():
         time.sleep(0.01)
     if not trace_path.exists():
         return
+    shown = None
     with open(trace_path) as f:
         partial = ""
         while True:
             chunk = f.readline()
-            if not chunk:
-                if done.is_set():
-                    return
-                time.sleep(0.005)
+            if chunk:
+                partial += chunk
+                if partial.endswith("\n"):
+                    devices.update(json.loads(partial))
+                    partial = ""
                 continue
-            partial += chunk
-            if not partial.endswith("\n"):
-                continue
-            line = devices.update(json.loads(partial))
-            partial = ""
-            if line:
+            line = devices.line()
+            if line != shown:
+                shown = line
                 show("~ " + line)
+            if done.is_set():
+                return
+            time.sleep(0.005)
 
 
 def run(interpreter, flash, trace_path, sequential, devices):
