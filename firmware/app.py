@@ -5,10 +5,13 @@ import gc
 import config
 from iot.blinker import Blinker
 from iot.compat import sleep_ms, ticks_diff, ticks_ms
+from iot.console import Console
 from iot.devices import Light, Speaker, Toilet
 from iot.outputs import PixelStrip, PwmLed, RgbLed, output_pin
 from iot.program import in_series, parallel, send, sequence
 from iot.service import IOTService
+from iot.shell import Shell
+from iot.store import ProgramStore
 
 
 def wake_up(song="Miles Davis - Kind of Blue"):
@@ -105,17 +108,28 @@ async def feed_watchdog(timeout_ms):
         await sleep_ms(timeout_ms // 4)
 
 
-async def run(service, devices, settings, sequential=False):
+async def run(service, devices, settings, sequential=False, shell=False):
+    """The demo (unless config.json says "demo": false), then the shell on the console until its input ends."""
     watchdog = asyncio.create_task(feed_watchdog(settings["wdt_ms"])) if settings["wdt_ms"] else None
     try:
-        return await demo(service, devices, sequential)
+        if settings["demo"]:
+            await demo(service, devices, sequential)
+        else:
+            await service.register_devices(devices)
+        if shell:
+            commands = Shell(service, PROGRAMS, ProgramStore())
+            commands.load()
+            print("event: ready for commands (help lists them)")
+            await commands.serve(Console())
+            safe_all(service, devices)
+            print("event: end of input; all outputs off")
     finally:
         if watchdog is not None:
             watchdog.cancel()
 
 
 def main(sequential=False, path=config.PATH):
-    """Boot: check config.json, create every output off, then run; all outputs off on any exit."""
+    """Boot: check config.json, create every output off, run the demo and the shell; all outputs off on any exit."""
     try:
         settings = config.load(path)
         service, devices = build(settings)
@@ -130,6 +144,6 @@ def main(sequential=False, path=config.PATH):
             gc.collect()
             gc.threshold(gc.mem_free() // 4 + gc.mem_alloc())
         print("event: board %s, outputs off" % settings["board"])
-        asyncio.run(run(service, devices, settings, sequential))
+        asyncio.run(run(service, devices, settings, sequential, shell=True))
     finally:
         safe_all(service, devices)  # whatever happened, nothing stays switched on

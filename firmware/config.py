@@ -1,7 +1,10 @@
 """config.json on the board: which board, pin overrides, timings. Checked whole at boot.
 
     {"board": "pico_w", "pins": {"light": 14}, "active_low": ["flush", "clean"],
-     "light": {"kind": "pwm", "fade_ms": 0}, "op_ms": 500, "max_on_ms": 10000, "wdt_ms": 0}
+     "light": {"kind": "pwm", "fade_ms": 0}, "op_ms": 500, "max_on_ms": 10000, "wdt_ms": 0,
+     "demo": true}
+
+`demo` runs the seed's demo at boot, before the shell takes commands.
 
 The light's kind is "pwm" (one dimmable LED), "rgb" (pins.light is [r, g, b];
 a common-anode LED is active-low) or "neopixel" (a WS2812 strip of `pixels`).
@@ -43,7 +46,7 @@ def check(raw, path=PATH, machine_name=None):
     if type(raw) is not dict:
         raise ConfigError("%s: must be a JSON object" % path)
     for key in raw:
-        if key not in ("board", "pins", "active_low", "light") and key not in LIMITS:
+        if key not in ("board", "pins", "active_low", "light", "demo") and key not in LIMITS:
             raise ConfigError("%s: unknown key %r" % (path, key))
     board = raw.get("board", detect(machine_name))
     if board not in BOARDS:
@@ -71,7 +74,11 @@ def check(raw, path=PATH, machine_name=None):
     active_low = raw.get("active_low", list(BOARDS[board]["active_low"]))
     if type(active_low) is not list or [n for n in active_low if n not in OUTPUTS]:
         raise ConfigError("%s: active_low must be a list of outputs (%s)" % (path, ", ".join(OUTPUTS)))
-    settings = {"board": board, "pins": pins, "active_low": active_low, "light": _light(raw, path, pins["light"])}
+    demo = raw.get("demo", True)
+    if type(demo) is not bool:
+        raise ConfigError("%s: demo must be true or false" % path)
+    settings = {"board": board, "pins": pins, "active_low": active_low, "light": _light(raw, path, pins["light"]),
+                "demo": demo}
     for key in LIMITS:
         value = raw.get(key, DEFAULTS[key])
         low, high = LIMITS[key]

@@ -119,10 +119,11 @@ def scenario(interp, tmp_path):
     return run
 
 
-def launch(interp, args, cwd, trace):
-    """Run firmware code (a script and its arguments) on `interp` with the stub machine; -> Run."""
+def launch(interp, args, cwd, trace, input=""):
+    """Run firmware code (a script and its arguments) on `interp` with the stub machine, `input` on
+    its stdin (the console; it ends there); -> Run."""
     proc = subprocess.run(hostrun.command(interp, *args), env=hostrun.environ(trace, [HERE]),
-                          capture_output=True, text=True, timeout=60, cwd=cwd)
+                          capture_output=True, text=True, timeout=60, cwd=cwd, input=input)
     return Run(proc, hostrun.read_trace(trace) if trace.exists() else [])
 
 

@@ -34,12 +34,13 @@ def test_config_errors_name_the_bad_key(scenario):
         "config.json: pins.light must be a list of 3 pins [r, g, b] for an rgb light, and only then",
         "config.json: pins.light must be a GPIO number or pin name, not [1, 2]",
         "config.json: pins: pin 16 is used twice",
+        "config.json: demo must be true or false",
     ]
     assert r["good"] == {
         "board": "pico_w", "active_low": ["flush"], "op_ms": 500, "max_on_ms": 10000, "wdt_ms": 0,
         "pins": {"status_led": "LED", "light": [13, 14, 12], "speaker": 16, "speaker_enable": None, "flush": 18,
                  "clean": 19, "lid": None},
-        "light": {"kind": "rgb", "fade_ms": 300, "pixels": 1},
+        "light": {"kind": "rgb", "fade_ms": 300, "pixels": 1}, "demo": True,
     }
     assert r["detected"] == ["pico", "pico_w", "pico2", "pico2_w", "esp32_devkitc", "pico"]
 

@@ -20,7 +20,7 @@ def test_make_sim_runs_the_demo_on_every_board_and_shows_it(tmp_path):
         trace = tmp_path / board / "trace.jsonl"
         runs[board] = (trace, subprocess.Popen(
             [sys.executable, hostrun.TOOLS / "sim.py", "--config", cfg, "--trace", trace],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
     for board, (trace, proc) in runs.items():
         out, err = proc.communicate(timeout=60)
         assert proc.returncode == 0, out + err

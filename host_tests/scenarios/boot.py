@@ -32,6 +32,7 @@ BAD = [
     {"pins": {"light": [13, 14, 15]}},
     {"pins": {"light": [1, 2]}, "light": {"kind": "rgb"}},
     {"pins": {"light": [13, 14, 16]}, "light": {"kind": "rgb"}},
+    {"demo": 1},
 ]
 
 

@@ -1,0 +1,112 @@
+"""Lines typed on the console (the board's USB serial, or the host terminal), read without blocking the loop.
+
+On a board the terminal sends each key as it is typed, with no echo and
+Enter as CR: Console echoes, handles backspace, ends a line on CR or LF, and
+takes Ctrl-D as the end of input. A line over `max_len` is read to its end
+and returned as TOO_LONG, so it cannot fill the heap.
+"""
+import asyncio
+import sys
+
+TOO_LONG = object()
+EOT = 4  # Ctrl-D
+BACKSPACES = (8, 127)
+
+
+class Console:
+    def __init__(self, max_len=1024, stream=None, echo=None):
+        self.max_len = max_len
+        stream = stream if stream is not None else getattr(sys.stdin, "buffer", sys.stdin)
+        # Echo where no terminal driver does it: on a board, not on a host's terminal or pipe.
+        self.echo = sys.platform not in ("linux", "darwin", "win32") if echo is None else echo
+        self._buf = bytearray()
+        self._long = False
+        self._ended = False
+        if sys.implementation.name == "micropython":
+            self._reader = asyncio.StreamReader(stream)
+            self._lines = None
+        else:  # CPython: a thread reads, the loop is told
+            self._reader = None
+            self._lines = _ThreadedLines(stream)
+
+    async def readline(self):
+        """The next line as text (without its end), TOO_LONG, or None at the end of input."""
+        if self._lines is not None:
+            return self._take(await self._lines.get())
+        while not self._ended:
+            ch = await self._reader.read(1)
+            c = (ord(ch) if type(ch) is str else ch[0]) if ch else EOT
+            if c == EOT:
+                self._ended = True
+                if self._buf or self._long:
+                    return self._finish()
+                return None
+            if c in (10, 13):
+                self._say(b"\r\n")
+                return self._finish()
+            if c in BACKSPACES:
+                if self._buf:
+                    self._buf = self._buf[:-1]
+                    self._say(b"\b \b")
+                continue
+            if len(self._buf) >= self.max_len:
+                self._long = True
+                continue
+            self._buf.append(c)
+            self._say(bytes((c,)))
+        return None
+
+    def _say(self, b):
+        if self.echo:
+            sys.stdout.write(b.decode())
+
+    def _finish(self):
+        data, long = bytes(self._buf), self._long
+        self._buf = bytearray()
+        self._long = False
+        return TOO_LONG if long else _text(data)
+
+    def _take(self, data):
+        if data is None:
+            return None
+        data = data.rstrip(b"\r\n")
+        if EOT in data:
+            return None
+        return TOO_LONG if len(data) > self.max_len else _text(data)
+
+
+def _text(data):
+    try:
+        return data.decode()
+    except UnicodeError:
+        return "\x00"  # not UTF-8: the shell refuses it as a control character
+
+
+class _ThreadedLines:
+    """CPython only: a daemon thread reads lines, so a blocked read never holds up the loop or its shutdown."""
+
+    def __init__(self, stream):
+        import threading
+
+        self._loop = asyncio.get_event_loop()
+        self._ready = []
+        self._event = asyncio.Event()
+        threading.Thread(target=self._read, args=(stream,), daemon=True).start()
+
+    def _read(self, stream):
+        while True:
+            line = stream.readline()
+            self._loop.call_soon_threadsafe(self._put, line or None)
+            if not line:
+                return
+
+    def _put(self, line):
+        self._ready.append(line)
+        self._event.set()
+
+    async def get(self):
+        await asyncio.sleep(0)  # as on a board, work started by the last line gets to begin first
+        while not self._ready:
+            self._event.clear()
+            await self._event.wait()
+        return self._ready.pop(0)
