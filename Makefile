@@ -6,14 +6,22 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum < requirements.txt | cut -d' ' -f1)
 FIRMWARE_PY := $(shell find firmware -name '*.py')
 BOARD ?= pico
+# Board targets: PORT (default: the first board mpremote finds), FIRMWARE=image, CONFIG=config.json, DRY_RUN=1.
+BOARD_TOOL = $(BIN)/python tools/board.py --board $(BOARD) $(if $(PORT),--port $(PORT)) \
+	$(if $(FIRMWARE),--firmware $(FIRMWARE)) $(if $(CONFIG),--config $(CONFIG)) $(if $(filter 1,$(DRY_RUN)),--dry-run)
 
-.PHONY: help venv sim test mpy clean
+.PHONY: help venv sim test mpy clean flash deploy run repl reset
 
 help:
-	@echo "make sim   run the seed demo on the host MicroPython with simulated pins (BOARD=pico|pico_w|pico2|pico2_w|esp32_devkitc, CONFIG=file)"
-	@echo "make test  compile firmware with mpy-cross, run the suite on CPython and MicroPython"
-	@echo "make mpy   compile every firmware file to build/mpy with mpy-cross"
-	@echo "make clean remove build/ and .venv/"
+	@echo "make sim     the seed demo, then the command shell, on the host MicroPython with simulated pins"
+	@echo "             (BOARD=pico|pico_w|pico2|pico2_w|esp32_devkitc, CONFIG=file, DEMO=0)"
+	@echo "make test    compile firmware with mpy-cross, run the suite on CPython and MicroPython"
+	@echo "make mpy     compile every firmware file to build/mpy with mpy-cross"
+	@echo "make flash   MicroPython, then the app, onto the board (BOARD, PORT, FIRMWARE=image, DRY_RUN=1)"
+	@echo "make deploy  the app as .mpy onto the board with mpremote, changed files only (BOARD, PORT, CONFIG)"
+	@echo "make run     run firmware/ on the board from this machine (mpremote mount), nothing copied"
+	@echo "make repl    the board's REPL; make reset: reset it"
+	@echo "make clean   remove build/ and .venv/"
 
 $(STAMP): requirements.txt
 	rm -rf $(VENV)
@@ -24,7 +32,10 @@ $(STAMP): requirements.txt
 venv: $(STAMP)
 
 sim: $(STAMP)
-	$(BIN)/python tools/sim.py --board $(BOARD) $(if $(CONFIG),--config $(CONFIG))
+	$(BIN)/python tools/sim.py --board $(BOARD) $(if $(CONFIG),--config $(CONFIG)) $(if $(filter 0,$(DEMO)),--no-demo)
+
+flash deploy run repl reset: $(STAMP)
+	$(BOARD_TOOL) $@
 
 # Every firmware file must compile for the board; any error fails the build.
 mpy: $(STAMP)

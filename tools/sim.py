@@ -1,6 +1,6 @@
 """Run the firmware on the host with simulated pins and show what the devices do.
 
-    python tools/sim.py [--board NAME | --config FILE] [--python] [--sequential] [--trace FILE]
+    python tools/sim.py [--board NAME | --config FILE] [--no-demo] [--python] [--sequential] [--trace FILE]
 
 Runs firmware/main.py under the MicroPython unix port (or CPython with --python)
 in a folder that stands for the board's flash, holding its config.json; prints
@@ -8,6 +8,12 @@ the firmware's lines as they come with the time since launch, and between them
 (marked "~") each device's state whenever a pin changes it. At the end: the pin
 timeline, the planned vs actual time of each program, and the trace as JSON
 lines, a VCD file (PulseView, GTKWave) and an SVG timing diagram beside it.
+
+After the demo the firmware's shell reads this program's standard input, as it
+reads the serial console on a board, until the input ends:
+    printf 'light switch_on 40%%\nrun wake_up\n' | python tools/sim.py --no-demo
+The flash folder (build/sim/flash) is kept between runs, as a board keeps its
+files: programs saved with `save` are there at the next start.
 """
 import argparse
 import json
@@ -101,19 +107,26 @@ def main():
     ap.add_argument("--config", help="a config.json to try (its own board key wins over --board)")
     ap.add_argument("--python", action="store_true", help="run under CPython instead of MicroPython")
     ap.add_argument("--sequential", action="store_true", help="the seed's one-after-another demo, for comparison")
+    ap.add_argument("--no-demo", action="store_true", help="skip the demo: straight to the shell")
     ap.add_argument("--trace", default="build/sim/trace.jsonl", help="where to write the pin trace (JSON lines)")
     args = ap.parse_args()
     interpreter = "cpython" if args.python else "micropython"
     trace_path = Path(args.trace).resolve()
     trace_path.parent.mkdir(parents=True, exist_ok=True)
     trace_path.unlink(missing_ok=True)
-    flash = trace_path.parent / "flash"  # stands for the board's filesystem
-    shutil.rmtree(flash, ignore_errors=True)
-    flash.mkdir()
+    flash = trace_path.parent / "flash"  # stands for the board's filesystem, kept between runs
+    flash.mkdir(exist_ok=True)
     if args.config:
         shutil.copy(args.config, flash / "config.json")
     else:
         (flash / "config.json").write_text(json.dumps({"board": args.board}))
+    if args.no_demo:
+        try:
+            cfg = json.loads((flash / "config.json").read_text())
+            cfg["demo"] = False
+            (flash / "config.json").write_text(json.dumps(cfg))
+        except (ValueError, TypeError):
+            pass  # a broken config.json stays as it is: the firmware reports it
     try:
         board = config.load(str(flash / "config.json"))  # a bad file fails here as on the board
     except Exception as e:  # the firmware will say the same and drive nothing

@@ -16,13 +16,17 @@ BACKSPACES = (8, 127)
 class Console:
     def __init__(self, max_len=1024, stream=None, echo=None):
         self.max_len = max_len
-        stream = stream if stream is not None else getattr(sys.stdin, "buffer", sys.stdin)
+        micro = sys.implementation.name == "micropython"
+        if stream is None:
+            # A board's sys.stdin.buffer cannot be polled, its sys.stdin can (as asyncio's docs use it);
+            # on a host, the bytes: text reads would swallow what follows a byte that is not UTF-8.
+            stream = sys.stdin if micro and sys.platform != "linux" else sys.stdin.buffer
         # Echo where no terminal driver does it: on a board, not on a host's terminal or pipe.
         self.echo = sys.platform not in ("linux", "darwin", "win32") if echo is None else echo
         self._buf = bytearray()
         self._long = False
         self._ended = False
-        if sys.implementation.name == "micropython":
+        if micro:
             self._reader = asyncio.StreamReader(stream)
             self._lines = None
         else:  # CPython: a thread reads, the loop is told
@@ -34,7 +38,10 @@ class Console:
         if self._lines is not None:
             return self._take(await self._lines.get())
         while not self._ended:
-            ch = await self._reader.read(1)
+            try:
+                ch = await self._reader.read(1)
+            except UnicodeError:  # a byte that is not UTF-8 text
+                ch = "\x00"
             c = (ord(ch) if type(ch) is str else ch[0]) if ch else EOT
             if c == EOT:
                 self._ended = True
@@ -52,8 +59,12 @@ class Console:
             if len(self._buf) >= self.max_len:
                 self._long = True
                 continue
-            self._buf.append(c)
-            self._say(bytes((c,)))
+            if c > 255:  # a character beyond Latin-1: keep its UTF-8 bytes
+                for b in chr(c).encode():
+                    self._buf.append(b)
+            else:
+                self._buf.append(c)
+            self._say(chr(c).encode())
         return None
 
     def _say(self, b):

