@@ -66,3 +66,17 @@ def test_states_read_back_what_the_firmware_meant():
     assert pintrace.state("light", {"rgb": [255, 136, 0]}) == ("#ff8800", 1.0)
     names = pintrace.outputs({"pins": {"light": [13, 14, 12], "lid": None}, "active_low": ["light"]})
     assert names == {13: ("light_r", True), 14: ("light_g", True), 12: ("light_b", True)}
+
+
+def test_a_scripted_session_through_the_simulators_stdin(tmp_path):
+    proc = subprocess.run([sys.executable, hostrun.TOOLS / "sim.py", "--no-demo", "--trace", tmp_path / "t.jsonl"],
+                          input="light switch_on\nrun wake_up\nbogus\n", capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    said = [line.split(" ms  ", 1)[1] for line in proc.stdout.splitlines()
+            if line[:8].strip().isdigit() and " ms  " in line and "~ " not in line]  # the firmware's lines
+    replies = [line for line in said if line.startswith(("ok", "error:"))]
+    assert replies == ["ok light SWITCH_ON", "ok wake_up started (planned 2746 ms)",
+                       "error: unknown command or device 'bogus'; try help"]
+    assert "event: registered light, speaker, toilet in" not in " ".join(said)  # no demo
+    assert any(line.startswith("event: wake_up done in ") for line in said)
+    assert said[-1] == "event: end of input; all outputs off"

@@ -74,7 +74,8 @@ class _Run:
         self.label = label  # what its event lines call it
         self.task = None
         self.work = None
-        self.started = False
+        self.started = False  # its task has run (a coroutine cancelled before that runs none of its code)
+        self.begun = False  # its work has begun (a queued run waits first)
         self.done = asyncio.Event()
 
 
@@ -226,9 +227,11 @@ class Shell:
         try:
             if after is not None:
                 await after.done.wait()
+            run.begun = True
             await run.work
         except asyncio.CancelledError:
-            if after is not None and not after.done.is_set():
+            if not run.begun:
+                run.work.close()
                 self.write("event: %s cancelled before it started" % run.label)
         except Exception as e:  # run_program reports its own; this is a device command's
             self.service.safe_all()
