@@ -41,7 +41,7 @@ def test_deploy_compiles_everything_but_main_and_copies_changed_files_with_mprem
     out = hostrun.ROOT / "build/deploy/pico_w"
     assert cmds[0].startswith(BIN + "/mpremote connect /dev/ttyACM0 exec 'import sys; v = sys.implementation._mpy")
     assert cmds[1] == "(cd %s && %s/mpremote connect /dev/ttyACM0 fs cp -r app.mpy boards.mpy config.json config.mpy " \
-                      "iot main.py :)" % (out, BIN)
+                      "iot main.py repl.mpy :)" % (out, BIN)
     assert cmds[2] == BIN + "/mpremote connect /dev/ttyACM0 reset"
     assert (out / "main.py").read_text() == (hostrun.FIRMWARE / "main.py").read_text()
     assert (out / "iot" / "shell.mpy").read_bytes()[:2] == b"M\x06"  # .mpy version 6
@@ -69,3 +69,12 @@ def test_flashing_an_unverified_download_is_refused():
     proc = subprocess.run([sys.executable, hostrun.TOOLS / "board.py", "flash", "--board", "pico"],
                           capture_output=True, text=True)
     assert proc.returncode != 0 and "no SHA-256 pinned for RPI_PICO-" in proc.stderr + proc.stdout
+
+
+def test_package_json_lists_every_iot_module_for_mip():
+    import json
+
+    urls = json.loads((hostrun.ROOT / "package.json").read_text())["urls"]
+    listed = sorted(dest for dest, _ in urls)
+    assert listed == sorted("iot/" + p.name for p in (hostrun.FIRMWARE / "iot").glob("*.py"))
+    assert all(src.endswith("/firmware/" + dest) and src.startswith("github:") for dest, src in urls)

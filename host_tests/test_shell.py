@@ -122,3 +122,15 @@ def test_bad_input_gets_one_error_line_each_and_moves_no_pin(interp, tmp_path):
     assert run.rc == 0, run.stdout + run.stderr
     assert replies(run) == [reply for _, reply in BAD]
     assert run.active() == []  # nothing but the outputs' creation at their off level
+
+
+def test_the_repl_helper_runs_each_command_to_completion(interp, tmp_path):
+    (tmp_path / "config.json").write_text(json.dumps({"op_ms": OP}))
+    script = 'from repl import cmd; cmd("light switch_on 40%"); cmd("toilet flush"); cmd("bogus"); cmd("status")'
+    run = launch(interp, ["-c", script], cwd=tmp_path, trace=tmp_path / "trace.jsonl")
+    assert run.rc == 0, run.stdout + run.stderr
+    said = [line.rsplit(" in ", 1)[0] if line.startswith("event:") else line for line in run.lines[:5]]
+    assert said == ["ok light SWITCH_ON 40%", "event: light SWITCH_ON done", "ok toilet FLUSH",
+                    "event: toilet FLUSH done", "error: unknown command or device 'bogus'; try help"]
+    assert json.loads(run.lines[5][3:])["light"]["brightness"] == 40
+    assert [v for _, v in run.pin("flush")] == [0, 1, 0]
