@@ -154,8 +154,8 @@ class Shell:
         if word == "plan":
             program = self._program(rest)
             critical, serial = self.service.plan(program)
-            return "%s: %d ms critical path, %d ms one after another" % (rest if rest[:1] != "{" else "program",
-                                                                          critical, serial)
+            return "%s: %d ms critical path, %d ms one after another" % (
+                "program" if rest[:1] in "{[" else rest, critical, serial)
         if word == "define":
             return self._define(rest)
         if word == "mode":
@@ -186,9 +186,10 @@ class Shell:
 
     def _describe(self):
         parts = []
-        for name in sorted(self.programs()):
+        programs = self.programs()
+        for name in sorted(programs):
             running = len(self.runs.get(name, ()))
-            what = [self.modes.get(name, "single"), "%d ms" % self.service.plan(self.programs()[name])[0]]
+            what = [self.modes.get(name, "single"), "%d ms" % self.service.plan(programs[name])[0]]
             if name in self.user:
                 what.append("user")
             if running:
