@@ -108,6 +108,13 @@ async def feed_watchdog(timeout_ms):
         await sleep_ms(timeout_ms // 4)
 
 
+def command_shell(service):
+    """The shell over the built-in programs and those saved on the flash."""
+    commands = Shell(service, PROGRAMS, ProgramStore())
+    commands.load()
+    return commands
+
+
 async def run(service, devices, settings, sequential=False, shell=False):
     """The demo (unless config.json says "demo": false), then the shell on the console until its input ends."""
     watchdog = asyncio.create_task(feed_watchdog(settings["wdt_ms"])) if settings["wdt_ms"] else None
@@ -117,8 +124,7 @@ async def run(service, devices, settings, sequential=False, shell=False):
         else:
             await service.register_devices(devices)
         if shell:
-            commands = Shell(service, PROGRAMS, ProgramStore())
-            commands.load()
+            commands = command_shell(service)
             print("event: ready for commands (help lists them)")
             await commands.serve(Console())
             safe_all(service, devices)

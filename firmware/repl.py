@@ -11,8 +11,6 @@ import asyncio
 
 import app
 import config
-from iot.shell import Shell
-from iot.store import ProgramStore
 
 _loop = None
 _shell = None
@@ -21,9 +19,7 @@ _shell = None
 async def _start():
     service, devices = app.build(config.load())
     await service.register_devices(devices)
-    shell = Shell(service, app.PROGRAMS, ProgramStore())
-    shell.load()
-    return shell
+    return app.command_shell(service)
 
 
 async def _do(line):

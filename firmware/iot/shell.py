@@ -103,8 +103,9 @@ class Shell:
                 self.user[name] = programs[name]
             except IOTError as e:
                 self.write("event: %s: saved program %r left out: %s" % (self.store.path, name, e))
+        known = self.programs()
         for name in modes:
-            if modes[name] in MODES and name in self.programs():
+            if modes[name] in MODES and name in known:
                 self.modes[name] = modes[name]
 
     def programs(self):
