@@ -10,13 +10,14 @@ BOARD ?= pico
 BOARD_TOOL = $(BIN)/python tools/board.py --board $(BOARD) $(if $(PORT),--port $(PORT)) \
 	$(if $(FIRMWARE),--firmware $(FIRMWARE)) $(if $(CONFIG),--config $(CONFIG)) $(if $(filter 1,$(DRY_RUN)),--dry-run)
 
-.PHONY: help venv sim test mpy clean flash deploy run repl reset
+.PHONY: help venv sim test mpy typecheck clean flash deploy run repl reset
 
 help:
 	@echo "make sim     the seed demo, then the command shell, on the host MicroPython with simulated pins"
 	@echo "             (BOARD=pico|pico_w|pico2|pico2_w|esp32_devkitc, CONFIG=file, DEMO=0)"
 	@echo "make test    compile firmware with mpy-cross, run the suite on CPython and MicroPython"
 	@echo "make mpy     compile every firmware file to build/mpy with mpy-cross"
+	@echo "make typecheck  mypy on firmware/ against the rp2 and esp32 MicroPython stubs"
 	@echo "make flash   MicroPython, then the app, onto the board (BOARD, PORT, FIRMWARE=image, DRY_RUN=1)"
 	@echo "make deploy  the app as .mpy onto the board with mpremote, changed files only (BOARD, PORT, CONFIG)"
 	@echo "make run     run firmware/ on the board from this machine (mpremote mount), nothing copied"
@@ -46,7 +47,11 @@ mpy: $(STAMP)
 	done
 	@echo "mpy-cross: $(words $(FIRMWARE_PY)) firmware files compiled to build/mpy"
 
-test: mpy
+# An API the board lacks fails the build: firmware/ against each port's MicroPython stubs.
+typecheck: $(STAMP)
+	$(BIN)/python tools/typecheck.py
+
+test: mpy typecheck
 	$(BIN)/python -m pytest host_tests
 
 clean:

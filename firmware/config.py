@@ -51,7 +51,7 @@ def check(raw, path=PATH, machine_name=None):
     board = raw.get("board", detect(machine_name))
     if board not in BOARDS:
         raise ConfigError("%s: board %r is not one of %s" % (path, board, ", ".join(sorted(BOARDS))))
-    pins = dict(BOARDS[board]["pins"])
+    pins = dict(BOARDS[board]["pins"])  # type: dict
     overrides = raw.get("pins", {})
     if type(overrides) is not dict:
         raise ConfigError("%s: pins must be an object" % path)
@@ -100,7 +100,7 @@ def _light(raw, path, pin):
     light = raw.get("light", {})
     if type(light) is not dict:
         raise ConfigError("%s: light must be an object" % path)
-    out = dict(LIGHT_DEFAULTS)
+    out = dict(LIGHT_DEFAULTS)  # type: dict
     for key in light:
         if key not in out:
             raise ConfigError("%s: light.%s is not a light setting (%s)" % (path, key, ", ".join(sorted(out))))

@@ -12,8 +12,7 @@ import asyncio
 import app
 import config
 
-_loop = None
-_shell = None
+_session = []  # type: list  # the loop and the shell, made by the first command
 
 
 async def _start():
@@ -22,19 +21,19 @@ async def _start():
     return app.command_shell(service)
 
 
-async def _do(line):
-    print(await _shell.execute(line))
-    await _shell.wait()
+async def _do(shell, line):
+    print(await shell.execute(line))
+    await shell.wait()
 
 
 def cmd(line):
     """Run one shell command and wait for the work it started; all outputs off if it is interrupted."""
-    global _loop, _shell
-    if _loop is None:
-        _loop = asyncio.new_event_loop()  # one loop for every command: the devices' timer tasks live on
-        _shell = _loop.run_until_complete(_start())
+    if not _session:
+        loop = asyncio.new_event_loop()  # one loop for every command: the devices' timer tasks live on
+        _session.extend((loop, loop.run_until_complete(_start())))
+    loop, shell = _session
     try:
-        _loop.run_until_complete(_do(line))
+        loop.run_until_complete(_do(shell, line))
     except BaseException:
-        _shell.service.safe_all()
+        shell.service.safe_all()
         raise

@@ -6,7 +6,7 @@ try:
     from micropython import const
 except ImportError:  # CPython
 
-    def const(x):
+    def const(x):  # type: ignore[misc]  # CPython only
         return x
 
 
@@ -17,7 +17,7 @@ try:
 except AttributeError:  # CPython: a monotonic clock that never wraps
 
     def ticks_ms():
-        return time.monotonic_ns() // 1_000_000
+        return time.monotonic_ns() // 1_000_000  # type: ignore[attr-defined]  # CPython only
 
     def ticks_diff(a, b):
         return a - b

@@ -26,12 +26,8 @@ class Console:
         self._buf = bytearray()
         self._long = False
         self._ended = False
-        if micro:
-            self._reader = asyncio.StreamReader(stream)
-            self._lines = None
-        else:  # CPython: a thread reads, the loop is told
-            self._reader = None
-            self._lines = _ThreadedLines(stream)
+        self._reader = asyncio.StreamReader(stream) if micro else None
+        self._lines = None if micro else _ThreadedLines(stream)  # CPython: a thread reads, the loop is told
 
     async def readline(self):
         """The next line as text (without its end), TOO_LONG, or None at the end of input."""
@@ -39,9 +35,9 @@ class Console:
             return self._take(await self._lines.get())
         while not self._ended:
             try:
-                ch = await self._reader.read(1)
+                ch = await self._reader.read(1)  # type: ignore[union-attr]  # None only on CPython, done above
             except UnicodeError:  # a byte that is not UTF-8 text
-                ch = "\x00"
+                ch = b"\x00"
             c = (ord(ch) if type(ch) is str else ch[0]) if ch else EOT
             if c == EOT:
                 self._ended = True
@@ -97,7 +93,7 @@ class _ThreadedLines:
     """CPython only: a daemon thread reads lines, so a blocked read never holds up the loop or its shutdown."""
 
     def __init__(self, stream):
-        import threading
+        import threading  # type: ignore[import-not-found]  # CPython only
 
         self._loop = asyncio.get_event_loop()
         self._ready = []

@@ -34,7 +34,7 @@ class Device:
     """Base class: message checks, operation time, connect/disconnect, safe state."""
 
     kind = "device"
-    ACCEPTS = ()
+    ACCEPTS = ()  # type: tuple
     ONE_AT_A_TIME = False  # True: operations queue up (the planner adds them up, even in parallel)
 
     def __init__(self, op_ms=500, connect_ms=None):
@@ -339,13 +339,15 @@ class Toilet(Device):
                 relay.off()
 
     async def _move_lid(self, msg_type):
+        servo = self._servo
+        assert servo is not None  # OPEN and CLOSE are accepted only with a lid
         self.lid = None
-        self._servo.angle(self.LID_ANGLES[msg_type])
+        servo.angle(self.LID_ANGLES[msg_type])
         try:
             await sleep_ms(self.op_ms)
             self.lid = "open" if msg_type == OPEN else "closed"
         finally:
-            self._servo.release()
+            servo.release()
 
     def safe(self):
         self.flush_relay.off()

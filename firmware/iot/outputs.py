@@ -23,7 +23,7 @@ class Relay:
 
     def __init__(self, pin_id, max_on_ms, active_low=False):
         self.max_on_ms = max_on_ms
-        self.interlock = ()  # relays that must be off whenever this one is on
+        self.interlock = ()  # type: tuple  # relays that must be off whenever this one is on
         self._blinker = Blinker(output_pin(pin_id, active_low), max_on_ms)
 
     def on(self):

@@ -97,7 +97,7 @@ def plan_ms(step, service):
         longest = 0
         for s in arg:
             longest = max(longest, plan_ms(s, service))
-        queued = {}  # a one-at-a-time device takes at least the sum of its operations
+        queued = {}  # type: dict  # a one-at-a-time device takes at least the sum of its operations
         for s in arg:
             _queued_ms(s, service, queued)
         for ms in queued.values():

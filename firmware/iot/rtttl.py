@@ -51,7 +51,7 @@ def parse(text):
     if not 25 <= defaults["b"] <= 900:
         raise IOTError("RTTTL tempo b=%d is not 25 to 900" % defaults["b"])
     whole_ms = 240000 // defaults["b"]
-    notes = []
+    notes = []  # type: list
     for i, token in enumerate(parts[2].split(",")):
         if len(notes) == MAX_NOTES:
             raise IOTError("RTTTL has more than %d notes" % MAX_NOTES)
