@@ -138,6 +138,15 @@ def near(actual, expected, early=EARLY, late=LATE):
     return expected - early <= actual <= expected + late
 
 
+OUTPUTS = ("light", "speaker_enable", "flush", "clean", "status_led")
+
+
+def assert_all_off_at(run, t_ms, within=AT_ONCE):
+    """Every output, the buzzer included, is off (silent) within a few ms of t_ms."""
+    levels = {name: run.level(name, t_ms + within) for name in OUTPUTS + ("speaker",)}
+    assert set(levels.values()) == {0}, (t_ms, levels)
+
+
 def pytest_terminal_summary(terminalreporter):
     """One line per interpreter, so a skipped MicroPython half cannot pass unnoticed."""
     counts = {}

@@ -1,14 +1,7 @@
 """A failing step, a cancel or a crash leaves every output in its safe state, on both interpreters."""
-from conftest import AT_ONCE, PINS, near
+from conftest import AT_ONCE, PINS, assert_all_off_at, near
 
 OP = 40
-OUTPUTS = ("light", "speaker_enable", "flush", "clean", "status_led")
-
-
-def assert_all_off_at(run, t_ms, within=AT_ONCE):
-    """Every output, the buzzer included, is off (silent) within a few ms of t_ms."""
-    levels = {name: run.level(name, t_ms + within) for name in OUTPUTS + ("speaker",)}
-    assert set(levels.values()) == {0}, (t_ms, levels)
 
 
 def test_failing_step_cancels_siblings_and_makes_everything_safe(scenario):

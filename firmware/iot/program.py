@@ -7,7 +7,9 @@ A step is one of:
     {"delay": ms}
 """
 from iot import IOTError
-from iot.compat import const, sleep_ms
+import asyncio
+
+from iot.compat import const, sleep_ms, wait_for_ms
 from iot.message import MessageType
 from iot.runner import run_parallel
 
@@ -158,10 +160,16 @@ async def run(step, service):
         await run_parallel(*[_branch(s, service, i + 1) for i, s in enumerate(arg)])
     elif key == "send":
         data = arg[2] if len(arg) == 3 else ""
+        code = MessageType.code(arg[1])
+        # A step that overruns its planned time by step_slack_ms is hung: it is cancelled (its device's
+        # finally switches off) and fails like any other step.
+        limit = service.get_device(arg[0]).duration_ms(code, data) + service.step_slack_ms
         try:
-            await service.send(arg[0], arg[1], data)
+            await wait_for_ms(service.send(arg[0], code, data), limit)
+        except asyncio.TimeoutError:
+            raise StepError("%s %s" % (arg[0], MessageType.name(code)), "no answer in %d ms" % limit)
         except Exception as e:
-            raise StepError("%s %s" % (arg[0], MessageType.name(MessageType.code(arg[1]))), e)
+            raise StepError("%s %s" % (arg[0], MessageType.name(code)), e)
     else:
         await sleep_ms(arg)
 

@@ -31,13 +31,15 @@ class IOTService:
     """Devices by id, messages to them, programs over them.
 
     `activity` is an optional Blinker (the status LED) blinked on every message.
-    `log` gets one line per event; errors start with "error:".
+    `log` gets one line per event; errors start with "error:". A program step
+    that runs `step_slack_ms` past its device's planned time is taken as hung.
     """
 
-    def __init__(self, activity=None, log=print, activity_ms=40):
+    def __init__(self, activity=None, log=print, activity_ms=40, step_slack_ms=1000):
         self.devices = {}
         self.activity = activity
         self.activity_ms = activity_ms
+        self.step_slack_ms = step_slack_ms
         self.log = log
         self._connecting = set()
 
