@@ -176,7 +176,9 @@ class Shell:
         return programs[name]
 
     def _program(self, text):
-        if text[:1] in "{[":
+        if not text:
+            raise IOTError("which program? give its name or its JSON")
+        if text[0] in "{[":
             try:
                 program = json.loads(text)
             except ValueError:
