@@ -10,7 +10,7 @@ BOARD ?= pico
 BOARD_TOOL = $(BIN)/python tools/board.py --board $(BOARD) $(if $(PORT),--port $(PORT)) \
 	$(if $(FIRMWARE),--firmware $(FIRMWARE)) $(if $(CONFIG),--config $(CONFIG)) $(if $(filter 1,$(DRY_RUN)),--dry-run)
 
-.PHONY: help venv sim test mpy typecheck clean flash deploy run repl reset
+.PHONY: help venv sim test mpy typecheck bench clean flash deploy run repl reset
 
 help:
 	@echo "make sim     the seed demo, then the command shell, on the host MicroPython with simulated pins"
@@ -18,6 +18,7 @@ help:
 	@echo "make test    compile firmware with mpy-cross, run the suite on CPython and MicroPython"
 	@echo "make mpy     compile every firmware file to build/mpy with mpy-cross"
 	@echo "make typecheck  mypy on firmware/ against the rp2 and esp32 MicroPython stubs"
+	@echo "make bench   benchmark figures on CPython and MicroPython side by side, targets met or missed"
 	@echo "make flash   MicroPython, then the app, onto the board (BOARD, PORT, FIRMWARE=image, DRY_RUN=1)"
 	@echo "make deploy  the app as .mpy onto the board with mpremote, changed files only (BOARD, PORT, CONFIG)"
 	@echo "make run     run firmware/ on the board from this machine (mpremote mount), nothing copied"
@@ -53,6 +54,10 @@ typecheck: $(STAMP)
 
 test: mpy typecheck
 	$(BIN)/python -m pytest host_tests
+
+# Figures, not tests: tools/bench/suite.py on both interpreters; JSON in build/bench/results.json.
+bench: mpy
+	$(BIN)/python tools/bench/run.py
 
 clean:
 	rm -rf build $(VENV)

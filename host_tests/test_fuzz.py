@@ -59,6 +59,15 @@ class Firmware:
         self.written = []
         self.shell = Shell(self.service, app.PROGRAMS, ProgramStore(str(flash / "programs.json")), write=self.said)
         self.loop.run_until_complete(self.service.register_devices(devices))
+        self.devices = devices
+
+    def close(self):
+        """Every timer task ended, as on a board's reset, before the loop goes."""
+        for device in self.devices.values():
+            device.deinit()
+        self.service.activity.deinit()
+        self.loop.run_until_complete(asyncio.sleep(0.05))
+        self.loop.close()
 
     def said(self, line):
         self.written.append(line)
@@ -75,7 +84,9 @@ class Firmware:
 
 @pytest.fixture(scope="module")
 def firmware(tmp_path_factory):
-    return Firmware(tmp_path_factory.mktemp("flash"))
+    firmware = Firmware(tmp_path_factory.mktemp("flash"))
+    yield firmware
+    firmware.close()
 
 
 def rejected(firmware, line):

@@ -58,8 +58,10 @@ def test_soak_leaves_no_task_and_no_heap_behind(scenario):
     run = scenario("reliability.soak", messages=10000, runs=1000)
     r = run.result
     assert r["tasks"] == r["base_tasks"] == 2  # the two Blinkers' own tasks (status LED, flush relay)
-    # Back to the baseline: a leak of one small block per message would be 160 KB.
-    assert r["heap"] - r["base_heap"] <= 512, r
+    # A second soak leaves the heap where the first did (a leak of one small block per message would add
+    # 160 KB); the first may leave asyncio's own tables (CPython's task WeakSet, timer heap) grown a little.
+    assert r["heap_again"] - r["heap"] <= 512, r
+    assert r["heap"] - r["base_heap"] <= 16384, r
     assert set(run.final().values()) == {0}
 
 

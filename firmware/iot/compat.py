@@ -28,11 +28,7 @@ except AttributeError:  # CPython: a monotonic clock that never wraps
 
 try:
     sleep_ms = asyncio.sleep_ms
-    wait_for_ms = asyncio.wait_for_ms
 except AttributeError:  # CPython
 
     def sleep_ms(ms):
         return asyncio.sleep(ms / 1000)
-
-    def wait_for_ms(aw, ms):
-        return asyncio.wait_for(aw, ms / 1000)

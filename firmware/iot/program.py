@@ -9,7 +9,8 @@ A step is one of:
 from iot import IOTError
 import asyncio
 
-from iot.compat import const, sleep_ms, wait_for_ms
+from iot.blinker import Blinker
+from iot.compat import const, sleep_ms, ticks_add, ticks_diff, ticks_ms
 from iot.message import MessageType
 from iot.runner import run_parallel
 
@@ -146,37 +147,97 @@ class StepError(Exception):
         return "%s (%s) failed: %s" % (_where(path), self.what, self.cause)
 
 
-async def run(step, service):
+class _Nothing:
+    def on(self):
+        pass
+
+    def off(self):
+        pass
+
+
+class StepWatch:
+    """One timer for a whole program run: a step still running `limit_ms` after it began is hung.
+
+    The hung step's task is cancelled (the device's own `finally` switches it
+    off) and the step fails like any other. One Blinker serves every step, so a
+    step costs a list entry, not a wait_for task.
+    """
+
+    def __init__(self):
+        self._steps = []  # [deadline, task, overdue]
+        self._timer = Blinker(_Nothing(), callback=self._expired)
+        self._wake_at = None
+
+    def begin(self, limit_ms):
+        deadline = ticks_add(ticks_ms(), limit_ms)
+        entry = [deadline, asyncio.current_task(), False]
+        self._steps.append(entry)
+        if self._wake_at is None or ticks_diff(deadline, self._wake_at) < 0:
+            self._arm(deadline)
+        return entry
+
+    def end(self, entry):
+        self._steps.remove(entry)
+
+    def _arm(self, deadline):
+        self._wake_at = deadline
+        self._timer.trigger(max(1, ticks_diff(deadline, ticks_ms())))
+
+    def _expired(self):
+        self._wake_at = None
+        now = ticks_ms()
+        soonest = None
+        for entry in self._steps:
+            if ticks_diff(entry[0], now) <= 0:
+                if not entry[2]:
+                    entry[2] = True
+                    entry[1].cancel()
+            elif soonest is None or ticks_diff(entry[0], soonest) < 0:
+                soonest = entry[0]
+        if soonest is not None:
+            self._arm(soonest)
+
+    def deinit(self):
+        self._timer.deinit()
+
+
+async def run(step, service, watch):
     """Run a validated program; a failure raises StepError naming the step."""
     key, arg = _parts(step, "")
     if key == "seq":
         for i, s in enumerate(arg):
             try:
-                await run(s, service)
+                await run(s, service, watch)
             except StepError as e:
                 e.path.insert(0, i + 1)
                 raise
     elif key == "par":
-        await run_parallel(*[_branch(s, service, i + 1) for i, s in enumerate(arg)])
+        await run_parallel(*[_branch(s, service, watch, i + 1) for i, s in enumerate(arg)])
     elif key == "send":
         data = arg[2] if len(arg) == 3 else ""
         code = MessageType.code(arg[1])
-        # A step that overruns its planned time by step_slack_ms is hung: it is cancelled (its device's
-        # finally switches off) and fails like any other step.
+        # Hung: still running step_slack_ms after the device's planned time.
         limit = service.get_device(arg[0]).duration_ms(code, data) + service.step_slack_ms
+        entry = watch.begin(limit)
         try:
-            await wait_for_ms(service.send(arg[0], code, data), limit)
-        except asyncio.TimeoutError:
+            await service.send(arg[0], code, data)
+        except asyncio.CancelledError:
+            if not entry[2]:
+                raise  # a cancel from outside: the run is being stopped
+            if hasattr(entry[1], "uncancel"):
+                entry[1].uncancel()  # CPython: the cancel was the watch's own, and is dealt with
             raise StepError("%s %s" % (arg[0], MessageType.name(code)), "no answer in %d ms" % limit)
         except Exception as e:
             raise StepError("%s %s" % (arg[0], MessageType.name(code)), e)
+        finally:
+            watch.end(entry)
     else:
         await sleep_ms(arg)
 
 
-async def _branch(step, service, index):
+async def _branch(step, service, watch, index):
     try:
-        await run(step, service)
+        await run(step, service, watch)
     except StepError as e:
         e.path.insert(0, index)
         raise

@@ -96,8 +96,9 @@ class IOTService:
             raise IOTError("unknown device %r" % (device_id,))
         return device
 
-    async def send_msg(self, msg):
-        await self.send(msg.device_id, msg.msg_type, msg.data)
+    def send_msg(self, msg):
+        """Awaitable, as the seed's was: the delivery itself, with no coroutine of its own."""
+        return self.send(msg.device_id, msg.msg_type, msg.data)
 
     async def send(self, device_id, msg_type, data=""):
         """Check and deliver one message; bad input raises IOTError and moves nothing."""
@@ -136,8 +137,9 @@ class IOTService:
         prog.validate(program, self)
         planned = prog.plan_ms(program, self)
         start = ticks_ms()
+        watch = prog.StepWatch()
         try:
-            await prog.run(program, self)
+            await prog.run(program, self, watch)
         except Exception as e:
             self.safe_all()
             error = e.message() if isinstance(e, prog.StepError) else repr(e)
@@ -148,6 +150,8 @@ class IOTService:
             self.safe_all()
             self.log("event: %s cancelled after %d ms; all outputs safe" % (name, ticks_diff(ticks_ms(), start)))
             raise
+        finally:
+            watch.deinit()
         report = Report(name, planned, ticks_diff(ticks_ms(), start))
         self.log("event: %s done in %d ms (planned %d ms)" % (name, report.actual_ms, planned))
         return report

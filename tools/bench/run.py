@@ -1,0 +1,124 @@
+"""make bench: tools/bench/suite.py on CPython and on the MicroPython unix port, side by side.
+
+    python tools/bench/run.py [--json build/bench/results.json]
+
+Each interpreter runs the suite in one process (firmware/ and the stub machine
+on its path). MicroPython runs it twice more with only the memory figures:
+importing firmware/ from .py and from build/mpy (make mpy). The flash footprint
+is the size of build/mpy against the sources. Prints one table, each target
+marked met or missed, and writes every figure as JSON.
+"""
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import hostrun  # noqa: E402
+
+SUITE = hostrun.TOOLS / "bench" / "suite.py"
+MPY = hostrun.ROOT / "build" / "mpy"
+FLASH_LIMIT = 24 * 1024
+
+
+def run_suite(interp, *args, firmware=hostrun.FIRMWARE):
+    """{key: figure} from one run of the suite."""
+    env = hostrun.environ()
+    paths = [str(hostrun.HOSTMACHINE), str(firmware)]
+    env["MICROPYPATH"] = os.pathsep.join([".frozen", *paths])
+    env["PYTHONPATH"] = os.pathsep.join(paths)
+    proc = subprocess.run(hostrun.command(interp, SUITE, *args), env=env, capture_output=True, text=True,
+                          cwd=hostrun.ROOT / "build")
+    if proc.returncode:
+        raise SystemExit("%s: the suite failed:\n%s%s" % (interp, proc.stdout, proc.stderr))
+    figures = {}
+    for line in proc.stdout.splitlines():
+        if line.startswith("BENCH "):
+            fig = json.loads(line[6:])
+            if "name" in fig:
+                figures[fig["key"]] = fig
+            else:  # a verdict over the whole range of a figure
+                figures[fig["key"][: -len("_range")]]["met"] = fig["met"]
+    return figures
+
+
+def footprint():
+    """(bytes of .mpy, bytes of .py) of everything in firmware/."""
+    mpy = sum(p.stat().st_size for p in MPY.rglob("*.mpy"))
+    py = sum(p.stat().st_size for p in hostrun.FIRMWARE.rglob("*.py"))
+    return mpy, py
+
+
+def versions():
+    exe = hostrun.micropython()
+    mp = subprocess.run([exe, "-c", "import sys; print(sys.version)"], capture_output=True, text=True).stdout.strip()
+    return {"cpython": platform.python_version(), "micropython": mp}
+
+
+def cpu():
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return "%s, %d CPUs" % (line.split(":", 1)[1].strip(), os.cpu_count())
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def fmt(fig):
+    if fig is None:
+        return "n/a"
+    median, low = fig["median"], fig["min"]
+    if fig["runs"] == 1:
+        return "%.4g" % median
+    return "%.4g (min %.4g)" % (median, low)
+
+
+def table(results):
+    keys = []
+    for interp in ("cpython", "micropython"):
+        for key in results[interp]:
+            if key not in keys:
+                keys.append(key)
+    rows = []
+    for key in keys:
+        c, m = results["cpython"].get(key), results["micropython"].get(key)
+        any_fig = c or m
+        verdicts = [f["met"] for f in (c, m) if f is not None and f["met"] is not None]
+        verdict = "" if not verdicts else ("met" if all(verdicts) else "MISSED" if not any(verdicts) else
+                                           "met on %s only" % ("CPython" if c and c["met"] else "MicroPython"))
+        rows.append((any_fig["name"], any_fig["unit"], fmt(c), fmt(m), any_fig["target"] or "", verdict))
+    return rows
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", default=str(hostrun.ROOT / "build" / "bench" / "results.json"))
+    args = parser.parse_args(argv)
+    (hostrun.ROOT / "build").mkdir(exist_ok=True)
+    results = {"machine": cpu(), "versions": versions()}
+    print("machine: %s; CPython %s; MicroPython %s" % (results["machine"], results["versions"]["cpython"],
+                                                       results["versions"]["micropython"]), flush=True)
+    results["cpython"] = run_suite("cpython")
+    results["micropython"] = run_suite("micropython")
+    results["micropython"].update(run_suite("micropython", "memory", firmware=MPY))
+    mpy, py = footprint()
+    results["micropython"]["flash"] = {"key": "flash", "name": "flash footprint: firmware/ as .mpy (sources %d)" % py,
+                                       "unit": "bytes", "min": mpy, "median": mpy, "max": mpy, "runs": 1,
+                                       "target": "<= %d" % FLASH_LIMIT, "met": mpy <= FLASH_LIMIT, "note": ""}
+    rows = [("figure", "unit", "CPython", "MicroPython", "target", "")] + table(results)
+    widths = [max(len(r[i]) for r in rows) for i in range(6)]
+    for i, row in enumerate(rows):
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
+        if i == 0:
+            print("  ".join("-" * w for w in widths))
+    Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.json).write_text(json.dumps(results, indent=1))
+    print("figures as JSON: %s" % args.json)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,388 @@
+"""The benchmark figures, measured on whatever runs this: CPython, the MicroPython unix port, or a board.
+
+    make bench                          both host interpreters side by side (tools/bench/run.py)
+    mpremote run tools/bench/suite.py   a board with the app on it (make deploy), right after a reset
+
+Prints one line per figure, `BENCH {json}`: its samples' min and median, the
+target, and whether the median meets it. `memory` as the only argument
+measures the app's import and live heap alone (make bench runs that from .py
+and from .mpy); the memory figures are MicroPython's (gc.mem_alloc).
+"""
+import gc
+
+gc.collect()
+_HEAP_AT_START = gc.mem_alloc() if hasattr(gc, "mem_alloc") else 0
+if _HEAP_AT_START:
+    gc.disable()  # nothing freed while the app imports: what it allocates is the most it can need
+
+import asyncio  # noqa: E402
+import json  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+
+import app  # noqa: E402
+import config  # noqa: E402
+from iot.blinker import Blinker  # noqa: E402
+from iot.compat import sleep_ms  # noqa: E402
+from iot.devices import Device  # noqa: E402
+from iot.message import Message, MessageType  # noqa: E402
+from iot.program import parallel, send, sequence, validate  # noqa: E402
+from iot.service import IOTService  # noqa: E402
+from machine import Pin  # noqa: E402
+
+_IMPORT_ALLOC = gc.mem_alloc() - _HEAP_AT_START if _HEAP_AT_START else None
+gc.enable()
+
+MICRO = sys.implementation.name == "micropython"
+ON, OFF, PLAY, FLUSH, CLEAN = (MessageType.SWITCH_ON, MessageType.SWITCH_OFF, MessageType.PLAY_SONG,
+                               MessageType.FLUSH, MessageType.CLEAN)
+try:
+    ticks_us, ticks_diff = time.ticks_us, time.ticks_diff
+except AttributeError:  # CPython
+    def ticks_us():
+        return time.perf_counter_ns() // 1000
+
+    def ticks_diff(a, b):
+        return a - b
+
+
+def report(key, name, samples, unit, target=None, meets=None, note=""):
+    """One figure: min and median of its samples; `meets(median)` says whether the target is met."""
+    s = sorted(samples)
+    median = s[len(s) // 2] if len(s) % 2 else (s[len(s) // 2 - 1] + s[len(s) // 2]) / 2
+    fig = {"key": key, "name": name, "unit": unit, "min": s[0], "median": median, "max": s[-1], "runs": len(s),
+           "target": target, "met": None if meets is None else bool(meets(median)), "note": note}
+    print("BENCH " + json.dumps(fig))
+    return fig
+
+
+def quiet(line):
+    pass
+
+
+class Instant(Device):
+    """A device whose operations take no time: it sets its pin and is done (orchestration alone)."""
+
+    kind = "instant"
+    ACCEPTS = (ON, OFF, PLAY, FLUSH, CLEAN)
+
+    def __init__(self, pin):
+        super().__init__(0, 0)
+        self.pin = Pin(pin, Pin.OUT, value=0)
+
+    def check_data(self, msg_type, data):
+        pass
+
+    async def handle(self, msg_type, data):
+        self.pin.value(1 if msg_type != OFF else 0)
+
+    def safe(self):
+        self.pin.value(0)
+
+
+class SeedDevice:
+    """The seed's device shape: every operation is a sleep of op_ms (here also a pin, as a driver would)."""
+
+    def __init__(self, pin, op_ms):
+        self.pin = Pin(pin, Pin.OUT, value=0)
+        self.op_ms = op_ms
+
+    async def op(self, value=1):
+        self.pin.value(value)
+        await sleep_ms(self.op_ms)
+
+
+async def seed_sequential(op_ms):
+    light, speaker, toilet = SeedDevice(15, op_ms), SeedDevice(16, op_ms), SeedDevice(18, op_ms)
+    for d in (light, speaker, toilet):
+        await d.op(0)  # connect
+    await light.op()
+    await speaker.op()
+    await speaker.op()  # play the song
+    await light.op(0)
+    await speaker.op(0)
+    await toilet.op()  # flush
+    await toilet.op(0)  # clean
+
+
+async def _then(first, second):
+    await first
+    await second
+
+
+async def seed_gather(op_ms):
+    light, speaker, toilet = SeedDevice(15, op_ms), SeedDevice(16, op_ms), SeedDevice(18, op_ms)
+    await asyncio.gather(light.op(0), speaker.op(0), toilet.op(0))
+    await asyncio.gather(light.op(), _then(speaker.op(), speaker.op()))
+    await asyncio.gather(light.op(0), speaker.op(0), _then(toilet.op(), toilet.op(0)))
+
+
+def bench_song(op_ms):
+    """One note as long as an operation (500 ms: a quarter at 120 bpm; 50 ms: a 32nd at 150)."""
+    return "bench:d=4,o=5,b=120:c" if op_ms == 500 else "bench:d=32,o=5,b=%d:c" % (7500 // op_ms)
+
+
+async def firmware_demo(op_ms):
+    """app.demo: registration and both programs; returns (actual ms, critical path ms)."""
+    service, devices = app.build(config.check({"op_ms": op_ms}), log=quiet)
+    programs = {"wake_up": app.wake_up(bench_song(op_ms)), "sleep": app.PROGRAMS["sleep"]}
+    start = ticks_us()
+    reports = await app.demo(service, devices, log=quiet, programs=programs)
+    took = ticks_diff(ticks_us(), start) / 1000
+    app.safe_all(service, devices)
+    for d in devices.values():
+        d.deinit()
+    service.activity.deinit()
+    for r in reports:
+        if r.error:
+            raise RuntimeError(r.error)
+    return took, op_ms + sum([r.planned_ms for r in reports])
+
+
+async def timed(make, *args):
+    start = ticks_us()
+    await make(*args)
+    return ticks_diff(ticks_us(), start) / 1000
+
+
+async def makespan(op_ms, runs):
+    seq, bare, fw, over = [], [], [], []
+    critical = 5 * op_ms  # connect, speaker on, song, flush, clean
+    for _ in range(runs):
+        seq.append(await timed(seed_sequential, op_ms))
+        bare.append(await timed(seed_gather, op_ms))
+        took, planned = await firmware_demo(op_ms)
+        if planned != critical:
+            raise RuntimeError("the demo's critical path is %d ms, not %d" % (planned, critical))
+        fw.append(took)
+        over.append((took - critical) / 5)
+    tag = "%d ms steps" % op_ms
+    report("seq_%d" % op_ms, "demo, seed sequential (%s)" % tag, seq, "ms", "%d" % (10 * op_ms))
+    report("gather_%d" % op_ms, "demo, seed with bare gather (%s)" % tag, bare, "ms", "critical path %d" % critical)
+    report("firmware_%d" % op_ms, "demo, firmware programs (%s)" % tag, fw, "ms", "critical path %d" % critical)
+    report("over_%d" % op_ms, "firmware over critical path per step (%s)" % tag, over, "ms", "<= 1",
+           lambda m: m <= 1)
+    report("speedup_%d" % op_ms, "firmware speed-up over sequential (%s)" % tag,
+           [s / f for s, f in zip(seq, fw)], "x", ">= 1.9", lambda m: m >= 1.9)
+
+
+def instant_service():
+    service = IOTService(log=quiet)
+    devices = {"light": Instant(15), "speaker": Instant(16), "toilet": Instant(18)}
+    for name in devices:
+        devices[name].name = name
+        service.devices[name] = devices[name]
+    return service, devices
+
+
+WAKE = parallel(send("light", "SWITCH_ON"), sequence(send("speaker", "SWITCH_ON"), send("speaker", "PLAY_SONG")))
+SLEEP = parallel(send("light", "SWITCH_OFF"), send("speaker", "SWITCH_OFF"),
+                 sequence(send("toilet", "FLUSH"), send("toilet", "CLEAN")))
+
+
+async def orchestration(runs, n):
+    service, d = instant_service()
+    light, speaker, toilet = d["light"], d["speaker"], d["toilet"]
+
+    async def bare():
+        await asyncio.gather(light.handle(ON, ""), _then(speaker.handle(ON, ""), speaker.handle(PLAY, "")))
+        await asyncio.gather(light.handle(OFF, ""), speaker.handle(OFF, ""),
+                             _then(toilet.handle(FLUSH, ""), toilet.handle(CLEAN, "")))
+
+    async def firmware():
+        await service.run_program(WAKE, "wake_up")
+        await service.run_program(SLEEP, "sleep")
+
+    async def per_demo(shape):
+        start = ticks_us()
+        for _ in range(n):
+            await shape()
+        return ticks_diff(ticks_us(), start) / 1000 / n
+
+    b, f = [], []
+    for _ in range(runs):
+        b.append(await per_demo(bare))
+        f.append(await per_demo(firmware))
+    report("orch_bare", "orchestration, bare gather/await shape (0 ms steps)", b, "ms/demo")
+    report("orch_firmware", "orchestration, firmware runner (validate, run, report)", f, "ms/demo")
+    report("orch_ratio", "orchestration, firmware / bare", [x / y for x, y in zip(f, b)], "x", "<= 2",
+           lambda m: m <= 2)
+
+
+async def dispatch(runs, n):
+    service, d = instant_service()
+    light = d["light"]
+    on, off = Message("light", ON), Message("light", OFF)
+    msgs = (on, off)
+    via, direct = [], []
+    for _ in range(runs):
+        start = ticks_us()
+        for i in range(n):
+            await service.send_msg(msgs[i & 1])
+        via.append(n * 1000000 / ticks_diff(ticks_us(), start))
+        start = ticks_us()
+        for i in range(n):
+            await light.handle(ON if i & 1 else OFF, "")
+        direct.append(n * 1000000 / ticks_diff(ticks_us(), start))
+    report("dispatch_send_msg", "dispatch through send_msg", via, "msg/s")
+    report("dispatch_direct", "direct await of the driver", direct, "msg/s")
+    report("dispatch_ratio", "dispatch, send_msg / direct", [v / x for v, x in zip(via, direct)], "x", ">= 0.5",
+           lambda m: m >= 0.5)
+
+
+def allocated(fn, n):
+    """Bytes the heap grows by per call of fn(i), with the collector off."""
+    gc.collect()
+    gc.disable()
+    before = gc.mem_alloc()
+    for i in range(n):
+        fn(i)
+    grown = gc.mem_alloc() - before
+    gc.enable()
+    return grown / n
+
+
+async def memory_per_message(runs):
+    service, d = instant_service()
+    msgs = (Message("light", ON), Message("light", OFF))
+    loop_n = 1000
+    per_msg, per_trigger = [], []
+
+    async def sends(n):
+        for i in range(n):
+            await service.send_msg(msgs[i & 1])
+
+    for _ in range(runs):
+        gc.collect()
+        gc.disable()
+        before = gc.mem_alloc()
+        await sends(loop_n)
+        per_msg.append((gc.mem_alloc() - before) / loop_n)
+        gc.enable()
+        blinker = Blinker(Pin(25, Pin.OUT, value=0))
+        blinker.trigger(1000)
+        await sleep_ms(0)
+        per_trigger.append(allocated(lambda i: blinker.trigger(1000 + (i & 7)), loop_n))
+        blinker.deinit()
+    report("bytes_per_message", "heap per message (send_msg)", per_msg, "bytes", "<= 256", lambda m: m <= 256)
+    report("bytes_per_retrigger", "heap per Blinker retrigger", per_trigger, "bytes", "0", lambda m: m == 0)
+    gc.collect()
+    base = gc.mem_alloc()
+    await sends(10000)
+    gc.collect()
+    report("growth_10k", "heap growth after 10,000 messages", [gc.mem_alloc() - base], "bytes", "0",
+           lambda m: m <= 0)
+
+
+async def blinker_edges(trials):
+    stamps = []
+
+    class Edge:
+        def on(self):
+            pass
+
+        def off(self):
+            stamps.append(ticks_us())
+
+    stop = [False]
+
+    async def busy():
+        while not stop[0]:
+            x = 0
+            for i in range(200):  # some work, then yield, as a driver or a parser would
+                x += i
+            await sleep_ms(0)
+
+    for others in (0, 10):
+        stop[0] = False
+        workers = [asyncio.create_task(busy()) for _ in range(others)]
+        blinker = Blinker(Edge())
+        errors = []
+        for _ in range(trials):
+            del stamps[:]
+            start = ticks_us()
+            blinker.trigger(20)
+            await sleep_ms(30)
+            errors.append(ticks_diff(stamps[0], start) / 1000 - 20)
+        blinker.deinit()
+        stop[0] = True
+        for w in workers:
+            await w
+        report("edge_%d" % others, "Blinker switch-off edge error, %d busy tasks" % others, errors, "ms",
+               "-1 to +2", None)
+        s = sorted(errors)
+        print("BENCH " + json.dumps({"key": "edge_%d_range" % others, "met": -1 <= s[0] and s[-1] <= 2}))
+
+
+async def scale(steps):
+    service, devices = instant_service()
+    light = devices["light"]
+    peak = [0]
+    handle = light.handle
+
+    async def probed(msg_type, data):
+        """Every 100th operation (and the first, when a fan-out's tasks all exist): the live heap."""
+        light.calls += 1
+        if MICRO and light.calls % 100 == 1:
+            gc.collect()
+            peak[0] = max(peak[0], gc.mem_alloc())
+        await handle(msg_type, data)
+
+    light.handle = probed
+    shapes = (("fan-out", parallel(*[send("light", "SWITCH_ON") for _ in range(steps)])),
+              ("sequence", sequence(*[send("light", "SWITCH_ON") for _ in range(steps)])))
+    for name, program in shapes:
+        start = ticks_us()
+        validate(program, service)
+        service.plan(program)
+        checked = ticks_diff(ticks_us(), start) / 1000
+        light.calls = 0
+        gc.collect()
+        base = gc.mem_alloc() if MICRO else 0
+        peak[0] = base
+        start = ticks_us()
+        r = await service.run_program(program, name)
+        took = ticks_diff(ticks_us(), start)
+        if r.error:
+            raise RuntimeError(r.error)
+        report("scale_validate_%s" % name, "%d-step %s: validate and plan" % (steps, name), [checked], "ms")
+        report("scale_step_%s" % name, "%d-step %s: run time per step (probes included)" % (steps, name),
+               [took / steps], "us")
+        if MICRO:
+            report("scale_heap_%s" % name, "%d-step %s: live heap at its widest, over the idle app" % (steps, name),
+                   [peak[0] - base], "bytes")
+
+
+async def app_heap():
+    """The app started as main.py starts it (devices, service, shell), as live heap after a collection."""
+    service, devices = app.build(config.check({"op_ms": 0}), log=quiet)
+    for d in devices.values():
+        d.connect_ms = 0
+    await service.register_devices(devices)
+    shell = app.command_shell(service)
+    gc.collect()
+    kind = "mpy" if app.__file__.endswith(".mpy") else "py"
+    report("app_heap_" + kind, "app live heap, imported from .%s" % kind, [gc.mem_alloc() - _HEAP_AT_START],
+           "bytes", "<= 16384", lambda m: m <= 16384)
+    report("import_alloc_" + kind, "allocated while importing from .%s (GC off: the most it needs)" % kind,
+           [_IMPORT_ALLOC], "bytes")
+    return shell
+
+
+async def main(argv):
+    if MICRO:
+        await app_heap()
+    if "memory" in argv:
+        return
+    await makespan(50, 5)
+    await makespan(500, 3)
+    await orchestration(5, 200)
+    await dispatch(5, 2000)
+    if MICRO:
+        await memory_per_message(5)
+    await blinker_edges(20)
+    await scale(1000)
+
+
+
+asyncio.run(main(sys.argv[1:]))
