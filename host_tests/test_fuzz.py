@@ -65,7 +65,7 @@ class Firmware:
         """Every timer task ended, as on a board's reset, before the loop goes."""
         for device in self.devices.values():
             device.deinit()
-        self.service.activity.deinit()
+        self.service.deinit()
         self.loop.run_until_complete(asyncio.sleep(0.05))
         self.loop.close()
 

@@ -27,8 +27,9 @@ class MessageType:
     def code(name):
         """Accepts a code or a name in any case ("switch_on", "SWITCH_ON")."""
         if type(name) is int:
-            MessageType.name(name)
-            return name
+            if 1 <= name <= len(MessageType.NAMES):
+                return name
+            raise IOTError("unknown message type %r" % (name,))
         if type(name) is str:
             upper = name.upper()
             for i, n in enumerate(MessageType.NAMES):

@@ -156,11 +156,11 @@ class _Nothing:
 
 
 class StepWatch:
-    """One timer for a whole program run: a step still running `limit_ms` after it began is hung.
+    """One timer for every running step: a step still running `limit_ms` after it began is hung.
 
     The hung step's task is cancelled (the device's own `finally` switches it
-    off) and the step fails like any other. One Blinker serves every step, so a
-    step costs a list entry, not a wait_for task.
+    off) and the step fails like any other. One Blinker serves all steps of all
+    runs, so a step costs a list entry, not a wait_for task.
     """
 
     def __init__(self):

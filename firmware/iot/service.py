@@ -40,6 +40,7 @@ class IOTService:
         self.activity = activity
         self.activity_ms = activity_ms
         self.step_slack_ms = step_slack_ms
+        self.watch = prog.StepWatch()  # one timer for the steps of every program run
         self.log = log
         self._connecting = set()
 
@@ -120,6 +121,13 @@ class IOTService:
         if self.activity is not None:
             self.activity.stop()
 
+    def deinit(self):
+        """Every output safe and the service's own timer tasks (status LED, step watch) ended."""
+        self.safe_all()
+        self.watch.deinit()
+        if self.activity is not None:
+            self.activity.deinit()
+
     def plan(self, program):
         """Validate and return (critical-path ms, one-after-another ms)."""
         program = self._as_program(program)
@@ -137,9 +145,8 @@ class IOTService:
         prog.validate(program, self)
         planned = prog.plan_ms(program, self)
         start = ticks_ms()
-        watch = prog.StepWatch()
         try:
-            await prog.run(program, self, watch)
+            await prog.run(program, self, self.watch)
         except Exception as e:
             self.safe_all()
             error = e.message() if isinstance(e, prog.StepError) else repr(e)
@@ -150,8 +157,6 @@ class IOTService:
             self.safe_all()
             self.log("event: %s cancelled after %d ms; all outputs safe" % (name, ticks_diff(ticks_ms(), start)))
             raise
-        finally:
-            watch.deinit()
         report = Report(name, planned, ticks_diff(ticks_ms(), start))
         self.log("event: %s done in %d ms (planned %d ms)" % (name, report.actual_ms, planned))
         return report

@@ -132,7 +132,7 @@ async def firmware_demo(op_ms):
     app.safe_all(service, devices)
     for d in devices.values():
         d.deinit()
-    service.activity.deinit()
+    service.deinit()
     for r in reports:
         if r.error:
             raise RuntimeError(r.error)
