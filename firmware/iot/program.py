@@ -40,6 +40,9 @@ def delay(ms):
 
 
 def _where(path):
+    """'step 2.1' for the path [2, 1] (or the text "2.1"); 'program' for the top."""
+    if type(path) is list:
+        path = ".".join([str(i) for i in path])
     return "step " + path if path else "program"
 
 
@@ -53,39 +56,41 @@ def _parts(step, path):
 def validate(program, service):
     """Raise IOTError naming the first bad step ("step 2.1: ..."); return the step count."""
     count = [0]
-    _check(program, service, "", 0, count)
+    _check(program, service, [], 0, count)
     return count[0]
 
 
 def _check(step, service, path, depth, count):
-    where = _where(path)
+    """`path` is the step's place as a list, turned into text only for an error."""
     if depth > MAX_DEPTH:
-        raise IOTError("%s: nested deeper than %d" % (where, MAX_DEPTH))
+        raise IOTError("%s: nested deeper than %d" % (_where(path), MAX_DEPTH))
     count[0] += 1
     if count[0] > MAX_STEPS:
-        raise IOTError("%s: program has more than %d steps" % (where, MAX_STEPS))
+        raise IOTError("%s: program has more than %d steps" % (_where(path), MAX_STEPS))
     key, arg = _parts(step, path)
     if key == "seq" or key == "par":
         if type(arg) not in (list, tuple):
-            raise IOTError("%s: %s takes a list of steps" % (where, key))
-        prefix = path + "." if path else ""
-        for i, s in enumerate(arg):
-            _check(s, service, prefix + str(i + 1), depth + 1, count)
+            raise IOTError("%s: %s takes a list of steps" % (_where(path), key))
+        path.append(0)
+        for s in arg:
+            path[-1] += 1
+            _check(s, service, path, depth + 1, count)
+        path.pop()
     elif key == "send":
         if type(arg) not in (list, tuple) or not 2 <= len(arg) <= 3:
-            raise IOTError("%s: send takes [device, type] or [device, type, data]" % where)
+            raise IOTError("%s: send takes [device, type] or [device, type, data]" % _where(path))
         if type(arg[0]) is not str:
-            raise IOTError("%s: device must be a name, not %r" % (where, arg[0]))
+            raise IOTError("%s: device must be a name, not %r" % (_where(path), arg[0]))
         try:
             device = service.get_device(arg[0])
             device.check(MessageType.code(arg[1]), arg[2] if len(arg) == 3 else "")
         except IOTError as e:
-            raise IOTError("%s: %s" % (where, e))
+            raise IOTError("%s: %s" % (_where(path), e))
     elif key == "delay":
         if type(arg) is not int or not 0 <= arg <= MAX_DELAY_MS:
-            raise IOTError("%s: delay takes whole milliseconds from 0 to %d" % (where, MAX_DELAY_MS))
+            raise IOTError("%s: delay takes whole milliseconds from 0 to %d" % (_where(path), MAX_DELAY_MS))
     else:
-        raise IOTError("%s: unknown step %r; %s" % (where, key, SHAPE))
+        raise IOTError("%s: unknown step %r; %s" % (_where(path), key, SHAPE))
 
 
 def plan_ms(step, service):
