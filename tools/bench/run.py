@@ -54,7 +54,8 @@ def footprint():
 
 def versions():
     exe = hostrun.micropython()
-    mp = subprocess.run([exe, "-c", "import sys; print(sys.version)"], capture_output=True, text=True).stdout.strip()
+    code = "import sys; print('.'.join([str(v) for v in sys.implementation.version if v != '']), sys.platform)"
+    mp = subprocess.run([exe, "-c", code], capture_output=True, text=True).stdout.strip()
     return {"cpython": platform.python_version(), "micropython": mp}
 
 
@@ -68,13 +69,18 @@ def cpu():
     return platform.processor() or platform.machine()
 
 
+def number(v):
+    return "%d" % round(v) if abs(v) >= 100 else "%.3g" % v
+
+
 def fmt(fig):
     if fig is None:
         return "n/a"
-    median, low = fig["median"], fig["min"]
     if fig["runs"] == 1:
-        return "%.4g" % median
-    return "%.4g (min %.4g)" % (median, low)
+        return number(fig["median"])
+    if fig["key"].startswith("edge"):  # every edge counts, not only the typical one
+        return "%s (%s to %s)" % (number(fig["median"]), number(fig["min"]), number(fig["max"]))
+    return "%s (min %s)" % (number(fig["median"]), number(fig["min"]))
 
 
 def table(results):
@@ -100,7 +106,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     (hostrun.ROOT / "build").mkdir(exist_ok=True)
     results = {"machine": cpu(), "versions": versions()}
-    print("machine: %s; CPython %s; MicroPython %s" % (results["machine"], results["versions"]["cpython"],
+    print("machine: %s; CPython %s; MicroPython %s unix port" % (results["machine"], results["versions"]["cpython"],
                                                        results["versions"]["micropython"]), flush=True)
     results["cpython"] = run_suite("cpython")
     results["micropython"] = run_suite("micropython")

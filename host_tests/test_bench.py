@@ -1,0 +1,30 @@
+"""make bench's plumbing (its figures are not tested): the suite runs on both interpreters, verdicts are right."""
+import sys
+
+import hostrun
+
+sys.path.insert(0, str(hostrun.TOOLS / "bench"))
+import run as bench  # noqa: E402
+
+
+def test_the_memory_figures_come_from_micropython_only(interp):
+    figures = bench.run_suite(interp, "memory")
+    if interp == "micropython":
+        assert set(figures) == {"app_heap_py", "import_alloc_py"}
+        assert 1000 < figures["app_heap_py"]["median"] < 1_000_000 and figures["app_heap_py"]["met"] in (True, False)
+    else:
+        assert figures == {}
+
+
+def fig(key, median, met):
+    return {"key": key, "name": key, "unit": "x", "min": median, "median": median, "max": median, "runs": 3,
+            "target": ">= 1", "met": met}
+
+
+def test_each_target_is_marked_met_missed_or_met_on_one_interpreter():
+    results = {"cpython": {"a": fig("a", 2, True), "b": fig("b", 0.5, False), "c": fig("c", 2, True)},
+               "micropython": {"a": fig("a", 3, True), "b": fig("b", 0.1, False), "c": fig("c", 0.2, False),
+                               "d": fig("d", 7, None)}}
+    rows = {row[0]: row for row in bench.table(results)}
+    assert [rows[k][5] for k in "abcd"] == ["met", "MISSED", "met on CPython only", ""]
+    assert rows["d"][2] == "n/a" and rows["a"][3] == "3 (min 3)"
