@@ -6,9 +6,9 @@ A step is one of:
     {"send": [device, type, data]}     one message (data may be left out)
     {"delay": ms}
 """
-from iot import IOTError
 import asyncio
 
+from iot import IOTError
 from iot.blinker import Blinker
 from iot.compat import const, sleep_ms, ticks_add, ticks_diff, ticks_ms
 from iot.message import MessageType
