@@ -29,10 +29,11 @@ def command(interpreter, script, *args):
     return [exe, *([script] if isinstance(script, (str, Path)) else script), *args]
 
 
-def environ(trace=None, extra_path=()):
-    """Environment with firmware/ and the stub `machine` first on both interpreters' paths."""
+def environ(trace=None, extra_path=(), firmware=FIRMWARE):
+    """Environment with the firmware (firmware/, or its .mpy build) and the stub `machine` first on both
+    interpreters' paths."""
     env = dict(os.environ)
-    paths = [str(HOSTMACHINE), str(FIRMWARE), *map(str, extra_path)]
+    paths = [str(HOSTMACHINE), str(firmware), *map(str, extra_path)]
     env["MICROPYPATH"] = os.pathsep.join([".frozen", *paths])  # .frozen holds asyncio
     env["PYTHONPATH"] = os.pathsep.join(paths)
     env["PYTHONUNBUFFERED"] = "1"

@@ -26,12 +26,8 @@ FLASH_LIMIT = 24 * 1024
 
 def run_suite(interp, *args, firmware=hostrun.FIRMWARE):
     """{key: figure} from one run of the suite."""
-    env = hostrun.environ()
-    paths = [str(hostrun.HOSTMACHINE), str(firmware)]
-    env["MICROPYPATH"] = os.pathsep.join([".frozen", *paths])
-    env["PYTHONPATH"] = os.pathsep.join(paths)
-    proc = subprocess.run(hostrun.command(interp, SUITE, *args), env=env, capture_output=True, text=True,
-                          cwd=hostrun.ROOT / "build")
+    proc = subprocess.run(hostrun.command(interp, SUITE, *args), env=hostrun.environ(firmware=firmware),
+                          capture_output=True, text=True, cwd=hostrun.ROOT / "build")
     if proc.returncode:
         raise SystemExit("%s: the suite failed:\n%s%s" % (interp, proc.stdout, proc.stderr))
     figures = {}
