@@ -1,24 +1,31 @@
 """config.json on the board: which board, pin overrides, timings. Checked whole at boot.
 
     {"board": "pico_w", "pins": {"light": 14}, "active_low": ["flush", "clean"],
-     "light": {"kind": "pwm", "fade_ms": 0}, "op_ms": 500, "max_on_ms": 10000, "wdt_ms": 0,
-     "demo": true}
+     "light": {"kind": "pwm", "fade_ms": 0}, "op_ms": 500, "max_on_ms": 10000, "min_off_ms": 1000,
+     "wdt_ms": 0, "demo": true}
+
+A relay is never energised longer than `max_on_ms` at a stretch; a gap shorter
+than `min_off_ms` does not end the stretch (see iot.outputs.Relay). Each output
+in `active_low` is driven low for on, the others high: polarity is per output.
 
 `demo` runs the seed's demo at boot, before the shell takes commands.
 
 The light's kind is "pwm" (one dimmable LED), "rgb" (pins.light is [r, g, b];
 a common-anode LED is active-low) or "neopixel" (a WS2812 strip of `pixels`).
-Every key is optional. A bad file raises ConfigError naming the bad key, and
-the caller drives no pin from it.
+Every key is optional. A bad file (too big, nested too deep, not UTF-8, not
+JSON, a bad key) raises ConfigError saying what is wrong, and the caller drives
+no pin from it. It is not set aside: without it the board's defaults would
+drive pins that may be wired otherwise (a relay of the other polarity).
 """
-import json
+import os
 
 from boards import BOARDS, OPTIONAL, OUTPUTS, detect
-from iot import IOTError
+from iot import IOTError, jsontext
 
 PATH = "config.json"
-LIMITS = {"op_ms": (0, 60000), "max_on_ms": (100, 3600000), "wdt_ms": (0, 8000)}
-DEFAULTS = {"op_ms": 500, "max_on_ms": 10000, "wdt_ms": 0}
+MAX_BYTES = 4096
+LIMITS = {"op_ms": (0, 60000), "max_on_ms": (100, 3600000), "min_off_ms": (0, 3600000), "wdt_ms": (0, 8000)}
+DEFAULTS = {"op_ms": 500, "max_on_ms": 10000, "min_off_ms": 1000, "wdt_ms": 0}
 LIGHT_KINDS = ("pwm", "rgb", "neopixel")
 LIGHT_LIMITS = {"fade_ms": (0, 60000), "pixels": (1, 1024)}
 LIGHT_DEFAULTS = {"kind": "pwm", "fade_ms": 0, "pixels": 1}
@@ -29,16 +36,22 @@ class ConfigError(IOTError):
 
 
 def load(path=PATH, machine_name=None):
-    """The validated settings: board, pins, active_low, op_ms, max_on_ms, wdt_ms."""
+    """The validated settings: board, pins, active_low, light, demo, op_ms, max_on_ms, min_off_ms, wdt_ms."""
     try:
-        with open(path) as f:
-            text = f.read()
+        size = os.stat(path)[6]
     except OSError:
-        text = "{}"  # no file: the detected board's defaults
+        return check({}, path, machine_name)  # no file: the detected board's defaults
     try:
-        raw = json.loads(text)
-    except ValueError:
-        raise ConfigError("%s: not valid JSON" % path)
+        if size > MAX_BYTES:
+            raise IOTError("it is %d bytes, over %d" % (size, MAX_BYTES))
+        with open(path, "rb") as f:
+            raw = jsontext.loads(jsontext.decode(f.read(), "it"), MAX_BYTES, "it")
+    except OSError as e:
+        raise ConfigError("%s: cannot be read: %s" % (path, e))
+    except MemoryError:
+        raise ConfigError("%s: it does not fit in the heap" % path)
+    except IOTError as e:
+        raise ConfigError("%s: %s" % (path, e))
     return check(raw, path, machine_name)
 
 

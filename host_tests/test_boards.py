@@ -37,7 +37,7 @@ def test_config_errors_name_the_bad_key(scenario):
         "config.json: demo must be true or false",
     ]
     assert r["good"] == {
-        "board": "pico_w", "active_low": ["flush"], "op_ms": 500, "max_on_ms": 10000, "wdt_ms": 0,
+        "board": "pico_w", "active_low": ["flush"], "op_ms": 500, "max_on_ms": 10000, "min_off_ms": 1000, "wdt_ms": 0,
         "pins": {"status_led": "LED", "light": [13, 14, 12], "speaker": 16, "speaker_enable": None, "flush": 18,
                  "clean": 19, "lid": None},
         "light": {"kind": "rgb", "fade_ms": 300, "pixels": 1}, "demo": True,

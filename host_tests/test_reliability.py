@@ -22,8 +22,9 @@ def check_faults(run, how):
         slack = OP  # the scenario's step_slack_ms
         cause = "injected fault" if how == "raise" else "no answer in %d ms" % (took + slack)
         assert r["error"].endswith("(%s %s) failed: %s" % (device, msg, cause)), r
-        errors = [line for line in r["log"] if line.startswith("error:")]
-        assert errors == ["error: %s: %s; all outputs safe" % (program, r["error"])], r["log"]
+        devices = "light, speaker" if program == "wake_up" else "light, speaker, toilet"
+        assert r["log"][0] == "event: %s: %s; %s safe" % (program, r["error"], devices), r["log"]
+        assert [line for line in r["log"] if not line.startswith("event: ")] == [], r["log"]
         fails_at = at + (OP / 2 if how == "raise" else took + slack)
         assert near(r["failed_ms"] - r["start_ms"], fails_at), r
         # Every output off at the failure, and nothing left running switches anything on afterwards.

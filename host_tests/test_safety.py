@@ -10,7 +10,7 @@ def test_failing_step_cancels_siblings_and_makes_everything_safe(scenario):
     fail_at = r["start_ms"] + OP / 2
     assert near(r["failed_ms"], fail_at)
     assert r["error"] == "step 4.1 (faulty SWITCH_ON) failed: jammed"
-    assert r["log"][0] == "error: busy: step 4.1 (faulty SWITCH_ON) failed: jammed; all outputs safe"
+    assert r["log"][0] == "event: busy: step 4.1 (faulty SWITCH_ON) failed: jammed; light, toilet, speaker, faulty safe"
     # Half-way through the first steps: the flush is cut short and everything goes off...
     assert near(run.edges("flush", 0)[-1], fail_at, early=1, late=AT_ONCE)
     assert_all_off_at(run, r["failed_ms"])
@@ -30,7 +30,7 @@ def test_cancel_makes_everything_safe_and_is_reported(scenario):
     r = run.result
     assert r["outcome"] == "cancelled"
     assert len(r["log"]) == 1 and r["log"][0].startswith("event: busy cancelled after ")
-    assert r["log"][0].endswith(" ms; all outputs safe")
+    assert r["log"][0].endswith(" ms: cancelled; light, toilet, speaker safe")
     assert near(r["cancel_ms"], r["start_ms"] + OP / 2)
     assert near(run.edges("flush", 0)[-1], r["cancel_ms"], early=1, late=AT_ONCE)
     assert_all_off_at(run, r["cancel_ms"])

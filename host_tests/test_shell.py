@@ -40,7 +40,7 @@ def test_stop_cancels_a_program_mid_way_and_leaves_everything_safe(interp, tmp_p
     run = session(interp, tmp_path, "run wake_up\nwait 300\nstop wake_up\nprograms\nrun wake_up\nstop\n")
     r = replies(run)
     assert r[0] == "ok wake_up started (planned %d ms)" % (OP + 2246)
-    assert r[1:3] == ["ok waited 300 ms", "ok stopped wake_up; all outputs safe"]
+    assert r[1:3] == ["ok waited 300 ms", "ok stopped wake_up; light, speaker safe"]
     assert r[3] == "ok sleep (single, %d ms), wake_up (single, %d ms)" % (2 * OP, OP + 2246)
     assert r[4].startswith("ok wake_up started") and r[5] == "ok stopped wake_up; all outputs safe"
     assert any(line.startswith("event: wake_up cancelled after ") for line in run.lines)
@@ -85,7 +85,7 @@ def test_defined_programs_survive_a_reboot_and_a_corrupt_file_is_set_aside(inter
     assert any(line.startswith("event: nap done in ") for line in second.lines)
     (tmp_path / "programs.json").write_text('{"programs": {"nap": ')  # a cut mid-write, without the rename
     third = session(interp, tmp_path, "programs\n")
-    assert "event: programs.json: not valid JSON; set aside as programs.json.bad, starting without user programs" \
+    assert "event: programs.json: it is not valid JSON; set aside as programs.json.bad, starting without user programs" \
         in third.lines
     assert replies(third) == ["ok sleep (single, 200 ms), wake_up (single, 2346 ms)"]
     assert (tmp_path / "programs.json.bad").exists() and not (tmp_path / "programs.json").exists()
@@ -107,7 +107,7 @@ BAD = [
     ("toilet switch_on", "error: toilet: does not take SWITCH_ON"),
     ("run nothing", "error: no program 'nothing'; programs: sleep, wake_up"),
     ("stop wake_up", "error: wake_up is not running"),
-    ("plan {\"seq\": [", "error: bad JSON"),
+    ("plan {\"seq\": [", "error: bad JSON: the program is not valid JSON"),
     ("plan {\"seq\": [{\"send\": [\"lamp\", \"SWITCH_ON\"]}]}", "error: step 1: unknown device 'lamp'"),
     ("define Bad-Name {\"delay\": 1}", "error: 'Bad-Name' is no program name: 1 to 24 of a-z, 0-9 and _"),
     ("define wake_up {\"delay\": 1}", "error: wake_up is built in; pick another name"),

@@ -90,18 +90,24 @@ def _text(data):
 
 
 class _ThreadedLines:
-    """CPython only: a daemon thread reads lines, so a blocked read never holds up the loop or its shutdown."""
+    """CPython only: a daemon thread reads lines, so a blocked read never holds up the loop or its shutdown.
 
-    def __init__(self, stream):
+    It reads at most `ahead` lines before the shell has taken them, so a flood waits in the pipe, as
+    it waits in the USB buffer on a board, instead of in the heap.
+    """
+
+    def __init__(self, stream, ahead=4):
         import threading  # type: ignore[import-not-found]  # CPython only
 
         self._loop = asyncio.get_event_loop()
         self._ready = []
         self._event = asyncio.Event()
+        self._room = threading.Semaphore(ahead)
         threading.Thread(target=self._read, args=(stream,), daemon=True).start()
 
     def _read(self, stream):
         while True:
+            self._room.acquire()
             line = stream.readline()
             self._loop.call_soon_threadsafe(self._put, line or None)
             if not line:
@@ -116,4 +122,5 @@ class _ThreadedLines:
         while not self._ready:
             self._event.clear()
             await self._event.wait()
+        self._room.release()
         return self._ready.pop(0)

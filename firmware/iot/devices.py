@@ -10,7 +10,7 @@ import asyncio
 from iot import IOTError, color, rtttl
 from iot.compat import sleep_ms, ticks_add, ticks_diff, ticks_ms
 from iot.message import MessageType
-from iot.outputs import Buzzer, Relay, Servo, interlock, output_pin
+from iot.outputs import Buzzer, interlock, output_pin
 
 SWITCH_ON = MessageType.SWITCH_ON
 SWITCH_OFF = MessageType.SWITCH_OFF
@@ -41,6 +41,7 @@ class Device:
         self.name = self.kind  # the service sets the registered name
         self.op_ms = op_ms
         self.connect_ms = op_ms if connect_ms is None else connect_ms
+        self.busy = asyncio.Lock() if self.ONE_AT_A_TIME else None  # the service holds it for each operation
 
     async def connect(self):
         """Bring-up time after power-on (outputs are already in their safe state)."""
@@ -56,6 +57,10 @@ class Device:
         if type(data) is not str:
             raise IOTError("%s: data must be text, not %r" % (self.name, data))
         self.check_data(msg_type, data)
+
+    def check_now(self, msg_type, data):
+        """Raise IOTError if the device cannot take the message in the state it is in now
+        (check() is for any time, as when a program is defined); changes nothing."""
 
     def refusal(self, msg_type):
         return "does not take %s" % MessageType.name(msg_type)
@@ -212,6 +217,7 @@ class Speaker(Device):
         self._enable = None if enable_pin is None else output_pin(enable_pin, enable_active_low)
         self.powered = False
         self.ready = False
+        self._power_ons = 0  # counts power-ons, so a warm-up knows if it is still the current one
         self.song = None
         self._parsed = (None, None)  # (data, notes) of the last song checked
 
@@ -241,6 +247,13 @@ class Speaker(Device):
             total += note[1]
         return total
 
+    def check_now(self, msg_type, data):
+        if msg_type == PLAY_SONG and not self.ready:
+            self.refuse_song()
+
+    def refuse_song(self):
+        raise IOTError("%s: is off; SWITCH_ON must finish before PLAY_SONG" % self.name)
+
     def _power(self, on):
         self.powered = on
         if self._enable is not None:
@@ -250,8 +263,11 @@ class Speaker(Device):
         if msg_type == SWITCH_ON:
             if not self.powered:
                 self._power(True)
+                self._power_ons += 1
+                power_on = self._power_ons
                 await sleep_ms(self.op_ms)
-                self.ready = self.powered
+                # Ready only if this power-on was not switched off (and on again) meanwhile.
+                self.ready = self.powered and self._power_ons == power_on
             else:
                 await sleep_ms(self.op_ms)
         elif msg_type == SWITCH_OFF:
@@ -259,7 +275,7 @@ class Speaker(Device):
             await sleep_ms(self.op_ms)
         else:
             if not self.ready:
-                raise IOTError("%s: is off; SWITCH_ON must finish before PLAY_SONG" % self.name)
+                self.refuse_song()
             await self._play(data, self.notes(data))
 
     async def _play(self, name, notes):
@@ -298,45 +314,57 @@ class Toilet(Device):
     the cleaning pump, OPEN/CLOSE move the lid; each takes op_ms.
 
     It does one thing at a time: the relays form an interlock group, and a CLEAN
-    sent during a FLUSH (or a lid move) waits for it to finish. Each relay is a
-    pulse through its own Blinker and can never stay on longer than max_on_ms,
-    whatever happens to the program that started it. The servo is released
-    (no pulses) once the lid has moved, and on any stop.
+    sent during a FLUSH (or a lid move) waits for it to finish. Each relay (an
+    iot.outputs.Relay, with its own polarity) bounds its own energised time,
+    whatever happens to the program that started it: an operation the relay has
+    no time left for is refused. The servo is released (no pulses) once the lid
+    has moved, and on any stop.
     """
 
     kind = "toilet"
     ONE_AT_A_TIME = True
     LID_ANGLES = {OPEN: 100, CLOSE: 0}  # degrees; a lid stands at about 100 degrees
 
-    def __init__(self, flush_pin, clean_pin, lid_pin=None, active_low=False, max_on_ms=10000,
-                 op_ms=500, connect_ms=None):
+    def __init__(self, flush, clean, lid=None, op_ms=500, connect_ms=None):
         super().__init__(op_ms, connect_ms)
-        if op_ms > max_on_ms:
-            raise ValueError("toilet: op_ms %d is over max_on_ms %d" % (op_ms, max_on_ms))
-        self.flush_relay = Relay(flush_pin, max_on_ms, active_low)
-        self.clean_relay = Relay(clean_pin, max_on_ms, active_low)
-        interlock(self.flush_relay, self.clean_relay)
-        self._servo = None if lid_pin is None else Servo(lid_pin)
-        self.ACCEPTS = (FLUSH, CLEAN) if lid_pin is None else (FLUSH, CLEAN, OPEN, CLOSE)
+        for relay in (flush, clean):
+            if op_ms > relay.max_on_ms:
+                raise ValueError("toilet: op_ms %d is over max_on_ms %d" % (op_ms, relay.max_on_ms))
+        self.flush_relay = flush
+        self.clean_relay = clean
+        interlock(flush, clean)
+        self._servo = lid
+        self.ACCEPTS = (FLUSH, CLEAN) if lid is None else (FLUSH, CLEAN, OPEN, CLOSE)
         self.lid = None  # "open" or "closed" once moved; unknown at boot
-        self._busy = asyncio.Lock()
 
     def refusal(self, msg_type):
         if msg_type in (OPEN, CLOSE):
             return "has no lid servo for %s (set pins.lid in config.json)" % MessageType.name(msg_type)
         return Device.refusal(self, msg_type)
 
+    def _relay(self, msg_type):
+        return self.flush_relay if msg_type == FLUSH else self.clean_relay
+
+    def check_now(self, msg_type, data):
+        if msg_type in (FLUSH, CLEAN):
+            self._relay_says(self._relay(msg_type).check, self.op_ms)
+
+    def _relay_says(self, action, ms):
+        try:
+            action(ms)
+        except IOTError as e:
+            raise IOTError("%s: %s" % (self.name, e))
+
     async def handle(self, msg_type, data):
-        async with self._busy:
-            if msg_type in (OPEN, CLOSE):
-                await self._move_lid(msg_type)
-                return
-            relay = self.flush_relay if msg_type == FLUSH else self.clean_relay
-            relay.pulse(self.op_ms)
-            try:
-                await sleep_ms(self.op_ms)
-            finally:
-                relay.off()
+        if msg_type in (OPEN, CLOSE):
+            await self._move_lid(msg_type)
+            return
+        relay = self._relay(msg_type)
+        self._relay_says(relay.pulse, self.op_ms)
+        try:
+            await sleep_ms(self.op_ms)
+        finally:
+            relay.off()
 
     async def _move_lid(self, msg_type):
         servo = self._servo
@@ -363,4 +391,4 @@ class Toilet(Device):
 
     def status(self):
         return {"flush": self.flush_relay.value(), "clean": self.clean_relay.value(), "lid": self.lid,
-                "busy": self._busy.locked()}
+                "busy": self.busy.locked() if self.busy is not None else False}

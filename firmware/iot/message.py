@@ -3,6 +3,15 @@ from iot.compat import const
 from iot import IOTError
 
 
+def ascii_lower(text):
+    """`text` in lower case if it is all ASCII, else "": names are ASCII, and CPython's str.lower()
+    and upper() fold other letters into ASCII ones (the ligature "\ufb02" into "fl")."""
+    for c in text:
+        if ord(c) > 127:
+            return ""
+    return text.lower()
+
+
 class MessageType:
     """Plain integer constants with name lookup both ways (`name(1)`, `code("switch_on")`)."""
 
@@ -31,10 +40,11 @@ class MessageType:
                 return name
             raise IOTError("unknown message type %r" % (name,))
         if type(name) is str:
-            upper = name.upper()
+            upper = ascii_lower(name).upper()
             for i, n in enumerate(MessageType.NAMES):
                 if n == upper:
                     return i + 1
+            name = upper or name
         raise IOTError("unknown message type %r" % (name,))
 
 

@@ -1,8 +1,9 @@
 """GPIO outputs: each is created in its off state and has a safe off()."""
 from machine import PWM, Pin, Signal
 
+from iot import IOTError
 from iot.blinker import Blinker
-from iot.compat import const
+from iot.compat import const, ticks_diff, ticks_ms
 
 LOUD = const(32768)  # 50 % duty: the loudest square wave a passive buzzer makes
 LED_HZ = const(1000)  # fast enough not to flicker, slow enough for any LED driver transistor
@@ -15,32 +16,79 @@ def output_pin(pin_id, active_low=False):
 
 
 class Relay:
-    """A relay that never stays on longer than `max_on_ms` (like Tasmota's PulseTime).
+    """A relay whose energised time is bounded, whatever switches it (Tasmota's PulseTime, with a rest).
 
+    The bound is on the relay's energised period, not on one pulse: a gap shorter
+    than `min_off_ms` is no rest, so the period runs on across it, and pulses
+    back to back cannot keep the relay on past `max_on_ms`. A switch-on with
+    nothing left of the period is refused (IOTError) until the relay has rested.
     The limit is kept by the relay's own Blinker task, so it holds even when the
     program that switched the relay on crashed or was cancelled.
     """
 
-    def __init__(self, pin_id, max_on_ms, active_low=False):
+    def __init__(self, pin_id, max_on_ms, active_low=False, min_off_ms=0, name="relay"):
+        self.name = name
         self.max_on_ms = max_on_ms
+        self.min_off_ms = min_off_ms
         self.interlock = ()  # type: tuple  # relays that must be off whenever this one is on
-        self._blinker = Blinker(output_pin(pin_id, active_low), max_on_ms)
+        self._since = ticks_ms()  # when the energised period began
+        self._off_at = None  # ticks_ms of the last switch-off; None: rested since boot
+        self._blinker = Blinker(output_pin(pin_id, active_low), max_on_ms, self._went_off)
 
     def on(self):
-        self.pulse(self.max_on_ms)
+        """On for as long as the period allows."""
+        self.pulse(self.left_ms(), whole=False)
 
-    def pulse(self, ms):
+    def left_ms(self, now=None):
+        """How long the relay may be on from now: the rest of its period, or all of a new one."""
+        if now is None:
+            now = ticks_ms()
+        if self._rested(now):
+            return self.max_on_ms
+        return self.max_on_ms - ticks_diff(now, self._since)
+
+    def _rested(self, now):
+        """Off for at least min_off_ms (or never on): the next switch-on starts a new period."""
+        return not self._blinker.running() and (self._off_at is None or ticks_diff(now, self._off_at) >= self.min_off_ms)
+
+    def check(self, ms):
+        """Raise IOTError unless a pulse of `ms` fits in what is left of the period now."""
+        left = self.left_ms()
+        if left < ms:
+            self.refuse(left)
+
+    def refuse(self, left):
+        if left > 0:
+            raise IOTError("%s relay: only %d ms left of its %d ms limit; it must rest %d ms first" % (
+                self.name, left, self.max_on_ms, self.min_off_ms))
+        raise IOTError("%s relay: on for its %d ms limit; it must rest %d ms first" % (
+            self.name, self.max_on_ms, self.min_off_ms))
+
+    def pulse(self, ms, whole=True):
+        """On for `ms`; refused if `whole` and the period has less than that left, or if nothing is left."""
+        now = ticks_ms()
+        left = self.left_ms(now)
+        if left <= 0 or (whole and left < ms):
+            self.refuse(left)
+        if self._rested(now):
+            self._since = now
         for other in self.interlock:
             other.off()
-        self._blinker.trigger(min(ms, self.max_on_ms))
+        self._blinker.trigger(min(ms, left))
 
     def off(self):
-        self._blinker.stop()
+        if self._blinker.running():
+            self._blinker.stop()
+            self._went_off()
+
+    def _went_off(self):
+        self._off_at = ticks_ms()
 
     def value(self):
         return 1 if self._blinker.running() else 0
 
     def deinit(self):
+        self.off()
         self._blinker.deinit()
 
 

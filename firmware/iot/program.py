@@ -12,7 +12,6 @@ from iot import IOTError
 from iot.blinker import Blinker
 from iot.compat import const, sleep_ms, ticks_add, ticks_diff, ticks_ms
 from iot.message import MessageType
-from iot.runner import run_parallel
 
 MAX_DEPTH = const(16)
 MAX_STEPS = const(2000)
@@ -54,18 +53,18 @@ def _parts(step, path):
 
 
 def validate(program, service):
-    """Raise IOTError naming the first bad step ("step 2.1: ..."); return the step count."""
-    count = [0]
-    _check(program, service, [], 0, count)
-    return count[0]
+    """Raise IOTError naming the first bad step ("step 2.1: ..."); return the names of the devices it drives."""
+    used = [0]  # the step count, then each device name once
+    _check(program, service, [], 0, used)
+    return used[1:]
 
 
-def _check(step, service, path, depth, count):
+def _check(step, service, path, depth, used):
     """`path` is the step's place as a list, turned into text only for an error."""
     if depth > MAX_DEPTH:
         raise IOTError("%s: nested deeper than %d" % (_where(path), MAX_DEPTH))
-    count[0] += 1
-    if count[0] > MAX_STEPS:
+    used[0] += 1
+    if used[0] > MAX_STEPS:
         raise IOTError("%s: program has more than %d steps" % (_where(path), MAX_STEPS))
     key, arg = _parts(step, path)
     if key == "seq" or key == "par":
@@ -74,7 +73,7 @@ def _check(step, service, path, depth, count):
         path.append(0)
         for s in arg:
             path[-1] += 1
-            _check(s, service, path, depth + 1, count)
+            _check(s, service, path, depth + 1, used)
         path.pop()
     elif key == "send":
         if type(arg) not in (list, tuple) or not 2 <= len(arg) <= 3:
@@ -86,6 +85,8 @@ def _check(step, service, path, depth, count):
             device.check(MessageType.code(arg[1]), arg[2] if len(arg) == 3 else "")
         except IOTError as e:
             raise IOTError("%s: %s" % (_where(path), e))
+        if arg[0] not in used:
+            used.append(arg[0])
     elif key == "delay":
         if type(arg) is not int or not 0 <= arg <= MAX_DELAY_MS:
             raise IOTError("%s: delay takes whole milliseconds from 0 to %d" % (_where(path), MAX_DELAY_MS))
@@ -139,17 +140,39 @@ def in_series(step):
 
 
 class StepError(Exception):
-    """A step failed while running; `path` is filled in on the way up (e.g. [2, 1])."""
+    """A step failed while running: which (its place in the program, as [2, 1]), and why."""
 
-    def __init__(self, what, cause):
+    def __init__(self, path, what, cause):
         super().__init__(what)
+        self.path = path
         self.what = what
         self.cause = cause
-        self.path = []
 
     def message(self):
-        path = ".".join([str(i) for i in self.path])
-        return "%s (%s) failed: %s" % (_where(path), self.what, self.cause)
+        if not self.path:  # the program is this one step (a device command)
+            return "%s failed: %s" % (self.what, self.cause)
+        return "%s (%s) failed: %s" % (_where(self.path), self.what, self.cause)
+
+
+def describe(step):
+    """'light SWITCH_ON' for a valid send step, else its kind ('par')."""
+    key, arg = _parts(step, "")
+    if key == "send":
+        return "%s %s" % (arg[0], MessageType.name(MessageType.code(arg[1])))
+    return key
+
+
+def path_of(program, target):
+    """Where `target` (a step object) is in `program`, as [2, 1]; found only when a step fails."""
+    key, arg = _parts(program, "")
+    if program is target:
+        return []
+    if key == "seq" or key == "par":
+        for i, s in enumerate(arg):
+            found = path_of(s, target)
+            if found is not None:
+                return [i + 1] + found
+    return None
 
 
 class _Nothing:
@@ -206,43 +229,74 @@ class StepWatch:
         self._timer.deinit()
 
 
-async def run(step, service, watch):
-    """Run a validated program; a failure raises StepError naming the step."""
+async def run(step, service, work):
+    """Run a validated program as `work` (an iot.service.Work).
+
+    A failing step raises nothing: it halts the work at once (IOTService.fail),
+    and no step of a halted work starts; the run then returns.
+    """
     key, arg = _parts(step, "")
     if key == "seq":
-        for i, s in enumerate(arg):
-            try:
-                await run(s, service, watch)
-            except StepError as e:
-                e.path.insert(0, i + 1)
-                raise
+        for s in arg:
+            if work.why is not None:
+                return
+            await run(s, service, work)
     elif key == "par":
-        await run_parallel(*[_branch(s, service, watch, i + 1) for i, s in enumerate(arg)])
+        if len(arg) == 1:
+            await run(arg[0], service, work)
+        else:
+            await _together(arg, service, work)
     elif key == "send":
+        if work.why is not None:
+            return
         data = arg[2] if len(arg) == 3 else ""
-        code = MessageType.code(arg[1])
-        # Hung: still running step_slack_ms after the device's planned time.
-        limit = service.get_device(arg[0]).duration_ms(code, data) + service.step_slack_ms
-        entry = watch.begin(limit)
         try:
-            await service.send(arg[0], code, data)
-        except asyncio.CancelledError:
-            if not entry[2]:
-                raise  # a cancel from outside: the run is being stopped
-            if hasattr(entry[1], "uncancel"):
-                entry[1].uncancel()  # CPython: the cancel was the watch's own, and is dealt with
-            raise StepError("%s %s" % (arg[0], MessageType.name(code)), "no answer in %d ms" % limit)
+            code = MessageType.code(arg[1])
+            # Hung: still running step_slack_ms after the device's planned time.
+            limit = service.get_device(arg[0]).duration_ms(code, data) + service.step_slack_ms
+            await service.send(arg[0], code, data, limit)
         except Exception as e:
-            raise StepError("%s %s" % (arg[0], MessageType.name(code)), e)
-        finally:
-            watch.end(entry)
+            service.fail(work, step, e)
     else:
         await sleep_ms(arg)
 
 
-async def _branch(step, service, watch, index):
+class _Together:
+    """The branches of one "par": how many are left, and an Event for when none are or the work halted."""
+
+    def __init__(self, n, work):
+        self.left = n
+        self.work = work
+        self.over = asyncio.Event()
+
+    async def branch(self, step, service):
+        try:
+            await run(step, service, self.work)
+        except asyncio.CancelledError:
+            pass  # halted: the work reports it
+        except Exception as e:  # a bug below run(): the work fails, nothing escapes a task
+            service.fail(self.work, step, e)
+        finally:
+            self.left -= 1
+            if self.left == 0 or self.work.why is not None:
+                self.over.set()
+
+
+async def _together(steps, service, work):
+    group = _Together(len(steps), work)
+    tasks = [asyncio.create_task(group.branch(s, service)) for s in steps]
+    work.tasks.extend(tasks)
     try:
-        await run(step, service, watch)
-    except StepError as e:
-        e.path.insert(0, index)
-        raise
+        await group.over.wait()
+    finally:
+        # Halted, or cancelled from outside: a branch cancelled before it started runs no code, so
+        # each is awaited here, not counted, until all have done their cleanup.
+        for t in tasks:
+            if not t.done():
+                t.cancel()
+        for t in tasks:
+            try:
+                await t
+            except asyncio.CancelledError:
+                pass
+            work.tasks.remove(t)

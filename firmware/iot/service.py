@@ -27,12 +27,33 @@ class Report:
             self.name, self.planned_ms, self.actual_ms, self.error)
 
 
+class Work:
+    """One run of a program (a device command is a one-step program) while it goes on.
+
+    `tasks[0]` is the task running it, the others its parallel branches;
+    `why` says why it was halted (None while it may go on); `error` is the
+    StepError of its first failing step.
+    """
+
+    def __init__(self, name):
+        self.name = name
+        self.program = None
+        self.devices = ()  # names of the devices it drives
+        self.tasks = []
+        self.why = None
+        self.error = None
+
+
 class IOTService:
     """Devices by id, messages to them, programs over them.
 
     `activity` is an optional Blinker (the status LED) blinked on every message.
-    `log` gets one line per event; errors start with "error:". A program step
-    that runs `step_slack_ms` past its device's planned time is taken as hung.
+    `log` gets one `event:` line per run that ends, however it ends. A program
+    step that runs `step_slack_ms` past its device's planned time is taken as hung.
+
+    A run that fails or is stopped makes the devices it drives safe, at once,
+    and halts every other run on one of those devices (which does the same in
+    turn); runs on other devices go on. No step of a halted run starts.
     """
 
     def __init__(self, activity=None, log=print, activity_ms=40, step_slack_ms=1000):
@@ -42,6 +63,7 @@ class IOTService:
         self.step_slack_ms = step_slack_ms
         self.watch = prog.StepWatch()  # one timer for the steps of every program run
         self.log = log
+        self.works = []  # the runs going on now
         self._connecting = set()
 
     async def register_device(self, device, name=None):
@@ -80,7 +102,7 @@ class IOTService:
             await self.register_device(device, name)
             return True
         except IOTError as e:
-            self.log("error: %s" % e)
+            self.log("event: %s; left out, its outputs safe" % e)
             return False
 
     async def unregister_device(self, device_id):
@@ -101,14 +123,39 @@ class IOTService:
         """Awaitable, as the seed's was: the delivery itself, with no coroutine of its own."""
         return self.send(msg.device_id, msg.msg_type, msg.data)
 
-    async def send(self, device_id, msg_type, data=""):
-        """Check and deliver one message; bad input raises IOTError and moves nothing."""
+    async def send(self, device_id, msg_type, data="", limit_ms=0):
+        """Check and deliver one message; bad input raises IOTError and moves nothing.
+
+        A one-at-a-time device takes one operation at a time: the message waits
+        for the device first. `limit_ms` (0: none) counts from when the device
+        starts the operation; past it the operation is cut off as hung (IOTError).
+        """
         device = self.get_device(device_id)
         code = MessageType.code(msg_type)
         device.check(code, data)
-        if self.activity is not None:
-            self.activity.trigger(self.activity_ms)
-        await device.handle(code, data)
+        busy = device.busy
+        if busy is not None:
+            await busy.acquire()
+        try:
+            if self.activity is not None:
+                self.activity.trigger(self.activity_ms)
+            if not limit_ms:
+                await device.handle(code, data)
+                return
+            entry = self.watch.begin(limit_ms)
+            try:
+                await device.handle(code, data)
+            except asyncio.CancelledError:
+                if not entry[2]:
+                    raise  # a cancel from outside: the run is being halted
+                if hasattr(entry[1], "uncancel"):
+                    entry[1].uncancel()  # CPython: the cancel was the watch's own, and is dealt with
+                raise IOTError("no answer in %d ms" % limit_ms)
+            finally:
+                self.watch.end(entry)
+        finally:
+            if busy is not None:
+                busy.release()
 
     def status(self):
         """{device name: its status()}: what every device is doing now."""
@@ -134,32 +181,71 @@ class IOTService:
         prog.validate(program, self)
         return prog.plan_ms(program, self), prog.plan_ms(prog.in_series(program), self)
 
-    async def run_program(self, program, name="program"):
+    async def run_program(self, program, name="program", work=None):
         """Validate, run and report a program; returns a Report.
 
-        A bad program raises IOTError before any pin moves. A failing step cancels
-        its running siblings, puts every device in its safe state and is reported;
-        so is a cancel, which is then re-raised.
+        A bad program raises IOTError before any pin moves. A failing step halts
+        the run (see the class) and is reported in the Report and one event line;
+        so is a cancel, which is then re-raised. `work` is the Work to run it as
+        (a new one if None), so that the caller can halt() it.
         """
         program = self._as_program(program)
-        prog.validate(program, self)
+        devices = prog.validate(program, self)
         planned = prog.plan_ms(program, self)
+        if work is None:
+            work = Work(name)
+        work.program = program
+        work.devices = devices
+        work.tasks.append(asyncio.current_task())
+        self.works.append(work)
         start = ticks_ms()
         try:
-            await prog.run(program, self, self.watch)
-        except Exception as e:
-            self.safe_all()
-            error = e.message() if isinstance(e, prog.StepError) else repr(e)
-            report = Report(name, planned, ticks_diff(ticks_ms(), start), error)
-            self.log("error: %s: %s; all outputs safe" % (name, report.error))
-            return report
+            await prog.run(program, self, work)
         except asyncio.CancelledError:
-            self.safe_all()
-            self.log("event: %s cancelled after %d ms; all outputs safe" % (name, ticks_diff(ticks_ms(), start)))
+            self.halt(work, "cancelled")
+            self.log("event: %s cancelled after %d ms: %s; %s safe" % (
+                name, ticks_diff(ticks_ms(), start), work.why, ", ".join(devices)))
             raise
+        finally:
+            self.works.remove(work)
+            work.tasks = []
         report = Report(name, planned, ticks_diff(ticks_ms(), start))
-        self.log("event: %s done in %d ms (planned %d ms)" % (name, report.actual_ms, planned))
+        if work.error is None and work.why is None:
+            self.log("event: %s done in %d ms (planned %d ms)" % (name, report.actual_ms, planned))
+            return report
+        report.error = work.error.message() if work.error is not None else work.why
+        self.log("event: %s: %s; %s safe" % (name, report.error, ", ".join(devices)))
         return report
+
+    def fail(self, work, step, cause):
+        """A step of `work` failed (called in the failing step's task): halt the work now."""
+        if work.why is not None:
+            return  # halted already; this is the fallout
+        work.error = prog.StepError(prog.path_of(work.program, step) or [], prog.describe(step), cause)
+        self.halt(work, "failed", keep=work.tasks[0])
+
+    def halt(self, work, why, keep=None):
+        """End `work` at once: no step of it starts after this, its tasks are cancelled (but the
+        caller's and `keep`), its devices are made safe, and so is every other run on them."""
+        if work.why is not None:
+            return
+        work.why = why
+        me = asyncio.current_task()
+        for task in work.tasks:
+            if task is not me and task is not keep:
+                task.cancel()
+        for name in work.devices:
+            device = self.devices.get(name)
+            if device is not None:
+                device.safe()
+        if self.activity is not None:
+            self.activity.stop()  # the status LED's blink: an output too, and of no one run
+        for other in self.works:
+            if other.why is None:
+                for name in other.devices:
+                    if name in work.devices:
+                        self.halt(other, "%s was made safe (%s %s)" % (name, work.name, why))
+                        break
 
     def _as_program(self, program):
         """The seed ran a list of Messages all at once; that is a parallel program."""

@@ -1,22 +1,29 @@
 """The command shell on the serial console: one reply line per command, in order.
 
-Every command gets exactly one reply, `ok ...` or `error: ...`; long work
-(a device operation, a program) replies when it is accepted and reports its end
-as an `event:` line. Input is only ever parsed, never evaluated as Python.
+Every non-empty line gets exactly one reply, `ok ...` or `error: ...`; long
+work (a device operation, a program) replies when it is accepted and reports its
+end, done or not, as an `event:` line. Input is only ever parsed, never
+evaluated as Python. Pending work is bounded: a device command waits (and the
+console stops reading) while its device has MAX_RUNS commands pending.
 """
 import asyncio
+import gc
 import json
 
-from iot import IOTError
+from iot import IOTError, jsontext
 from iot import program as prog
-from iot.compat import sleep_ms, ticks_diff, ticks_ms
+from iot.compat import sleep_ms
 from iot.console import TOO_LONG
-from iot.message import MessageType
+from iot.message import MessageType, ascii_lower
+from iot.service import Work
 
 MODES = ("single", "restart", "queued", "parallel")
-MAX_RUNS = 8  # running or queued runs of one program, so a flood cannot fill the heap
+MAX_RUNS = 8  # running or queued runs of one program or one device, so a flood cannot fill the heap
 MAX_NAME = 24
+MAX_PROGRAMS = 256  # user programs
+MAX_LINE = 1024  # the console's longest line, so the longest JSON a command takes
 NAME_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789_"
+SLICE = 8  # programs listed, saved or loaded between two yields to the loop
 
 HELP = ("commands: help | devices (or status) | <device> <message> [data] | run <program> | stop [program] | "
         "programs | plan <program or JSON> | define <name> [mode] <JSON> | mode <program> <%s> | save | "
@@ -73,7 +80,8 @@ class _Run:
         self.name = name
         self.label = label  # what its event lines call it
         self.task = None
-        self.work = None
+        self.job = None  # the coroutine doing it
+        self.work = Work(label)  # what the service knows of it once it has begun
         self.started = False  # its task has run (a coroutine cancelled before that runs none of its code)
         self.begun = False  # its work has begun (a queued run waits first)
         self.done = asyncio.Event()
@@ -88,6 +96,7 @@ class Shell:
         self.store = store
         self.write = write
         self.runs = {}  # name -> [_Run], oldest first
+        self._plans = {}  # name -> (critical path ms, one after another ms), worked out once
 
     def load(self):
         """Take up the saved programs; each one that no longer validates is reported and left out."""
@@ -98,8 +107,12 @@ class Shell:
             self.write("event: " + problem)
         for name in programs:
             try:
-                prog.validate(programs[name], self.service)
                 check_name(name)
+                if len(self.user) >= MAX_PROGRAMS:
+                    raise IOTError("more than %d programs" % MAX_PROGRAMS)
+                if name in self.builtin:
+                    raise IOTError("%s is built in" % name)
+                prog.validate(programs[name], self.service)
                 self.user[name] = programs[name]
             except IOTError as e:
                 self.write("event: %s: saved program %r left out: %s" % (self.store.path, name, e))
@@ -114,14 +127,22 @@ class Shell:
         return both
 
     async def serve(self, console):
-        """Answer each line until the input ends; then wait for the work it started."""
+        """Answer each line until the input ends; then wait for the work it started.
+
+        Only a line of spaces and tabs (or nothing) is no command: any other gets its reply.
+        """
         while True:
-            line = await console.readline()
+            try:
+                line = await console.readline()
+            except MemoryError:
+                gc.collect()
+                self.write("error: out of memory reading a line; ignored")
+                continue
             if line is None:
                 break
             if line is TOO_LONG:
                 self.write("error: line over %d characters; ignored" % console.max_len)
-            elif line.strip():
+            elif line.strip(" \t"):
                 self.write(await self.execute(line))
         await self.wait()
 
@@ -131,30 +152,32 @@ class Shell:
             for ch in line:
                 if ord(ch) < 32 and ch != "\t" or ord(ch) == 127:
                     raise IOTError("control character 0x%02x in the line; ignored" % ord(ch))
-            reply = await self._command(line.strip())
+            reply = await self._command(line.strip(" \t"))
             return "ok " + reply if reply else "ok"
         except IOTError as e:
             return "error: %s" % e
+        except MemoryError:  # a command too big for the heap now: say so, collect, serve on
+            gc.collect()
+            return "error: out of memory; nothing done"
         except Exception as e:  # a bug in a command must not end the shell
             return "error: internal: %r" % (e,)
 
     async def _command(self, line):
         word, _, rest = line.partition(" ")
-        word = word.lower()
-        rest = rest.strip()
+        word = ascii_lower(word)
+        rest = rest.strip(" \t")
         if word == "help":
             return HELP
         if word in ("devices", "status"):
             return json.dumps(self.service.status())
         if word == "programs":
-            return self._describe()
+            return await self._describe()
         if word == "run":
             return self._run(self._named(rest), rest)
         if word == "stop":
             return await self._stop(rest)
         if word == "plan":
-            program = self._program(rest)
-            critical, serial = self.service.plan(program)
+            critical, serial = self._plan(rest) if rest[:1] not in "{[" else self.service.plan(self._program(rest))
             return "%s: %d ms critical path, %d ms one after another" % (
                 "program" if rest[:1] in "{[" else rest, critical, serial)
         if word == "define":
@@ -162,12 +185,12 @@ class Shell:
         if word == "mode":
             return self._mode(split(rest))
         if word == "save":
-            return self._save()
+            return await self._save()
         if word == "wait":
             return await self._wait(rest)
         if word in self.service.devices:
-            return self._send(word, split(rest))
-        raise IOTError("unknown command or device %r; try help" % word)
+            return await self._send(word, split(rest))
+        raise IOTError("unknown command or device %r; try help" % (word or line.partition(" ")[0]))
 
     def _named(self, name):
         programs = self.programs()
@@ -180,19 +203,31 @@ class Shell:
             raise IOTError("which program? give its name or its JSON")
         if text[0] in "{[":
             try:
-                program = json.loads(text)
-            except ValueError:
-                raise IOTError("bad JSON")
+                program = jsontext.loads(text, MAX_LINE, "the program")
+            except IOTError as e:
+                raise IOTError("bad JSON: %s" % e)
             prog.validate(program, self.service)
             return program
         return self._named(text)
 
-    def _describe(self):
+    def _plan(self, name):
+        """(critical path, one after another) of a named program, worked out at its first use."""
+        plan = self._plans.get(name)
+        if plan is None:
+            plan = self._plans[name] = self.service.plan(self._named(name))
+        return plan
+
+    async def _describe(self):
         parts = []
         programs = self.programs()
-        for name in sorted(programs):
+        for i, name in enumerate(sorted(programs)):
+            if i % SLICE == SLICE - 1:
+                await sleep_ms(0)  # a long list must not hold up the loop (and the devices' timers)
             running = len(self.runs.get(name, ()))
-            what = [self.modes.get(name, "single"), "%d ms" % self.service.plan(programs[name])[0]]
+            try:
+                what = [self.modes.get(name, "single"), "%d ms" % self._plan(name)[0]]
+            except IOTError as e:  # a built-in program on a device that did not connect
+                what = ["cannot run: %s" % e]
             if name in self.user:
                 what.append("user")
             if running:
@@ -202,7 +237,7 @@ class Shell:
 
     def _run(self, program, name):
         """Start (or queue) a run by the program's mode; the reply says which."""
-        planned = self.service.plan(program)[0]
+        planned = self._plan(name)[0]
         mode = self.modes.get(name, "single")
         before = self.runs.get(name, [])
         after = None
@@ -213,16 +248,16 @@ class Shell:
                 raise IOTError("%s: %d runs already, the most there can be" % (name, MAX_RUNS))
             if mode == "restart":
                 for run in list(before):
-                    self._cancel(run)
+                    self._cancel(run, "restarted")
             if mode in ("restart", "queued"):
                 after = before[-1]  # starts when that one (and its cleanup) is over
-        self._start(name, self.service.run_program(program, name), after)
+        self._start(name, program, after)
         how = "queued" if mode == "queued" and after else "restarted" if after else "started"
         return "%s %s (planned %d ms)" % (name, how, planned)
 
-    def _start(self, name, work, after=None, label=None):
+    def _start(self, name, program, after=None, label=None):
         run = _Run(name, label or name)
-        run.work = work
+        run.job = self.service.run_program(program, run.label, run.work)
         self.runs.setdefault(name, []).append(run)
         run.task = asyncio.create_task(self._go(run, after))
 
@@ -232,21 +267,23 @@ class Shell:
             if after is not None:
                 await after.done.wait()
             run.begun = True
-            await run.work
+            await run.job
         except asyncio.CancelledError:
             if not run.begun:
-                run.work.close()
+                run.job.close()
                 self.write("event: %s cancelled before it started" % run.label)
-        except Exception as e:  # run_program reports its own; this is a device command's
-            self.service.safe_all()
-            self.write("event: %s failed: %s; all outputs safe" % (run.label, e))
+        except Exception as e:  # the program no longer validates (run_program reports all else itself)
+            self.write("event: %s not started: %s" % (run.label, e))
         finally:
             self._over(run)
 
-    def _cancel(self, run):
+    def _cancel(self, run, why):
+        if run.begun:
+            self.service.halt(run.work, why)  # at once: its devices safe, and other runs on them halted
+            return
         run.task.cancel()
         if not run.started:  # cancelled before its first step, a coroutine runs none of its code
-            run.work.close()
+            run.job.close()
             self.write("event: %s cancelled before it started" % run.label)
             self._over(run)
 
@@ -258,35 +295,43 @@ class Shell:
                 del self.runs[run.name]
         run.done.set()
 
-    def _send(self, device, words):
+    async def _send(self, device, words):
+        target = self.service.devices[device]
         if not words:
             raise IOTError("%s: which message? it takes %s" % (device, ", ".join(
-                MessageType.name(t) for t in self.service.devices[device].ACCEPTS)))
-        code = MessageType.code(words[0].upper())
+                MessageType.name(t) for t in target.ACCEPTS)))
+        code = MessageType.code(words[0])
         data = " ".join(words[1:])
-        self.service.devices[device].check(code, data)
+        target.check(code, data)
+        pending = self.runs.get(device, ())
+        while len(pending) >= MAX_RUNS:  # back-pressure: no more lines are read until one is done
+            await pending[0].done.wait()
+            pending = self.runs.get(device, ())
+        target.check_now(code, data)  # a refusal known now is this reply, and changes nothing
         what = "%s %s" % (device, MessageType.name(code))
-        self._start(device, self._timed(what, device, code, data), label=what)
+        self._start(device, prog.send(device, code, data), label=what)
         return what + (" " + data if data else "")
 
-    async def _timed(self, what, device, code, data):
-        start = ticks_ms()
-        await self.service.send(device, code, data)
-        self.write("event: %s done in %d ms" % (what, ticks_diff(ticks_ms(), start)))
-
     async def _stop(self, name):
-        names = [name] if name else list(self.runs)
+        """Stop the runs of `name` (their devices safe, and other runs on those halted), or all and everything safe."""
         if name and name not in self.runs:
             raise IOTError("%s is not running" % name)
+        names = [name] if name else list(self.runs)
         stopped = []
+        safe = []
         for n in names:
             for run in list(self.runs.get(n, ())):
                 stopped.append(run)
-                self._cancel(run)
+                for device in run.work.devices:
+                    if device not in safe:
+                        safe.append(device)
+                self._cancel(run, "stopped")
         for run in stopped:
             await run.done.wait()  # their cleanup is over before the reply
-        self.service.safe_all()
-        return "stopped %s; all outputs safe" % (", ".join(names) if names else "nothing")
+        if not name:
+            self.service.safe_all()
+            return "stopped %s; all outputs safe" % (", ".join(names) if names else "nothing")
+        return "stopped %s; %s safe" % (name, ", ".join(safe) if safe else "nothing was on")
 
     def _define(self, rest):
         name, _, text = rest.partition(" ")
@@ -302,11 +347,15 @@ class Shell:
             raise IOTError("%s is built in; pick another name" % name)
         if not text:
             raise IOTError("define <name> [mode] <program as JSON>")
+        if name not in self.user and len(self.user) >= MAX_PROGRAMS:
+            raise IOTError("there are %d programs, the most there can be" % MAX_PROGRAMS)
         program = self._program(text)
+        plan = self.service.plan(program)
         self.user[name] = program
+        self._plans[name] = plan
         if mode:
             self.modes[name] = mode
-        return "defined %s (planned %d ms); save keeps it" % (name, self.service.plan(program)[0])
+        return "defined %s (planned %d ms); save keeps it" % (name, plan[0])
 
     def _mode(self, words):
         if len(words) != 2 or words[1] not in MODES:
@@ -315,10 +364,10 @@ class Shell:
         self.modes[words[0]] = words[1]
         return "%s mode %s" % (words[0], words[1])
 
-    def _save(self):
+    async def _save(self):
         if self.store is None:
             raise IOTError("no storage here")
-        self.store.save(self.user, self.modes)
+        await self.store.save(self.user, self.modes)
         return "saved %d programs to %s" % (len(self.user), self.store.path)
 
     async def _wait(self, ms):

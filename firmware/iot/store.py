@@ -2,21 +2,25 @@
 
 save() writes a temporary file and renames it over the old one, so a power cut
 leaves the old file or the new one, never half of one. load() never fails: a
-missing file is no programs, a corrupt one is renamed to `<path>.bad` and
-reported, and a leftover temporary file from a cut during rename is taken up.
+missing file is no programs; one that cannot be loaded (too big, nested too
+deep, not UTF-8, not JSON, not the right shape) is renamed to `<path>.bad` and
+reported; a leftover temporary file from a cut during rename is taken up.
 """
 import json
 import os
 
-from iot import IOTError
+from iot import IOTError, jsontext
+from iot.compat import sleep_ms
+
+MAX_BYTES = 32768  # the file is read whole: it must fit in the heap beside the app
 
 
-def _exists(path):
+def _size(path):
+    """The file's size in bytes, or None if there is none."""
     try:
-        os.stat(path)
-        return True
+        return os.stat(path)[6]
     except OSError:
-        return False
+        return None
 
 
 class ProgramStore:
@@ -27,18 +31,24 @@ class ProgramStore:
     def load(self):
         """({name: program}, {name: mode}, problem line or None)."""
         path = self.path
-        if not _exists(path) and _exists(self.tmp):
+        if _size(path) is None and _size(self.tmp) is not None:
             os.rename(self.tmp, path)  # the cut came between writing and renaming
-        try:
-            with open(path) as f:
-                data = json.loads(f.read())
-        except OSError:
+        size = _size(path)
+        if size is None:
             return {}, {}, None
-        except ValueError:
-            return {}, {}, self._set_aside("not valid JSON")
+        try:
+            if size > MAX_BYTES:
+                raise IOTError("it is %d bytes, over %d" % (size, MAX_BYTES))
+            with open(path, "rb") as f:
+                text = jsontext.decode(f.read(), "it")
+            data = jsontext.loads(text, MAX_BYTES, "it")
+        except IOTError as e:
+            return {}, {}, self._set_aside(str(e))
+        except MemoryError:
+            return {}, {}, self._set_aside("it does not fit in the heap")
         if type(data) is not dict or type(data.get("programs", {})) is not dict \
                 or type(data.get("modes", {})) is not dict:
-            return {}, {}, self._set_aside('not {"programs": {...}, "modes": {...}}')
+            return {}, {}, self._set_aside('it is not {"programs": {...}, "modes": {...}}')
         return data.get("programs", {}), data.get("modes", {}), None
 
     def _set_aside(self, why):
@@ -50,11 +60,21 @@ class ProgramStore:
         os.rename(self.path, bad)
         return "%s: %s; set aside as %s, starting without user programs" % (self.path, why, bad)
 
-    def save(self, programs, modes):
-        text = json.dumps({"programs": programs, "modes": modes})
+    async def save(self, programs, modes, slice=8):
+        """Write the programs a few at a time, yielding to the loop between (a long save must not
+        hold up the devices' timers), then put the file in place at once."""
         try:
             with open(self.tmp, "w") as f:
-                f.write(text)
+                f.write('{"modes": %s, "programs": {' % json.dumps(modes))
+                for i, name in enumerate(list(programs)):  # a define meanwhile changes the dict
+                    if i:
+                        f.write(", ")
+                        if i % slice == 0:
+                            await sleep_ms(0)
+                    f.write(json.dumps(name))
+                    f.write(": ")
+                    f.write(json.dumps(programs[name]))
+                f.write("}}")
             try:
                 os.rename(self.tmp, self.path)
             except OSError:  # FAT cannot rename over a file: the .tmp stays until it can
