@@ -47,7 +47,9 @@ class Run:
         self.rc = proc.returncode
         self.stdout = proc.stdout
         self.stderr = proc.stderr
-        self.lines = proc.stdout.splitlines()
+        self.lines = proc.stdout.split("\n")  # not splitlines(): U+2028 and \x0b in a reply are no line ends
+        if self.lines[-1] == "":
+            self.lines.pop()
         results = [line[7:] for line in self.lines if line.startswith("RESULT ")]
         self.result = json.loads(results[-1]) if results else None
         self.trace = trace

@@ -213,8 +213,12 @@ class IOTService:
         if work.error is None and work.why is None:
             self.log("event: %s done in %d ms (planned %d ms)" % (name, report.actual_ms, planned))
             return report
-        report.error = work.error.message() if work.error is not None else work.why
-        self.log("event: %s: %s; %s safe" % (name, report.error, ", ".join(devices)))
+        error = work.error
+        report.error = error.message() if error is not None else work.why
+        if error is not None and not error.path:  # a device command: "light SWITCH_ON failed: ..."
+            self.log("event: %s; %s safe" % (report.error, ", ".join(devices)))
+        else:
+            self.log("event: %s: %s; %s safe" % (name, report.error, ", ".join(devices)))
         return report
 
     def fail(self, work, step, cause):
@@ -224,12 +228,15 @@ class IOTService:
         work.error = prog.StepError(prog.path_of(work.program, step) or [], prog.describe(step), cause)
         self.halt(work, "failed", keep=work.tasks[0])
 
-    def halt(self, work, why, keep=None):
+    def halt(self, work, why, keep=None, cause=None):
         """End `work` at once: no step of it starts after this, its tasks are cancelled (but the
-        caller's and `keep`), its devices are made safe, and so is every other run on them."""
+        caller's and `keep`), its devices are made safe, and so is every other run on them
+        (`cause`: what started it all, as "sleep stopped")."""
         if work.why is not None:
             return
         work.why = why
+        if cause is None:
+            cause = "%s %s" % (work.name, why)
         me = asyncio.current_task()
         for task in work.tasks:
             if task is not me and task is not keep:
@@ -244,7 +251,7 @@ class IOTService:
             if other.why is None:
                 for name in other.devices:
                     if name in work.devices:
-                        self.halt(other, "%s was made safe (%s %s)" % (name, work.name, why))
+                        self.halt(other, "%s was made safe (%s)" % (name, cause), None, cause)
                         break
 
     def _as_program(self, program):

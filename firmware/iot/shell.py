@@ -246,11 +246,11 @@ class Shell:
                 raise IOTError("%s is already running (mode single; see: mode %s restart|queued|parallel)" % (name, name))
             if len(before) >= MAX_RUNS:
                 raise IOTError("%s: %d runs already, the most there can be" % (name, MAX_RUNS))
-            if mode == "restart":
-                for run in list(before):
-                    self._cancel(run, "restarted")
             if mode in ("restart", "queued"):
                 after = before[-1]  # starts when that one (and its cleanup) is over
+            if mode == "restart":
+                for run in list(before):  # one not started yet leaves the list at once
+                    self._cancel(run, "restarted")
         self._start(name, program, after)
         how = "queued" if mode == "queued" and after else "restarted" if after else "started"
         return "%s %s (planned %d ms)" % (name, how, planned)

@@ -1,0 +1,66 @@
+"""Simulated time for firmware run in-process on CPython: an asyncio loop whose clock jumps to the next timer.
+
+When no task is ready the loop does not sleep: its clock moves straight on to
+the earliest timer, so a test of a day-long program takes no time, and times
+are exact whatever else the machine is doing. The firmware's ticks (iot.compat)
+and the stub machine's trace read the same clock. Waiting for real I/O with no
+timer due blocks as usual. Nothing of this goes on a board.
+
+    loop = VirtualTimeLoop()
+    with loop.installed():
+        loop.run_until_complete(main())
+"""
+import asyncio
+import contextlib
+import math
+
+
+class VirtualTimeLoop(asyncio.SelectorEventLoop):
+    def __init__(self):
+        super().__init__()
+        self.now_ns = 0
+        select = self._selector.select
+
+        def fast_forward(timeout=None):
+            events = select(0)
+            if events or timeout == 0:
+                return events
+            if timeout is None:
+                return select(None)  # no timer: only I/O (or another thread) can wake the loop
+            self.now_ns += max(1, math.ceil(timeout * 1e9))
+            return []
+
+        self._selector.select = fast_forward
+
+    def time(self):
+        return self.now_ns / 1e9
+
+    def advance(self, ms):
+        """Run every task for `ms` of simulated time."""
+        self.run_until_complete(asyncio.sleep(ms / 1000))
+
+    @contextlib.contextmanager
+    def installed(self):
+        """This loop as the current one, with iot.compat's ticks and the stub machine's clock on it."""
+        import iot.compat
+        import machine
+
+        clock = _Clock(self)
+        saved = iot.compat.time, machine._now_ns, machine._T0
+        iot.compat.time, machine._now_ns, machine._T0 = clock, clock.monotonic_ns, 0
+        asyncio.set_event_loop(self)
+        try:
+            yield self
+        finally:
+            iot.compat.time, machine._now_ns, machine._T0 = saved
+            asyncio.set_event_loop(None)
+
+
+class _Clock:
+    """What iot.compat takes from the time module on CPython, on the loop's clock."""
+
+    def __init__(self, loop):
+        self._loop = loop
+
+    def monotonic_ns(self):
+        return self._loop.now_ns
