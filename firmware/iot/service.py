@@ -215,7 +215,7 @@ class IOTService:
             return report
         error = work.error
         report.error = error.message() if error is not None else work.why
-        if error is not None and not error.path:  # a device command: "light SWITCH_ON failed: ..."
+        if error is not None and not error.path and error.what == name:  # a device command: "light SWITCH_ON failed: ..."
             self.log("event: %s; %s safe" % (report.error, ", ".join(devices)))
         else:
             self.log("event: %s: %s; %s safe" % (name, report.error, ", ".join(devices)))

@@ -16,6 +16,7 @@ from iot.compat import sleep_ms
 from iot.console import TOO_LONG
 from iot.message import MessageType, ascii_lower
 from iot.service import Work
+from iot.store import MAX_BYTES
 
 MODES = ("single", "restart", "queued", "parallel")
 MAX_RUNS = 8  # running or queued runs of one program or one device, so a flood cannot fill the heap
@@ -23,7 +24,8 @@ MAX_NAME = 24
 MAX_PROGRAMS = 256  # user programs
 MAX_LINE = 1024  # the console's longest line, so the longest JSON a command takes
 NAME_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789_"
-SLICE = 8  # programs listed, saved or loaded between two yields to the loop
+SLICE = 8  # programs listed or saved between two yields to the loop
+MAX_SAVED = MAX_BYTES - 1024  # the user programs, as JSON: room in programs.json for the modes
 
 HELP = ("commands: help | devices (or status) | <device> <message> [data] | run <program> | stop [program] | "
         "programs | plan <program or JSON> | define <name> [mode] <JSON> | mode <program> <%s> | save | "
@@ -97,6 +99,8 @@ class Shell:
         self.write = write
         self.runs = {}  # name -> [_Run], oldest first
         self._plans = {}  # name -> (critical path ms, one after another ms), worked out once
+        self._sizes = {}  # user program name -> its bytes in programs.json
+        self._saved = 0  # their sum: kept under MAX_SAVED, so that what is saved loads again
 
     def load(self):
         """Take up the saved programs; each one that no longer validates is reported and left out."""
@@ -114,6 +118,8 @@ class Shell:
                     raise IOTError("%s is built in" % name)
                 prog.validate(programs[name], self.service)
                 self.user[name] = programs[name]
+                self._sizes[name] = len(json.dumps(programs[name])) + len(name) + 8
+                self._saved += self._sizes[name]
             except IOTError as e:
                 self.write("event: %s: saved program %r left out: %s" % (self.store.path, name, e))
         known = self.programs()
@@ -351,7 +357,13 @@ class Shell:
             raise IOTError("there are %d programs, the most there can be" % MAX_PROGRAMS)
         program = self._program(text)
         plan = self.service.plan(program)
+        size = len(json.dumps(program)) + len(name) + 8
+        total = self._saved + size - self._sizes.get(name, 0)
+        if total > MAX_SAVED:
+            raise IOTError("the programs would take %d bytes, over the %d the flash file holds" % (total, MAX_SAVED))
         self.user[name] = program
+        self._sizes[name] = size
+        self._saved = total
         self._plans[name] = plan
         if mode:
             self.modes[name] = mode

@@ -1,0 +1,61 @@
+"""Scenarios of issue 10's hostile use that need the firmware in-process (both interpreters)."""
+import asyncio
+
+from iot.compat import sleep_ms, ticks_diff, ticks_ms
+from iot.program import parallel, send, sequence
+from iot.shell import Shell
+from iot.store import ProgramStore
+from scenarios.common import Faulty, now_ms, registered
+
+import app
+
+
+async def sibling_after_failure(op_ms):
+    """A step fails in the same loop turn as a parallel sibling would switch the clean relay on."""
+    service, devices = await registered(op_ms)
+    await service.register_device(Faulty(0, op_ms), "faulty")
+    lines = []
+    service.log = lines.append
+    program = parallel(send("faulty", "SWITCH_ON"), sequence({"delay": 0}, send("toilet", "CLEAN")))
+    start = now_ms()
+    report = await service.run_program(program, "race")
+    await sleep_ms(2 * op_ms)
+    return {"start_ms": start, "error": report.error, "log": lines}
+
+
+class _Stalls:
+    """The loop's longest stall: a task asking to wake every ms notes how late it wakes."""
+
+    def __init__(self):
+        self.longest = 0
+        self.task = asyncio.create_task(self._watch())
+
+    async def _watch(self):
+        while True:
+            t = ticks_ms()
+            await sleep_ms(1)
+            self.longest = max(self.longest, ticks_diff(ticks_ms(), t) - 1)
+
+
+async def stalls(op_ms, programs):
+    """The loop stall each kind of command causes (the least of three tries), with the most user programs there can be."""
+    service, devices = await registered(op_ms)
+    shell = Shell(service, app.PROGRAMS, ProgramStore(), print)
+    step = '{"seq": [{"send": ["light", "SWITCH_ON"]}, {"delay": 1}, {"send": ["light", "SWITCH_OFF"]}]}'
+    for i in range(programs):
+        await shell.execute("define p%d %s" % (i, step))
+    big = '{"par": [%s]}' % ", ".join(['{"send": ["light", "SWITCH_ON"]}'] * 29)
+    lines = [("define", "define big " + big), ("programs", "programs"), ("save", "save"), ("plan", "plan p7"),
+             ("status", "status"), ("run", "run p3"), ("stop", "stop"), ("help", "help")]
+    watch = _Stalls()
+    replies = {}
+    out = {}
+    for _ in range(3):  # a command's own stall shows every time; the machine's hiccups seldom thrice
+        for what, line in lines:
+            await sleep_ms(5)
+            watch.longest = 0
+            replies[what] = await shell.execute(line)
+            await sleep_ms(2)  # the watcher wakes after the command: its lateness is the command's stall
+            out[what] = min(out.get(what, 1000), watch.longest)
+    watch.task.cancel()
+    return {"stall_ms": out, "replies": replies}
