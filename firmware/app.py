@@ -116,9 +116,9 @@ async def feed_watchdog(timeout_ms):
         await sleep_ms(timeout_ms // 4)
 
 
-def command_shell(service):
-    """The shell over the built-in programs and those saved on the flash."""
-    commands = Shell(service, PROGRAMS, ProgramStore())
+def command_shell(service, write=print):
+    """The shell over the built-in programs and those saved on the flash, writing its lines with `write`."""
+    commands = Shell(service, PROGRAMS, ProgramStore(), write)
     commands.load()
     return commands
 
@@ -132,9 +132,11 @@ async def run(service, devices, settings, sequential=False, shell=False):
         else:
             await service.register_devices(devices)
         if shell:
-            commands = command_shell(service)
-            print("event: ready for commands (help lists them)")
-            await commands.serve(Console())
+            console = Console()
+            service.log = console.show  # events from here on never tear a half-typed line
+            commands = command_shell(service, console.show)
+            console.show("event: ready for commands (help lists them)")
+            await commands.serve(console)
             safe_all(service, devices)
             print("event: end of input; all outputs off")
     finally:

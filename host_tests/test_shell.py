@@ -134,3 +134,12 @@ def test_the_repl_helper_runs_each_command_to_completion(interp, tmp_path):
                     "event: toilet FLUSH done", "error: unknown command or device 'bogus'; try help"]
     assert json.loads(run.lines[5][3:])["light"]["brightness"] == 40
     assert [v for _, v in run.pin("flush")] == [0, 1, 0]
+
+
+def test_an_event_never_tears_a_half_typed_line_and_lines_end_once(scenario):
+    run = scenario("console.typing_with_an_event")
+    assert run.result["lines"] == ["toilet flush"]
+    # Echo, then the event on a cleared line with the typed part drawn again; one "\n" per line end (the
+    # board's stdout makes it "\r\n"), Backspace wiping one character.
+    assert run.result["out"] == ("toi" "\r\x1b[Kevent: sleep done in 1004 ms (planned 1000 ms)\ntoi"
+                                 "let flusj\b \bh\n" "ok toilet FLUSH\n")

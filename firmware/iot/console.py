@@ -3,19 +3,23 @@
 On a board the terminal sends each key as it is typed, with no echo and
 Enter as CR: Console echoes, handles backspace, ends a line on CR or LF, and
 takes Ctrl-D as the end of input. A line over `max_len` is read to its end
-and returned as TOO_LONG, so it cannot fill the heap.
+and returned as TOO_LONG, so it cannot fill the heap. What the firmware says
+meanwhile goes through show(), which never tears a half-typed line. The board's
+stdout turns each "\n" into "\r\n" itself, so "\n" is all that is written.
 """
 import asyncio
 import sys
 
 TOO_LONG = object()
+MORE = object()  # key(): the line goes on
 EOT = 4  # Ctrl-D
 BACKSPACES = (8, 127)
 
 
 class Console:
-    def __init__(self, max_len=1024, stream=None, echo=None):
+    def __init__(self, max_len=1024, stream=None, echo=None, out=None):
         self.max_len = max_len
+        self._out = sys.stdout if out is None else out
         micro = sys.implementation.name == "micropython"
         if stream is None:
             # A board's sys.stdin.buffer cannot be polled, its sys.stdin can (as asyncio's docs use it);
@@ -38,34 +42,52 @@ class Console:
                 ch = await self._reader.read(1)  # type: ignore[union-attr]  # None only on CPython, done above
             except UnicodeError:  # a byte that is not UTF-8 text
                 ch = b"\x00"
-            c = (ord(ch) if type(ch) is str else ch[0]) if ch else EOT
-            if c == EOT:
-                self._ended = True
-                if self._buf or self._long:
-                    return self._finish()
-                return None
-            if c in (10, 13):
-                self._say(b"\r\n")
-                return self._finish()
-            if c in BACKSPACES:
-                if self._buf:
-                    self._buf = self._buf[:-1]
-                    self._say(b"\b \b")
-                continue
-            if len(self._buf) >= self.max_len:
-                self._long = True
-                continue
-            if c > 255:  # a character beyond Latin-1: keep its UTF-8 bytes
-                for b in chr(c).encode():
-                    self._buf.append(b)
-            else:
-                self._buf.append(c)
-            self._say(chr(c).encode())
+            line = self.key((ord(ch) if type(ch) is str else ch[0]) if ch else EOT)
+            if line is not MORE:
+                return line
         return None
 
-    def _say(self, b):
+    def key(self, c):
+        """One key typed (a code): the line it ends, TOO_LONG, None at the end of input, or MORE."""
+        if c == EOT:
+            self._ended = True
+            if self._buf or self._long:
+                return self._finish()
+            return None
+        if c in (10, 13):
+            self._say("\n")
+            return self._finish()
+        if c in BACKSPACES:
+            if self._buf:
+                self._buf = self._buf[:-1]
+                self._say("\b \b")
+            return MORE
+        if len(self._buf) >= self.max_len:
+            self._long = True
+            return MORE
+        if c > 255:  # a character beyond Latin-1: keep its UTF-8 bytes
+            for b in chr(c).encode():
+                self._buf.append(b)
+        else:
+            self._buf.append(c)
+        self._say(chr(c))
+        return MORE
+
+    def show(self, line):
+        """A line from the firmware (a reply, an event). While something is half typed, that is wiped
+        first and drawn again after the line, so the two never tear each other."""
+        out = self._out
+        typed = self.echo and self._buf
+        if typed:
+            out.write("\r\x1b[K")  # to the start of the line, and clear it
+        out.write(line)
+        out.write("\n")
+        if typed:
+            out.write(_text(bytes(self._buf)))
+
+    def _say(self, text):
         if self.echo:
-            sys.stdout.write(b.decode())
+            self._out.write(text)
 
     def _finish(self):
         data, long = bytes(self._buf), self._long
