@@ -10,7 +10,7 @@ BOARD ?= pico
 BOARD_TOOL = $(BIN)/python tools/board.py --board $(BOARD) $(if $(PORT),--port $(PORT)) \
 	$(if $(FIRMWARE),--firmware $(FIRMWARE)) $(if $(CONFIG),--config $(CONFIG)) $(if $(filter 1,$(DRY_RUN)),--dry-run)
 
-.PHONY: help venv sim test mpy typecheck bench clean flash deploy run repl reset
+.PHONY: help venv sim test mpy typecheck bench clean flash deploy run repl reset test-board
 
 help:
 	@echo "make sim     the seed demo, then the command shell, on the host MicroPython with simulated pins"
@@ -23,6 +23,7 @@ help:
 	@echo "make deploy  the app as .mpy onto the board with mpremote, changed files only (BOARD, PORT, CONFIG)"
 	@echo "make run     run firmware/ on the board from this machine (mpremote mount), nothing copied"
 	@echo "make repl    the board's REPL; make reset: reset it"
+	@echo "make test-board PORT=...  acceptance run on the board through its console (BOARD, GPIO_LOG=pin log)"
 	@echo "make clean   remove build/ and .venv/"
 
 $(STAMP): requirements.txt
@@ -38,6 +39,10 @@ sim: $(STAMP)
 
 flash deploy run repl reset: $(STAMP)
 	$(BOARD_TOOL) $@
+
+# On-board acceptance run: deploys, resets, checks the console (and pins, given the emulator's GPIO_LOG).
+test-board: $(STAMP)
+	$(BIN)/python tools/board_test.py --board $(BOARD) $(if $(PORT),--port $(PORT)) $(if $(GPIO_LOG),--gpio-log $(GPIO_LOG))
 
 # Every firmware file must compile for the board; any error fails the build.
 mpy: $(STAMP)

@@ -1,0 +1,324 @@
+"""make test-board: an acceptance run on a real board (or the emulated Pico) through its serial console.
+
+    python tools/board_test.py --port PORT [--board pico] [--gpio-log FILE] [--keep]
+
+It deploys the app with a test config (the board's own config.json and programs.json are
+copied off first and put back at the end, unless --keep), resets the board, and checks:
+the boot lines; the demo's actual times against its plan; a scripted shell session with
+exact replies (device commands, run and stop mid-program, define and save, a reset, the
+program still there, every class of bad input); and that Ctrl-C with the flush relay on
+leaves it off, read back with Pin(n).value() at the REPL. With --gpio-log (a JSON-lines log
+of pin changes with microsecond times, as the emulated Pico writes) it also checks the pins:
+every output off at boot, the melody's notes and lengths, the relay pulses, the interlock.
+Prints one line per check and exits 1 if any failed.
+"""
+import argparse
+import json
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import serial
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import board as tool  # noqa: E402
+import hostrun  # noqa: E402
+
+sys.path.insert(0, str(hostrun.FIRMWARE))
+from boards import BOARDS  # noqa: E402
+
+sys.path.insert(0, str(hostrun.HOSTMACHINE))  # iot.devices needs a `machine` to import on this host
+from iot import rtttl  # noqa: E402
+from iot.devices import NOTE_GAP_MS, SONGBOOK  # noqa: E402
+
+OP_MS = 200
+SONG = rtttl.parse(SONGBOOK["Miles Davis - Kind of Blue"])  # [(hz or 0 for a rest, ms)], as the board plays it
+SO_WHAT_HZ = [hz for hz, _ in SONG if hz]
+BAD_INPUT = [  # every class of bad input, with its one reply
+    ("x" * 1100, "error: line over 1024 characters; ignored"),
+    ("import os", "error: unknown command or device 'import'; try help"),
+    ('speaker play_song "So What', "error: bad quoting: a quote is not closed"),
+    ("light dance", "error: unknown message type 'DANCE'"),
+    ("light switch_on 400%", "error: light: '400%': brightness is one value from 0% to 100%"),
+    ("toilet switch_on", "error: toilet: does not take SWITCH_ON"),
+    ("toilet \ufb02ush", "error: unknown message type '\\ufb02ush'"),
+    ("run nothing", "error: no program 'nothing'; programs: nap, sleep, wake_up"),
+    ("stop wake_up", "error: wake_up is not running"),
+    ('plan {"seq": [', "error: bad JSON: the program is not valid JSON"),
+    ("plan " + "[" * 60, "error: bad JSON: the program is nested deeper than 40"),
+    ('plan {"seq": [{"send": ["lamp", "SWITCH_ON"]}]}', "error: step 1: unknown device 'lamp'"),
+    ('define Bad-Name {"delay": 1}', "error: 'Bad-Name' is no program name: 1 to 24 of a-z, 0-9 and _"),
+    ('define x {"delay": -1}', "error: program: delay takes whole milliseconds from 0 to 86400000"),
+    ('speaker play_song "Miles Davis - Kind of Blue"', "error: speaker: is off; SWITCH_ON must finish before PLAY_SONG"),
+]
+NAP = '{"seq": [{"send": ["light", "SWITCH_ON", "20%"]}, {"delay": 300}, {"send": ["light", "SWITCH_OFF"]}]}'
+
+
+class Report:
+    def __init__(self):
+        self.failed = 0
+        self.passed = 0
+
+    def check(self, ok, what, detail=""):
+        print("%s  %s%s" % ("PASS" if ok else "FAIL", what, (": " + detail) if detail and not ok else ""), flush=True)
+        if ok:
+            self.passed += 1
+        else:
+            self.failed += 1
+        return ok
+
+
+class Console:
+    """The board's serial console: type lines, read what it says (echo and redraws taken out)."""
+
+    def __init__(self, port):
+        self.port = port
+        self.ser = None
+        self.text = ""
+        self.open()
+
+    def open(self, wait_s=15):
+        deadline = time.monotonic() + wait_s
+        while True:
+            try:
+                self.ser = serial.Serial(self.port, 115200, timeout=0.05)
+                return
+            except serial.SerialException:  # a real board's USB port comes back after a reset
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.3)
+
+    def read(self, until, timeout_s):
+        """Read until `until` (a regex) appears in what came since the last call; -> (matched?, text)."""
+        deadline = time.monotonic() + timeout_s
+        pattern = re.compile(until)
+        while time.monotonic() < deadline:
+            try:
+                data = self.ser.read(4096)
+            except serial.SerialException:
+                self.ser.close()
+                self.open()
+                continue
+            if data:
+                self.text += data.decode(errors="replace").replace("\r\x1b[K", "\n")
+            m = pattern.search(self.text)
+            if m:
+                got, self.text = self.text[:m.end()], self.text[m.end():]
+                return True, got
+        got, self.text = self.text, ""
+        return False, got
+
+    def type(self, line):
+        self.ser.write(line.encode() + b"\r")
+
+    def command(self, line, timeout_s=10):
+        """Type a shell command; -> its reply line (ok/error), or None."""
+        return self.commands([line], timeout_s)[0]
+
+    def commands(self, lines, timeout_s=10):
+        """Type lines all at once (the board reads them in order, however fast its clock runs); -> their replies."""
+        self.ser.write(b"".join(line.encode() + b"\r" for line in lines))
+        replies = []
+        while len(replies) < len(lines):
+            ok, got = self.read(r"(?m)^(ok|error: )[^\r\n]*\r?\n", timeout_s)
+            if not ok:
+                return replies + [None] * (len(lines) - len(replies))
+            replies += [x for x in got.replace("\r", "").split("\n") if x.startswith(("ok", "error: "))]
+        return replies
+
+    def reset(self):
+        """Stop main.py, reset the board and read its boot until the shell is ready; -> the boot text."""
+        self.ser.write(b"\x03\x03\r\x02")  # Ctrl-C twice, then the friendly REPL
+        self.read(r">>> ", 5)
+        self.ser.write(b"import machine; machine.reset()\r")
+        ok, got = self.read(r"event: ready for commands[^\n]*\n", 60)
+        return got if ok else None
+
+
+def mpremote(port, *args, check=True):
+    return subprocess.run([str(tool.BIN / "mpremote"), "connect", port, *args], capture_output=True, text=True,
+                          check=check)
+
+
+def backup(port, folder):
+    """The board's own config.json and programs.json, copied off; -> the names that were there."""
+    folder.mkdir(parents=True, exist_ok=True)
+    kept = []
+    for name in ("config.json", "programs.json"):
+        if mpremote(port, "fs", "cp", ":" + name, str(folder / name), check=False).returncode == 0:
+            kept.append(name)
+    return kept
+
+
+def restore(port, folder, kept):
+    for name in ("config.json", "programs.json"):
+        if name in kept:
+            mpremote(port, "fs", "cp", str(folder / name), ":" + name)
+        else:
+            mpremote(port, "fs", "rm", ":" + name, check=False)
+    mpremote(port, "reset")
+
+
+def check_boot(report, boot):
+    report.check(boot is not None, "the board boots to the shell")
+    boot = boot or ""
+    report.check("event: board " in boot and "outputs off" in boot, "boot line: outputs off")
+    report.check("event: registered light, speaker, toilet in " in boot, "boot line: devices registered")
+    for name in ("wake_up", "sleep", "demo"):
+        m = re.search(r"event: %s done in (\d+) ms \(planned (\d+) ms\)" % name, boot)
+        if report.check(m is not None, "demo: %s done" % name, boot[-300:]):
+            actual, planned = int(m.group(1)), int(m.group(2))
+            report.check(planned <= actual <= planned * 1.02 + 20, "demo: %s in %d ms, planned %d ms" % (
+                name, actual, planned), "more than 2 %% + 20 ms over its critical path")
+
+
+def check_session(report, con, planned_wake_up):
+    script = [
+        ("light switch_on 40%", "ok light SWITCH_ON 40%"),
+        ("toilet flush", "ok toilet FLUSH"),
+        ("wait", "ok all work done"),
+        ("run wake_up", "ok wake_up started (planned %d ms)" % planned_wake_up),
+        ("wait 300", "ok waited 300 ms"),
+        ("stop wake_up", "ok stopped wake_up; light, speaker safe"),
+        ("define nap queued " + NAP, "ok defined nap (planned %d ms); save keeps it" % (2 * OP_MS + 300)),
+        ("save", "ok saved 1 programs to programs.json"),
+        ("run nap", "ok nap started (planned %d ms)" % (2 * OP_MS + 300)),
+        ("wait", "ok all work done"),
+    ] + BAD_INPUT
+    together = {"run wake_up", "wait 300"}  # typed with the next line: the stop lands 300 ms into the run
+    batch = []
+    for line, expected in script:
+        batch.append((line, expected))
+        if line in together:
+            continue
+        for (line, expected), got in zip(batch, con.commands([x for x, _ in batch])):
+            report.check(got == expected, "shell: %s" % (line if len(line) < 50 else line[:47] + "..."),
+                         "replied %r, expected %r" % (got, expected))
+        batch = []
+
+
+def check_ctrl_c(report, con, flush_pin, flush_low):
+    con.type("toilet flush")
+    con.read(r"ok toilet FLUSH", 5)
+    con.ser.write(b"\x03")  # Ctrl-C while the relay is on
+    ok, _ = con.read(r">>> ", 10)
+    report.check(ok, "Ctrl-C with the flush relay on: back at the REPL")
+    con.ser.write(b"from machine import Pin; print('FLUSH', Pin(%d).value())\r" % flush_pin)
+    ok, got = con.read(r"FLUSH (\d)", 5)
+    level = re.search(r"FLUSH (\d)", got)
+    off = 1 if flush_low else 0
+    report.check(level is not None and int(level.group(1)) == off, "Ctrl-C with the flush relay on: relay off",
+                 "Pin(%d).value() read %s" % (flush_pin, level and level.group(1)))
+
+
+def check_pins(report, records, pins, low):
+    """The pins after the reset, from the GPIO log (times in µs)."""
+    by_pin = {}
+    for r in records:
+        by_pin.setdefault(r["pin"], []).append(r)
+    digital = {name: pins[name] for name in ("light", "speaker_enable", "flush", "clean", "status_led")
+               if type(pins.get(name)) is int}
+    first_on = min([r["t_us"] for r in records if r.get("value") == (0 if r["pin"] in [pins[n] for n in low] else 1)
+                    or r.get("state") == "pwm"] or [0])
+    for name, pin in digital.items():
+        early = [r for r in by_pin.get(pin, []) if r["t_us"] <= first_on and r.get("value") is not None]
+        off = 1 if name in low else 0
+        report.check(bool(early) and early[0]["value"] == off, "pins: %s (GP%d) driven off at boot" % (name, pin),
+                     "first level %s" % (early[0]["value"] if early else None))
+
+    speaker = by_pin.get(pins["speaker"], [])
+    notes = []  # [hz, start, end]: a note starts at the first PWM line after silence and ends at a level line
+    for r in speaker:
+        sounding = notes and notes[-1][2] is None
+        if r.get("state") == "pwm":
+            if sounding:
+                notes[-1][0] = int(round(r["freq_hz"]))  # the emulator may log a passing frequency first
+            else:
+                notes.append([int(round(r["freq_hz"])), r["t_us"], None])
+        elif sounding and r.get("value") is not None:
+            notes[-1][2] = r["t_us"]
+    song = [n for n in notes if n[2] is not None][:len(SO_WHAT_HZ)]
+    report.check([n[0] for n in song] == SO_WHAT_HZ, "pins: the demo plays So What on GP%d" % pins["speaker"],
+                 "notes %s" % [n[0] for n in song])
+    if len(song) == len(SO_WHAT_HZ):
+        # Each note starts where the RTTTL puts it (counted from the first) and stops 10 ms before the next
+        # is due: deadlines are kept from the song's start, so latency never adds up, and nothing is early.
+        # The song's own start is not in the log: what counts is that every start and stop keeps the same
+        # offset from the timeline, within the 1 ms of ticks_ms and a little latency.
+        due = 0.0
+        offsets = []
+        notes_left = iter(song)
+        for hz, ms in SONG:
+            if hz:
+                _, start, end = next(notes_left)
+                offsets += [start / 1000 - due, end / 1000 - (due + ms - NOTE_GAP_MS)]
+            due += ms
+        spread = max(offsets) - min(offsets)
+        report.check(spread <= 3.0, "pins: notes start and stop on the RTTTL timeline (within %.2f ms)" % spread)
+
+    on = {}
+    for relay in ("flush", "clean"):
+        pin = pins[relay]
+        active = 0 if relay in low else 1
+        edges = [(r["t_us"], r["value"] == active) for r in by_pin.get(pin, []) if r.get("value") is not None]
+        pulses = [(b[0] - a[0]) / 1000 for a, b in zip(edges, edges[1:]) if a[1] and not b[1]]
+        on[relay] = [(a[0], b[0]) for a, b in zip(edges, edges[1:]) if a[1] and not b[1]]
+        report.check(bool(pulses) and all(abs(p - OP_MS) <= 2 for p in pulses[:2]),
+                     "pins: %s relay pulses of %d ms" % (relay, OP_MS), "pulses %s ms" % [round(p, 1) for p in pulses])
+    overlap = [(a, b) for a in on["flush"] for b in on["clean"] if a[0] < b[1] and b[0] < a[1]]
+    report.check(not overlap, "pins: flush and clean never on together", str(overlap[:3]))
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--port", required=True, help="the board's serial port")
+    ap.add_argument("--board", default="pico", type=hostrun.board_arg)
+    ap.add_argument("--gpio-log", default="", help="JSON lines of pin changes (the emulated Pico's: pico-emu log)")
+    ap.add_argument("--keep", action="store_true", help="leave the test config and programs on the board")
+    args = ap.parse_args(argv)
+    pins = BOARDS[args.board]["pins"]
+    low = list(BOARDS[args.board]["active_low"])
+    work = hostrun.ROOT / "build" / "board-test"
+    work.mkdir(parents=True, exist_ok=True)
+    cfg = work / "config.json"
+    cfg.write_text(json.dumps({"board": args.board, "op_ms": OP_MS}))
+    report = Report()
+    print("Board test on %s (%s)" % (args.port, args.board), flush=True)
+    kept = backup(args.port, work / "backup")
+    mpremote(args.port, "fs", "rm", ":programs.json", check=False)
+    if tool.main(["deploy", "--board", args.board, "--port", args.port, "--config", str(cfg)]) != 0:
+        print("FAIL  make deploy")
+        return 1
+    version = mpremote(args.port, "exec", "import sys; print(sys.version, sys.implementation._machine)").stdout.strip()
+    print("Board: %s" % version, flush=True)
+    log = Path(args.gpio_log) if args.gpio_log else None
+    mark = len(log.read_text().splitlines()) if log else 0
+    try:
+        con = Console(args.port)
+        boot = con.reset()
+        check_boot(report, boot)
+        m = re.search(r"event: wake_up done in \d+ ms \(planned (\d+) ms\)", boot or "")
+        check_session(report, con, int(m.group(1)) if m else 0)
+        con.text = ""
+        boot = con.reset()
+        report.check(boot is not None, "reset: the board boots again")
+        report.check(con.command("programs") == "ok nap (queued, %d ms, user), sleep (single, %d ms), wake_up "
+                     "(single, %d ms)" % (2 * OP_MS + 300, 2 * OP_MS, int(m.group(1)) if m else 0),
+                     "reset: the saved program is still there")
+        if log:
+            time.sleep(0.5)  # the emulator writes its log within 0.2 s
+            records = [json.loads(x) for x in log.read_text().splitlines()[mark:] if x.strip()]
+            check_pins(report, [r for r in records if "pin" in r], pins, low)
+        check_ctrl_c(report, con, pins["flush"], "flush" in low)
+        con.ser.close()
+    finally:
+        if not args.keep:
+            restore(args.port, work / "backup", kept)
+    print("%d passed, %d failed%s" % (report.passed, report.failed, "" if log else " (no --gpio-log: pins not checked)"))
+    return 1 if report.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
