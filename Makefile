@@ -8,9 +8,10 @@ FIRMWARE_PY := $(shell find firmware -name '*.py')
 BOARD ?= pico
 # Board targets: PORT (default: the first board mpremote finds), FIRMWARE=image, CONFIG=config.json, DRY_RUN=1.
 BOARD_TOOL = $(BIN)/python tools/board.py --board $(BOARD) $(if $(PORT),--port $(PORT)) \
-	$(if $(FIRMWARE),--firmware $(FIRMWARE)) $(if $(CONFIG),--config $(CONFIG)) $(if $(filter 1,$(DRY_RUN)),--dry-run)
+	$(if $(FIRMWARE),--firmware $(FIRMWARE)) $(if $(FIRMWARE_SHA256),--sha256 $(FIRMWARE_SHA256)) \
+	$(if $(CONFIG),--config $(CONFIG)) $(if $(filter 1,$(DRY_RUN)),--dry-run)
 
-.PHONY: help venv sim test mpy typecheck bench clean flash deploy run repl reset test-board
+.PHONY: help venv sim test mpy typecheck bench clean flash deploy run repl reset test-board mip
 
 help:
 	@echo "make sim     the seed demo, then the command shell, on the host MicroPython with simulated pins"
@@ -19,9 +20,11 @@ help:
 	@echo "make mpy     compile every firmware file to build/mpy with mpy-cross"
 	@echo "make typecheck  mypy on firmware/ against the rp2 and esp32 MicroPython stubs"
 	@echo "make bench   benchmark figures on CPython and MicroPython side by side, targets met or missed"
+	@echo "             (PORT=...: on that board too, as a third column; its relays switch)"
 	@echo "make flash   MicroPython, then the app, onto the board (BOARD, PORT, FIRMWARE=image, DRY_RUN=1)"
 	@echo "make deploy  the app as .mpy onto the board with mpremote, changed files only (BOARD, PORT, CONFIG)"
 	@echo "make run     run firmware/ on the board from this machine (mpremote mount), nothing copied"
+	@echo "make mip     the app's sources onto the board with mpremote mip: MIP_REPO=owner/name (your fork), else this checkout"
 	@echo "make repl    the board's REPL; make reset: reset it"
 	@echo "make test-board PORT=...  acceptance run on the board through its console (BOARD, GPIO_LOG=pin log)"
 	@echo "make clean   remove build/ and .venv/"
@@ -44,6 +47,10 @@ flash deploy run repl reset: $(STAMP)
 test-board: $(STAMP)
 	$(BIN)/python tools/board_test.py --board $(BOARD) $(if $(PORT),--port $(PORT)) $(if $(GPIO_LOG),--gpio-log $(GPIO_LOG))
 
+# mip reads package.json, whose file URLs are relative to it: the same file serves this checkout and any fork.
+mip: $(STAMP)
+	$(BIN)/mpremote $(if $(PORT),connect $(PORT)) mip install $(if $(MIP_REPO),github:$(MIP_REPO),package.json)
+
 # Every firmware file must compile for the board; any error fails the build.
 mpy: $(STAMP)
 	@rm -rf build/mpy
@@ -62,7 +69,7 @@ test: mpy typecheck
 
 # Figures, not tests: tools/bench/suite.py on both interpreters; JSON in build/bench/results.json.
 bench: mpy
-	$(BIN)/python tools/bench/run.py
+	$(BIN)/python tools/bench/run.py $(if $(PORT),--port $(PORT) --board $(BOARD))
 
 clean:
 	rm -rf build $(VENV)

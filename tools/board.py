@@ -31,8 +31,8 @@ FIRMWARE = {
     "pico2_w": ("RPI_PICO2_W", "RP2350", None),
     "esp32_devkitc": ("ESP32_GENERIC", None, "0x1000"),
 }
-# SHA-256 of each pinned image. Fill one in from a download you trust to let `make flash` fetch it;
-# until then it refuses to flash an unverified download and asks for FIRMWARE=path.
+# SHA-256 of each pinned image: once one is filled in (from a download you trust, as make flash prints it,
+# or FIRMWARE_SHA256= on the command line), every later download is checked against it.
 SHA256 = {name: None for name, _, _ in FIRMWARE.values()}
 MOUNT_ROOTS = ["/media/*/*", "/run/media/*/*", "/media/*", "/Volumes/*", "/mnt/*"]
 
@@ -80,32 +80,41 @@ class Plan:
         print(("# " if self.dry_run else "") + text, flush=True)
 
 
-def image(board, given, plan):
-    """The firmware image: FIRMWARE=path, else the pinned release, downloaded and checked."""
+def image(board, given, plan, digest=None):
+    """The firmware image: FIRMWARE=path, else the pinned release, downloaded once into build/firmware/.
+
+    Its SHA-256 is shown; where one is pinned (SHA256 below, or `digest`), an image that does not
+    match it is deleted and nothing is flashed.
+    """
     if given:
         return Path(given)
     url = firmware_url(board)
     target = hostrun.ROOT / "build" / "firmware" / url.rsplit("/", 1)[1]
-    digest = SHA256[FIRMWARE[board][0]]
-    plan.step("download %s to %s, SHA-256 %s" % (url, hostrun.shown(target), digest or "not pinned"))
+    digest = digest or SHA256[FIRMWARE[board][0]]
+    plan.step("download %s to %s (once), SHA-256 %s" % (url, hostrun.shown(target), digest or "not pinned"))
+    if plan.dry_run:
+        return target
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_suffix(".part")
+        urllib.request.urlretrieve(url, partial)
+        partial.rename(target)
+    got = hashlib.sha256(target.read_bytes()).hexdigest()
     if digest is None:
-        if plan.dry_run:
-            return target
-        raise SystemExit("error: no SHA-256 pinned for %s in tools/board.py; download %s yourself and run "
-                         "make flash FIRMWARE=path" % (url.rsplit("/", 1)[1], url))
-    if not plan.dry_run:
-        if not target.exists():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            urllib.request.urlretrieve(url, target)
-        if hashlib.sha256(target.read_bytes()).hexdigest() != digest:
-            target.unlink()
-            raise SystemExit("error: %s does not match its pinned SHA-256; deleted" % target)
+        print("SHA-256 %s  %s (not pinned: to pin it, put it in SHA256 in tools/board.py, or pass "
+              "FIRMWARE_SHA256=%s)" % (got, hostrun.shown(target), got), flush=True)
+    elif got != digest.lower():
+        target.unlink()
+        raise SystemExit("error: %s has SHA-256 %s, not the pinned %s; deleted, nothing flashed" % (
+            hostrun.shown(target), got, digest))
+    else:
+        print("SHA-256 %s  %s (matches the pinned one)" % (got, hostrun.shown(target)), flush=True)
     return target
 
 
-def flash(board, port, firmware, plan, roots=None, wait_s=30):
+def flash(board, port, firmware, plan, roots=None, wait_s=30, digest=None):
     name, board_id, offset = FIRMWARE[board]
-    uf2 = image(board, firmware, plan)
+    uf2 = image(board, firmware, plan, digest)
     if offset:  # ESP32: erase, then write the image at the chip's offset
         esptool = [str(BIN / "esptool"), "--chip", "esp32", *(["--port", port] if port else [])]
         plan.run([*esptool, "erase-flash"])
@@ -217,13 +226,14 @@ def main(argv=None):
                     "MicroPython's name (RPI_PICO_W, ESP32_GENERIC...), any case")
     ap.add_argument("--port", default="", help="serial port (default: the first board mpremote/esptool find)")
     ap.add_argument("--firmware", default="", help="a MicroPython image to flash instead of the pinned release")
+    ap.add_argument("--sha256", default="", help="the SHA-256 the downloaded release must have")
     ap.add_argument("--config", default="", help="a config.json to deploy with the firmware")
     ap.add_argument("--dry-run", action="store_true", help="print the commands, run none")
     args = ap.parse_args(argv)
     plan = Plan(args.dry_run)
     try:
         if args.action == "flash":
-            flash(args.board, args.port, args.firmware, plan)
+            flash(args.board, args.port, args.firmware, plan, digest=args.sha256 or None)
             plan.step("wait 5 s for MicroPython to start")
             if not plan.dry_run:
                 time.sleep(5)

@@ -1,12 +1,14 @@
 """make bench: tools/bench/suite.py on CPython and on the MicroPython unix port, side by side.
 
-    python tools/bench/run.py [--json build/bench/results.json]
+    python tools/bench/run.py [--json build/bench/results.json] [--port PORT --board pico]
 
 Each interpreter runs the suite in one process (firmware/ and the stub machine
 on its path). MicroPython runs it twice more with only the memory figures:
 importing firmware/ from .py and from build/mpy (make mpy). The flash footprint
-is the size of build/mpy against the sources. Prints one table, each target
-marked met or missed, and writes every figure as JSON.
+is the size of build/mpy against the sources. With --port, the app is deployed
+to that board (make deploy) and the suite runs there too (mpremote run), as a
+third column: its relays switch, so disconnect their loads. Prints one table,
+each target marked met or missed, and writes every figure as JSON.
 """
 import argparse
 import json
@@ -30,8 +32,28 @@ def run_suite(interp, *args, firmware=hostrun.FIRMWARE):
                           capture_output=True, text=True, cwd=hostrun.ROOT / "build")
     if proc.returncode:
         raise SystemExit("%s: the suite failed:\n%s%s" % (interp, proc.stdout, proc.stderr))
+    return figures_of(proc.stdout)
+
+
+def run_on_board(port, board):
+    """({key: figure}, what the board is) from the suite run on the board, the app deployed first."""
+    import board as tool
+
+    if tool.main(["deploy", "--board", board, "--port", port]) != 0:
+        raise SystemExit("board: make deploy failed")
+    mpremote = [str(tool.BIN / "mpremote"), "connect", port]
+    what = subprocess.run(mpremote + ["exec", "import sys; print(sys.implementation._machine, 'MicroPython', "
+                                      "'.'.join(str(v) for v in sys.implementation.version[:3]))"],
+                          capture_output=True, text=True).stdout.strip()
+    proc = subprocess.run(mpremote + ["run", str(SUITE)], capture_output=True, text=True)
+    if proc.returncode:
+        raise SystemExit("board: the suite failed:\n%s%s" % (proc.stdout, proc.stderr))
+    return figures_of(proc.stdout), what
+
+
+def figures_of(out):
     figures = {}
-    for line in proc.stdout.splitlines():
+    for line in out.splitlines():
         if line.startswith("BENCH "):
             fig = json.loads(line[6:])
             figures[fig["key"]] = fig
@@ -76,26 +98,33 @@ def fmt(fig):
     return "%s (min %s)" % (number(fig["median"]), number(fig["min"]))
 
 
+COLUMNS = (("cpython", "CPython"), ("micropython", "MicroPython"), ("board", "board"))
+
+
 def table(results):
+    columns = [(key, label) for key, label in COLUMNS if key in results]
     keys = []
-    for interp in ("cpython", "micropython"):
+    for interp, _ in columns:
         for key in results[interp]:
             if key not in keys:
                 keys.append(key)
     rows = []
     for key in keys:
-        c, m = results["cpython"].get(key), results["micropython"].get(key)
-        any_fig = c or m
-        verdicts = [f["met"] for f in (c, m) if f is not None and f["met"] is not None]
-        verdict = "" if not verdicts else ("met" if all(verdicts) else "MISSED" if not any(verdicts) else
-                                           "met on %s only" % ("CPython" if c and c["met"] else "MicroPython"))
-        rows.append((any_fig["name"], any_fig["unit"], fmt(c), fmt(m), any_fig["target"] or "", verdict))
-    return rows
+        figs = [results[interp].get(key) for interp, _ in columns]
+        any_fig = [f for f in figs if f][0]
+        met = [label for f, (_, label) in zip(figs, columns) if f is not None and f["met"]]
+        judged = [label for f, (_, label) in zip(figs, columns) if f is not None and f["met"] is not None]
+        verdict = "" if not judged else ("met" if met == judged else "MISSED" if not met else
+                                         "met on %s only" % " and ".join(met))
+        rows.append((any_fig["name"], any_fig["unit"], *[fmt(f) for f in figs], any_fig["target"] or "", verdict))
+    return [("figure", "unit", *[label for _, label in columns], "target", "")] + rows
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", default=str(hostrun.ROOT / "build" / "bench" / "results.json"))
+    parser.add_argument("--port", default="", help="a board's serial port: run the suite there too")
+    parser.add_argument("--board", default="pico", type=hostrun.board_arg)
     args = parser.parse_args(argv)
     (hostrun.ROOT / "build").mkdir(exist_ok=True)
     results = {"machine": cpu(), "versions": versions()}
@@ -108,8 +137,12 @@ def main(argv=None):
     results["micropython"]["flash"] = {"key": "flash", "name": "flash footprint: firmware/ as .mpy (sources %d)" % py,
                                        "unit": "bytes", "min": mpy, "median": mpy, "max": mpy, "runs": 1,
                                        "target": "<= %d" % FLASH_LIMIT, "met": mpy <= FLASH_LIMIT, "note": ""}
-    rows = [("figure", "unit", "CPython", "MicroPython", "target", "")] + table(results)
-    widths = [max(len(r[i]) for r in rows) for i in range(6)]
+    if args.port:
+        results["board"], results["board_is"] = run_on_board(args.port, args.board)
+        results["board"]["flash"] = results["micropython"]["flash"]
+        print("board: %s on %s" % (results["board_is"], args.port), flush=True)
+    rows = table(results)
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     for i, row in enumerate(rows):
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
         if i == 0:
