@@ -133,6 +133,14 @@ class IOTService:
         device = self.get_device(device_id)
         code = MessageType.code(msg_type)
         device.check(code, data)
+        if device.busy is None and not limit_ms:  # the common case, kept to one small coroutine
+            if self.activity is not None:
+                self.activity.trigger(self.activity_ms)
+            await device.handle(code, data)
+        else:
+            await self._guarded(device, code, data, limit_ms)
+
+    async def _guarded(self, device, code, data, limit_ms):
         busy = device.busy
         if busy is not None:
             await busy.acquire()
