@@ -15,8 +15,8 @@ BOARD_TOOL = $(BIN)/python tools/board.py --board $(BOARD) $(if $(PORT),--port $
 
 help:
 	@echo "make sim     the seed demo, then the command shell, on the host MicroPython with simulated pins"
-	@echo "             (BOARD=pico|pico_w|pico2|pico2_w|esp32_devkitc, CONFIG=file, DEMO=0)"
-	@echo "make test    compile firmware with mpy-cross, run the suite on CPython and MicroPython"
+	@echo "             (BOARD=pico|pico_w|pico2|pico2_w|esp32_devkitc, CONFIG=file, DEMO=0, FAST=1: simulated time)"
+	@echo "make test    compile firmware with mpy-cross, run the suite on CPython and MicroPython (LOAD=4: beside 4 busy processes)"
 	@echo "make mpy     compile every firmware file to build/mpy with mpy-cross"
 	@echo "make typecheck  mypy on firmware/ against the rp2 and esp32 MicroPython stubs"
 	@echo "make bench   benchmark figures on CPython and MicroPython side by side, targets met or missed"
@@ -38,7 +38,8 @@ $(STAMP): requirements.txt
 venv: $(STAMP)
 
 sim: $(STAMP)
-	$(BIN)/python tools/sim.py --board $(BOARD) $(if $(CONFIG),--config $(CONFIG)) $(if $(filter 0,$(DEMO)),--no-demo)
+	$(BIN)/python tools/sim.py --board $(BOARD) $(if $(CONFIG),--config $(CONFIG)) $(if $(filter 0,$(DEMO)),--no-demo) \
+		$(if $(filter 1,$(FAST)),--fast)
 
 flash deploy run repl reset: $(STAMP)
 	$(BOARD_TOOL) $@
@@ -64,8 +65,9 @@ mpy: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/python tools/typecheck.py
 
+# LOAD=N: the suite beside N busy processes, to see that no machine load can turn it red.
 test: mpy typecheck
-	$(BIN)/python -m pytest host_tests
+	$(if $(LOAD),$(BIN)/python tools/under_load.py $(LOAD)) $(BIN)/python -m pytest host_tests
 
 # Figures, not tests: tools/bench/suite.py on both interpreters; JSON in build/bench/results.json.
 bench: mpy

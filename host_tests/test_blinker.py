@@ -1,5 +1,5 @@
 """The Blinker: one task per output, deadlines moved both ways, stop, expiry, deinit."""
-from conftest import AT_ONCE, near
+from conftest import AT_ONCE, REAL_EARLY, REAL_LATE, near
 
 MS = 60
 
@@ -24,6 +24,16 @@ def test_trigger_retrigger_shorten_stop_expire(scenario):
     assert near(r["expiries"][0], m["short"] + MS / 2) and near(r["expiries"][1], m["trigger3"] + MS)
     # One task served every trigger, and deinit ended it.
     assert r["same_task"] and r["task_done"] and not r["running_after_deinit"]
+
+
+def test_edges_keep_time_on_the_real_clock(scenario):
+    """Real time (a loaded machine may run a timer late, hence REAL_LATE): the edges the timeline above
+    checks exactly on simulated time, as the interpreter really makes them."""
+    run = scenario("blinker.timeline", ms=MS, real_time=True)
+    m = run.result["marks"]
+    levels = run.pin(2)
+    for edge, due in ((levels[2][0], m["short"] + MS / 2), (levels[6][0], m["trigger3"] + MS)):
+        assert near(edge, due, early=REAL_EARLY, late=REAL_LATE), (edge, due)
 
 
 def test_retrigger_storm_keeps_one_task_and_switches_off_once(scenario):

@@ -1,8 +1,8 @@
 """Safety invariants under random use, checked after every command.
 
-CPython: hypothesis drives the firmware in-process on simulated time (tools/virtualtime.py), so every
+CPython: hypothesis drives the firmware in-process on simulated time (tools/simtime/cpython/virtualtime.py), so every
 check is exact and thousands of steps take seconds. MicroPython: a seeded walk of the same commands,
-replayed on real time (its clock cannot be simulated in-process yet), with a tolerance on the relay limit.
+replayed on simulated time too (tools/simtime/micropython), checked as exactly.
 INVARIANT_STEPS (default 6000) sets the CPython steps; INVARIANT_WALK (default 200) the MicroPython ones.
 """
 import asyncio
@@ -127,21 +127,19 @@ test_safety_invariants_hold_under_random_commands_cpython_simulated_time = Firmw
 
 @pytest.mark.parametrize("seed", [1, 2])
 def test_a_seeded_walk_keeps_the_invariants_on_micropython(scenario, interp, seed):
-    """The same vocabulary on real time: a loaded machine may run a timer late, hence late_ms."""
+    """The same vocabulary on simulated time, as exact as the CPython state machine."""
     if interp != "micropython":
         pytest.skip("CPython runs these invariants on simulated time, in the stateful test above")
     raw, lines = walk.random_walk(seed, WALK)
     run = scenario("walk.replay", raw=raw, lines=lines)
     r = run.result
-    inv = Invariants(r["settings"], late_ms=25)
-    fed = []
-    for t, line, reply, status in r["steps"]:
+    inv = Invariants(r["settings"])
+    for seen, line, reply, status in r["steps"]:
         if reply is not None:
             check_reply(line, reply)
-        while len(fed) < len(run.trace) and run.trace[len(fed)]["t_us"] / 1000 <= t:
-            fed.append(run.trace[len(fed)])
-        inv.feed(fed)
-        inv.at(t)
+        inv.feed(run.trace[:seen])
+        if seen:
+            inv.at(run.trace[seen - 1]["t_us"] / 1000)
         check_status(status, inv)
     inv.feed(run.trace)
     for line in r["events"]:

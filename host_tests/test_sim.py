@@ -80,3 +80,16 @@ def test_a_scripted_session_through_the_simulators_stdin(tmp_path):
     assert "event: registered light, speaker, toilet in" not in " ".join(said)  # no demo
     assert any(line.startswith("event: wake_up done in ") for line in said)
     assert said[-1] == "event: end of input; all outputs off"
+
+
+def test_make_sim_fast_runs_a_day_long_program_at_once_on_simulated_time(tmp_path):
+    day = '{"seq": [{"send": ["toilet", "FLUSH"]}, {"delay": 86400000}, {"send": ["light", "SWITCH_ON"]}]}'
+    proc = subprocess.run([sys.executable, hostrun.TOOLS / "sim.py", "--no-demo", "--fast", "--trace",
+                           tmp_path / "t.jsonl"], input="define day %s\nrun day\nwait 3600000\nwait\n" % day,
+                          capture_output=True, text=True, timeout=30)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr
+    assert "event: day done in 86401000 ms (planned 86401000 ms)" in proc.stdout
+    trace = hostrun.read_trace(tmp_path / "t.jsonl")
+    light_on = [r["t_us"] for r in trace if r["pin"] == 15 and r.get("duty_u16")]
+    flush_on = [r["t_us"] for r in trace if r["pin"] == 18 and r.get("value")]
+    assert light_on[0] - flush_on[0] == (500 + 86400000) * 1000  # the flush and a day, in simulated µs, exactly

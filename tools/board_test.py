@@ -77,6 +77,7 @@ class Console:
         self.port = port
         self.ser = None
         self.text = ""
+        self.raw = b""  # every byte the board sent, as sent
         self.open()
 
     def open(self, wait_s=15):
@@ -102,6 +103,7 @@ class Console:
                 self.open()
                 continue
             if data:
+                self.raw += data
                 self.text += data.decode(errors="replace").replace("\r\x1b[K", "\n")
             m = pattern.search(self.text)
             if m:
@@ -288,9 +290,17 @@ def main(argv=None):
     print("Board test on %s (%s)" % (args.port, args.board), flush=True)
     kept = backup(args.port, work / "backup")
     mpremote(args.port, "fs", "rm", ":programs.json", check=False)
+    stale = work / "app.py"  # a leftover source that would shadow the deployed app.mpy
+    stale.write_text("raise SystemExit('a stale app.py ran instead of app.mpy')\n")
+    mpremote(args.port, "fs", "cp", str(stale), ":app.py")
+    mpremote(args.port, "fs", "cp", str(cfg), ":notes.json")  # stands for a file of the maker's own
     if tool.main(["deploy", "--board", args.board, "--port", args.port, "--config", str(cfg)]) != 0:
         print("FAIL  make deploy")
         return 1
+    files = mpremote(args.port, "fs", "ls").stdout.split()
+    report.check("app.py" not in files and "app.mpy" in files, "deploy: a stale app.py is removed", " ".join(files))
+    report.check("notes.json" in files, "deploy: a file of the maker's own stays", " ".join(files))
+    mpremote(args.port, "fs", "rm", ":notes.json", check=False)
     version = mpremote(args.port, "exec", "import sys; print(sys.version, sys.implementation._machine)").stdout.strip()
     print("Board: %s" % version, flush=True)
     log = Path(args.gpio_log) if args.gpio_log else None
@@ -311,6 +321,7 @@ def main(argv=None):
             time.sleep(0.5)  # the emulator writes its log within 0.2 s
             records = [json.loads(x) for x in log.read_text().splitlines()[mark:] if x.strip()]
             check_pins(report, [r for r in records if "pin" in r], pins, low)
+        report.check(b"\r\r\n" not in con.raw and b"nap\r\n" in con.raw, "console: each line ends with one CR LF")
         check_ctrl_c(report, con, pins["flush"], "flush" in low)
         con.ser.close()
     finally:

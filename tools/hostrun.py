@@ -8,6 +8,7 @@ ROOT = Path(__file__).resolve().parent.parent
 FIRMWARE = ROOT / "firmware"
 TOOLS = ROOT / "tools"
 HOSTMACHINE = TOOLS / "hostmachine"
+SIMTIME = TOOLS / "simtime"  # simulated time: micropython/ (time, select) and cpython/ (sitecustomize)
 
 
 def micropython():
@@ -29,13 +30,14 @@ def command(interpreter, script, *args):
     return [exe, *([script] if isinstance(script, (str, Path)) else script), *args]
 
 
-def environ(trace=None, extra_path=(), firmware=FIRMWARE):
+def environ(trace=None, extra_path=(), firmware=FIRMWARE, simulated=False):
     """Environment with the firmware (firmware/, or its .mpy build) and the stub `machine` first on both
-    interpreters' paths."""
+    interpreters' paths; `simulated`: on simulated time (tools/simtime), which jumps to the next timer."""
     env = dict(os.environ)
     paths = [str(HOSTMACHINE), str(firmware), *map(str, extra_path)]
-    env["MICROPYPATH"] = os.pathsep.join([".frozen", *paths])  # .frozen holds asyncio
-    env["PYTHONPATH"] = os.pathsep.join(paths)
+    clock = [str(SIMTIME / "micropython")] if simulated else []
+    env["MICROPYPATH"] = os.pathsep.join([*clock, ".frozen", *paths])  # .frozen holds asyncio
+    env["PYTHONPATH"] = os.pathsep.join(([str(SIMTIME / "cpython")] if simulated else []) + paths)
     env["PYTHONUNBUFFERED"] = "1"
     if trace is not None:
         env["IOT_TRACE"] = str(trace)

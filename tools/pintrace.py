@@ -170,7 +170,9 @@ def svg(lanes, title=""):
            % (left + width + 20, height),
            '<rect width="100%" height="100%" fill="white"/>',
            '<text x="%d" y="20" font-size="14">%s</text>' % (left, _esc(title))]
-    step = next(s for s in (50, 100, 250, 500, 1000, 2000, 5000, 10000, 60000) if end / s <= 12)
+    # A grid line every 50 ms up to every 6 hours (simulated time runs days); at most about 12 of them.
+    steps = (50, 100, 250, 500, 1000, 2000, 5000, 10000, 60000, 600000, 3600000, 21600000)
+    step = next((s for s in steps if end / s <= 12), end / 12)
     t = 0
     while t <= end:
         out.append('<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="#ddd"/>' % (x(t), top - 5, x(t), height - 25))

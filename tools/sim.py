@@ -1,6 +1,6 @@
 """Run the firmware on the host with simulated pins and show what the devices do.
 
-    python tools/sim.py [--board NAME | --config FILE] [--no-demo] [--python] [--sequential] [--trace FILE]
+    python tools/sim.py [--board NAME | --config FILE] [--no-demo] [--fast] [--python] [--sequential] [--trace FILE]
 
 Runs firmware/main.py under the MicroPython unix port (or CPython with --python)
 in a folder that stands for the board's flash, holding its config.json; prints
@@ -14,6 +14,12 @@ reads the serial console on a board, until the input ends:
     printf 'light switch_on 40%%\nrun wake_up\n' | python tools/sim.py --no-demo
 The flash folder (build/sim/flash) is kept between runs, as a board keeps its
 files: programs saved with `save` are there at the next start.
+
+--fast runs on simulated time (tools/simtime): sleeps take no time, so a
+program of hour-long delays ends at once, and the timeline and trace are in
+simulated ms. Piped input is read whole first, so every line is there when the
+shell asks; lines are then shown without the time since launch, which means
+nothing there.
 """
 import argparse
 import json
@@ -74,22 +80,31 @@ def watch(trace_path, devices, show, done):
             time.sleep(0.005)
 
 
-def run(interpreter, flash, trace_path, sequential, devices):
+def run(interpreter, flash, trace_path, sequential, devices, fast=False):
     script = ["-c", "import app; app.main(sequential=True)"] if sequential else hostrun.FIRMWARE / "main.py"
     argv = hostrun.command(interpreter, script)
     start = time.monotonic()
     lock = threading.Lock()
+    stdin = None
+    if fast and not sys.stdin.isatty():
+        piped = trace_path.parent / "stdin.txt"
+        piped.write_bytes(sys.stdin.buffer.read())
+        stdin = open(piped, "rb")
 
     def show(line):
         with lock:
-            print("%8.0f ms  %s" % ((time.monotonic() - start) * 1000, line), flush=True)  # since launch
+            if fast:
+                print("%11s  %s" % ("", line), flush=True)
+            else:
+                print("%8.0f ms  %s" % ((time.monotonic() - start) * 1000, line), flush=True)  # since launch
 
     done = threading.Event()
     watcher = threading.Thread(target=watch, args=(trace_path, devices, show, done), daemon=True)
     if devices is not None:
         watcher.start()
     out = []
-    proc = subprocess.Popen(argv, env=hostrun.environ(trace_path), stdout=subprocess.PIPE, text=True, cwd=flash)
+    proc = subprocess.Popen(argv, env=hostrun.environ(trace_path, simulated=fast), stdout=subprocess.PIPE, text=True,
+                            cwd=flash, stdin=stdin)
     for line in proc.stdout:
         line = line.rstrip("\n")
         out.append(line)
@@ -109,6 +124,7 @@ def main():
     ap.add_argument("--python", action="store_true", help="run under CPython instead of MicroPython")
     ap.add_argument("--sequential", action="store_true", help="the seed's one-after-another demo, for comparison")
     ap.add_argument("--no-demo", action="store_true", help="skip the demo: straight to the shell")
+    ap.add_argument("--fast", action="store_true", help="on simulated time: sleeps take no time")
     ap.add_argument("--trace", default="build/sim/trace.jsonl", help="where to write the pin trace (JSON lines)")
     args = ap.parse_args()
     interpreter = "cpython" if args.python else "micropython"
@@ -136,7 +152,7 @@ def main():
     print("Simulating firmware/main.py on %s (%s), board %s" % (
         interpreter, hostrun.shown(hostrun.command(interpreter, "main.py")[0]), board and board["board"]))
     names = board and pintrace.outputs(board)
-    rc, out = run(interpreter, flash, trace_path, args.sequential, board and pintrace.Devices(names))
+    rc, out = run(interpreter, flash, trace_path, args.sequential, board and pintrace.Devices(names), args.fast)
     if board is None:
         return rc
     trace = hostrun.read_trace(trace_path)

@@ -1,4 +1,6 @@
 """Programs: validation, ordering, makespan, the seed's list form and the awaitable helpers."""
+import asyncio
+
 import app
 from iot import IOTError
 from iot.message import Message, MessageType
@@ -14,6 +16,7 @@ async def demo(op_ms):
     service.log = lines.append
     programs = {"wake_up": app.wake_up(TEST_SONG), "sleep": app.PROGRAMS["sleep"]}
     reports = await app.demo(service, devices, log=lines.append, programs=programs)
+    await asyncio.sleep(2 * service.activity_ms / 1000)  # the status LED's last blink ends
     return {
         "reports": [[r.name, r.planned_ms, r.actual_ms, r.error] for r in reports],
         "log": lines,

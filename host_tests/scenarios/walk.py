@@ -1,12 +1,13 @@
 """A walk of shell commands (made on the host, seeded) replayed on this interpreter, for the invariant test."""
-import config
 import app
+import config
+import machine
 from iot.compat import sleep_ms
 from iot.shell import Shell
-from scenarios.common import now_ms
 
 
 async def replay(raw, lines):
+    machine.TRACE = []  # its length at each step says which pin changes came before the status was read
     settings = config.check(raw)
     service, devices = app.build(settings)
     events = []
@@ -20,7 +21,7 @@ async def replay(raw, lines):
             reply = None
         else:
             reply = await shell.execute(line)
-        steps.append([now_ms(), line, reply, service.status()])
+        steps.append([len(machine.TRACE), line, reply, service.status()])
     await shell.execute("stop")
     service.deinit()
     for device in devices.values():

@@ -359,11 +359,11 @@ async def scale(steps):
         took = ticks_diff(ticks_us(), start)
         if r.error:
             raise RuntimeError(r.error)
-        report("scale_validate_%s" % name, "%d-step %s: validate and plan" % (steps, name), [checked], "ms")
-        report("scale_step_%s" % name, "%d-step %s: run time per step (probes included)" % (steps, name),
+        report("scale_validate_%s" % name, "%s (1000 steps; 200 on a board): validate and plan" % name, [checked], "ms")
+        report("scale_step_%s" % name, "%s (1000 steps; 200 on a board): run time per step (probes included)" % name,
                [took / steps], "us")
         if MICRO:
-            report("scale_heap_%s" % name, "%d-step %s: live heap at its widest, over the idle app" % (steps, name),
+            report("scale_heap_%s" % name, "%s (1000 steps; 200 on a board): live heap at its widest, over the idle app" % name,
                    [peak[0] - base], "bytes")
 
 

@@ -1,4 +1,4 @@
-"""Simulated time for firmware run in-process on CPython: an asyncio loop whose clock jumps to the next timer.
+"""Simulated time on CPython: an asyncio loop whose clock jumps to the next timer.
 
 When no task is ready the loop does not sleep: its clock moves straight on to
 the earliest timer, so a test of a day-long program takes no time, and times
@@ -14,11 +14,16 @@ import asyncio
 import contextlib
 import math
 
+_now = [0]  # ns: one clock for every loop of the process
+
+
+def now_ns():
+    return _now[0]
+
 
 class VirtualTimeLoop(asyncio.SelectorEventLoop):
     def __init__(self):
         super().__init__()
-        self.now_ns = 0
         select = self._selector.select
 
         def fast_forward(timeout=None):
@@ -27,13 +32,17 @@ class VirtualTimeLoop(asyncio.SelectorEventLoop):
                 return events
             if timeout is None:
                 return select(None)  # no timer: only I/O (or another thread) can wake the loop
-            self.now_ns += max(1, math.ceil(timeout * 1e9))
+            _now[0] += max(1, math.ceil(timeout * 1e9))
             return []
 
         self._selector.select = fast_forward
 
+    @property
+    def now_ns(self):
+        return _now[0]
+
     def time(self):
-        return self.now_ns / 1e9
+        return _now[0] / 1e9
 
     def advance(self, ms):
         """Run every task for `ms` of simulated time."""
