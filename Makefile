@@ -67,7 +67,7 @@ typecheck: $(STAMP)
 
 # LOAD=N: the suite beside N busy processes, to see that no machine load can turn it red.
 test: mpy typecheck
-	$(if $(LOAD),$(BIN)/python tools/under_load.py $(LOAD)) $(BIN)/python -m pytest host_tests
+	$(if $(LOAD),$(BIN)/python tools/under_load.py $(LOAD)) $(BIN)/python -m pytest -n auto --dist loadfile host_tests
 
 # Figures, not tests: tools/bench/suite.py on both interpreters; JSON in build/bench/results.json.
 bench: mpy
