@@ -149,3 +149,51 @@ def test_package_json_lists_every_firmware_file_relative_to_itself():
     listed = sorted(dest for dest, _ in urls)
     assert listed == sorted(p.relative_to(hostrun.FIRMWARE).as_posix() for p in hostrun.FIRMWARE.rglob("*.py"))
     assert all(src == "firmware/" + dest and (hostrun.ROOT / src).exists() for dest, src in urls)
+
+
+class _Serial:
+    def __init__(self, board_says):
+        self.out = board_says
+        self.written = b""
+
+    def inWaiting(self):
+        return len(self.out)
+
+    def read(self, n):
+        data, self.out = self.out[:n], self.out[n:]
+        return data
+
+    def write(self, data):
+        self.written += data
+
+
+class _Console:
+    def __init__(self, keys):
+        self.keys = list(keys)
+        self.shown = b""
+
+    def waitchar(self, serial):
+        pass
+
+    def readchar(self):
+        return self.keys.pop(0) if self.keys else None
+
+    def write(self, data):
+        self.shown += data
+
+
+def test_make_run_forwards_keys_both_ways_and_every_way_out_leaves():
+    """tools/mountrun.py's console loop, against a stand-in board: keys go to it, its output comes back,
+    and Ctrl-], Ctrl-X, Ctrl-C or the end of main.py end the loop (Ctrl-C having reached the board)."""
+    import types
+
+    import mountrun
+
+    for keys, says, ended in (([b"l", b"s", b"\r", b"\x1d"], b"ok\r\n", False), ([b"\x18"], b"", False),
+                              ([b"a", b"\x03"], b"", False), ([None] * 3, b"event: end\r\n\x04\x04>", True)):
+        board = types.SimpleNamespace(serial=_Serial(says))
+        console = _Console(keys)
+        assert mountrun.forward(board, console) is ended
+        typed = b"".join(k for k in keys if k not in (None, b"\x1d", b"\x18"))
+        assert board.serial.written == typed  # Ctrl-C goes to the board; the ways out do not
+        assert b"\x04" not in console.shown and console.shown == says.replace(b"\x04", b"")[:len(console.shown)]
