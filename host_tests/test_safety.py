@@ -1,5 +1,5 @@
 """A failing step, a cancel or a crash leaves every output in its safe state, on both interpreters."""
-from conftest import AT_ONCE, PINS, assert_all_off_at, near
+from conftest import AT_ONCE, PINS, REAL_EARLY, REAL_LATE, assert_all_off_at, near
 
 OP = 40
 
@@ -57,3 +57,14 @@ def test_relay_left_on_by_a_crashed_program_goes_off_at_its_max_on_time(scenario
     assert len(on) == 1 and near(on[0], r["start_ms"], early=0, late=AT_ONCE)
     assert near(off[-1], on[0] + 60)
     assert PINS["flush"] in run.final()
+
+
+def test_a_relay_goes_off_at_its_limit_while_the_loop_is_blocked(scenario):
+    """Real time: a loop blocked by busy code is the interpreter's own doing, which simulated time cannot
+    show. The relay's machine.Timer (the stub's fires from a thread) cuts it at its limit, not after."""
+    run = scenario("safety.blocked_loop", max_on_ms=100, block_ms=1000, real_time=True)
+    r = run.result
+    on, off = run.edges("flush", 1), run.edges("flush", 0)
+    assert r["unblocked_ms"] - r["start_ms"] >= 999  # the loop really was blocked past the limit (ms ticks)
+    assert near(off[-1], on[0] + 100, early=REAL_EARLY, late=REAL_LATE), (on, off)
+    assert r["relay_on"] == 0

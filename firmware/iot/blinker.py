@@ -61,13 +61,14 @@ class Blinker:
         try:
             while True:
                 try:
-                    if self._deadline is None:
+                    deadline = self._deadline  # read once: a timer callback may stop() between two reads
+                    if deadline is None:
                         self._go.clear()
                         await self._go.wait()
                         continue
-                    left = ticks_diff(self._deadline, ticks_ms())
+                    left = ticks_diff(deadline, ticks_ms())
                     if left > 0:
-                        self._wake_at = self._deadline
+                        self._wake_at = deadline
                         await sleep_ms(left)
                         self._wake_at = None
                         continue

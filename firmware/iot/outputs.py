@@ -1,5 +1,7 @@
 """GPIO outputs: each is created in its off state and has a safe off()."""
-from machine import PWM, Pin, Signal
+import sys
+
+from machine import PWM, Pin, Signal, Timer
 
 from iot import IOTError
 from iot.blinker import Blinker
@@ -8,6 +10,18 @@ from iot.compat import const, ticks_diff, ticks_ms
 LOUD = const(32768)  # 50 % duty: the loudest square wave a passive buzzer makes
 LED_HZ = const(1000)  # fast enough not to flicker, slow enough for any LED driver transistor
 SERVO_HZ = const(50)  # hobby servos: a pulse every 20 ms
+
+
+_esp32_timers = [0, 1, 2, 3]  # an ESP32 has four hardware timers; the rp2 any number of virtual ones
+
+
+def backstop_timer():
+    """A machine.Timer of its own, for a deadline that must hold when the asyncio loop does not run."""
+    if sys.platform == "esp32":
+        if not _esp32_timers:
+            raise ValueError("no hardware timer left for a relay's backstop")
+        return Timer(_esp32_timers.pop(0))
+    return Timer(-1)
 
 
 def output_pin(pin_id, active_low=False):
@@ -23,7 +37,9 @@ class Relay:
     back to back cannot keep the relay on past `max_on_ms`. A switch-on with
     nothing left of the period is refused (IOTError) until the relay has rested.
     The limit is kept by the relay's own Blinker task, so it holds even when the
-    program that switched the relay on crashed or was cancelled.
+    program that switched the relay on crashed or was cancelled, and backed by a
+    machine.Timer armed for the same deadline, whose callback needs no asyncio:
+    the relay goes off on time even while the loop is busy or blocked.
     """
 
     def __init__(self, pin_id, max_on_ms, active_low=False, min_off_ms=0, name="relay"):
@@ -34,6 +50,7 @@ class Relay:
         self._since = ticks_ms()  # when the energised period began
         self._off_at = None  # ticks_ms of the last switch-off; None: rested since boot
         self._blinker = Blinker(output_pin(pin_id, active_low), max_on_ms, self._went_off)
+        self._backstop = backstop_timer()
 
     def on(self):
         """On for as long as the period allows."""
@@ -74,7 +91,14 @@ class Relay:
             self._since = now
         for other in self.interlock:
             other.off()
-        self._blinker.trigger(min(ms, left))
+        ms = min(ms, left)
+        self._backstop.deinit()  # the last pulse's backstop must not cut into this trigger
+        self._blinker.trigger(ms)
+        self._backstop.init(mode=Timer.ONE_SHOT, period=max(1, ms), callback=self._cut)
+
+    def _cut(self, timer):
+        """The backstop's callback: off, if the asyncio side has not done it yet."""
+        self.off()
 
     def off(self):
         if self._blinker.running():
@@ -82,6 +106,7 @@ class Relay:
             self._went_off()
 
     def _went_off(self):
+        self._backstop.deinit()
         self._off_at = ticks_ms()
 
     def value(self):
@@ -89,6 +114,7 @@ class Relay:
 
     def deinit(self):
         self.off()
+        self._backstop.deinit()
         self._blinker.deinit()
 
 

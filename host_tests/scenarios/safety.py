@@ -1,6 +1,7 @@
 """Failure, cancellation and crashes leave every output in its safe state."""
 import asyncio
 
+from iot.compat import ticks_diff, ticks_ms
 from iot.message import Message, MessageType
 from iot.program import parallel, send, sequence
 from iot.runner import run_parallel
@@ -94,3 +95,18 @@ async def abandoned_relay(max_on_ms):
         pass
     await asyncio.sleep(2 * max_on_ms / 1000)
     return {"start_ms": start, "relay_on": relay.value()}
+
+
+async def blocked_loop(max_on_ms, block_ms):
+    """The flush relay switched on, then the asyncio loop blocked (busy, no await) well past its limit."""
+    service, devices = await registered(0)
+    relay = devices["toilet"].flush_relay
+    relay.max_on_ms = max_on_ms
+    start = now_ms()
+    relay.pulse(max_on_ms)
+    t0 = ticks_ms()
+    while ticks_diff(ticks_ms(), t0) < block_ms:
+        pass  # no task runs: only the relay's machine.Timer can switch it off now
+    unblocked = now_ms()
+    await asyncio.sleep(0.01)
+    return {"start_ms": start, "unblocked_ms": unblocked, "relay_on": relay.value()}

@@ -30,6 +30,7 @@ from iot.blinker import Blinker  # noqa: E402
 from iot.compat import sleep_ms  # noqa: E402
 from iot.devices import Device  # noqa: E402
 from iot.message import Message, MessageType  # noqa: E402
+from iot.outputs import Relay  # noqa: E402
 from iot.program import parallel, send, sequence, validate  # noqa: E402
 from iot.service import IOTService  # noqa: E402
 from machine import Pin  # noqa: E402
@@ -321,6 +322,58 @@ async def blinker_edges(trials):
                "-1 to +2", lambda e: -1 <= e <= 2, every=True)
 
 
+async def relay_edges(trials, blocked_trials):
+    """A relay's switch-off against its deadline beside 10 busy tasks, and with the loop blocked for a
+    second (only its machine.Timer can cut it then). It drives the status LED, not a relay."""
+    stamps = []
+    led = Pin(LED, Pin.OUT, value=0)
+
+    class Edge:
+        def on(self):
+            led.value(1)
+
+        def off(self):
+            stamps.append(ticks_us())
+            led.value(0)
+
+    relay = Relay(LED, 60000)
+    relay._blinker._out = Edge()
+    stop = [False]
+
+    async def busy():
+        while not stop[0]:
+            x = 0
+            for i in range(200):
+                x += i
+            await sleep_ms(0)
+
+    workers = [asyncio.create_task(busy()) for _ in range(10)]
+    for case, n in (("busy", trials), ("blocked", blocked_trials)):
+        errors = []
+        for _ in range(n):
+            del stamps[:]
+            start = ticks_us()
+            relay.pulse(20)
+            if case == "busy":
+                await sleep_ms(30)
+            else:
+                t0 = time.ticks_ms() if MICRO else 0
+                while (time.ticks_diff(time.ticks_ms(), t0) if MICRO else ticks_us() - start) < (
+                        1000 if MICRO else 1000000):
+                    pass  # the loop blocked: no task runs
+            errors.append(ticks_diff(stamps[0], start) / 1000 - 20)
+            relay.off()
+            await sleep_ms(5)
+        if case == "busy":
+            stop[0] = True
+            for w in workers:
+                await w
+        report("relay_edge_" + case, "relay switch-off edge error, %s" % (
+            "10 busy tasks" if case == "busy" else "loop blocked 1 s"), errors, "ms", "-1 to +2",
+            lambda e: -1 <= e <= 2, every=True)
+    relay.deinit()
+
+
 async def scale(steps):
     service, devices = instant_service()
     light = devices["light"]
@@ -395,6 +448,7 @@ async def main(argv):
     if MICRO:
         await memory_per_message(5)
     await blinker_edges(20)
+    await relay_edges(20, 3)
     await scale(SCALE_STEPS)
 
 

@@ -167,6 +167,69 @@ class PWM:
                 self._emit()
 
 
+class Timer:
+    """A one-shot or periodic timer whose callback runs as an interrupt's would, between two bytecodes of
+    whatever runs: on a thread on real time; on simulated time (tools/simtime), at its exact instant as
+    the clock jumps. A re-armed or deinit()ed timer's old callback never runs."""
+
+    ONE_SHOT = 0
+    PERIODIC = 1
+
+    def __init__(self, id=-1, **kwargs):
+        self._armed = None
+        self._pending = None  # (clock, alarm) on simulated time
+        if kwargs:
+            self.init(**kwargs)
+
+    def init(self, *, mode=ONE_SHOT, period=-1, freq=-1, callback=None, **kwargs):
+        self.deinit()
+        period_ms = period if period > 0 else 1000 // freq if freq > 0 else 1000
+        token = self._armed = [mode, period_ms, callback]
+        self._after(period_ms, token)
+
+    def _after(self, ms, token):
+        clock = _simulated_clock()
+        if clock is not None:
+            self._pending = (clock, clock.call_after_ms(ms, lambda: self._fire(token)))
+        else:
+            import _thread
+
+            def wait():
+                time.sleep(ms / 1000)
+                self._fire(token)
+
+            _thread.start_new_thread(wait, ())
+
+    def _fire(self, token):
+        if self._armed is not token:
+            return  # deinit() or re-armed since
+        mode, period_ms, callback = token
+        self._pending = None
+        if mode == Timer.PERIODIC:
+            self._after(period_ms, token)
+        else:
+            self._armed = None
+        if callback is not None:
+            callback(self)
+
+    def deinit(self):
+        self._armed = None
+        if self._pending is not None:
+            clock, alarm = self._pending
+            self._pending = None
+            clock.cancel(alarm)
+
+
+def _simulated_clock():
+    """The simulated clock this run is on (a module with call_after_ms and cancel), or None on real time."""
+    if hasattr(time, "call_after_ms"):  # MicroPython: tools/simtime/micropython/time.py
+        return time
+    import sys
+
+    clock = sys.modules.get("virtualtime")  # CPython: tools/simtime/cpython, when its loop is in use
+    return clock if clock is not None and clock.in_use() else None
+
+
 class WDT:
     """Counts feeds (in WDT.feeds); a real one resets the board when they stop."""
 

@@ -15,10 +15,48 @@ import contextlib
 import math
 
 _now = [0]  # ns: one clock for every loop of the process
+_alarms = []  # [[due ns, fn]], soonest first: the stub machine.Timer's callbacks
 
 
 def now_ns():
     return _now[0]
+
+
+def in_use():
+    """True while a VirtualTimeLoop runs: the stub machine.Timer then keeps this clock."""
+    try:
+        return isinstance(asyncio.get_running_loop(), VirtualTimeLoop)
+    except RuntimeError:
+        return False
+
+
+def call_after_ms(ms, fn):
+    """fn() when the clock reaches now + ms, as an interrupt would: in the middle of whatever runs."""
+    due = _now[0] + ms * 1_000_000
+    i = 0
+    while i < len(_alarms) and _alarms[i][0] <= due:
+        i += 1
+    entry = [due, fn]
+    _alarms.insert(i, entry)
+    return entry
+
+
+def cancel(entry):
+    """An alarm call_after_ms() returned, taken back if it has not fired."""
+    for i, e in enumerate(_alarms):
+        if e is entry:
+            del _alarms[i]
+            return
+
+
+def advance_ns(ns):
+    """The clock moves on by `ns`, stopping at each alarm on the way to fire it at its instant."""
+    end = _now[0] + ns
+    while _alarms and _alarms[0][0] <= end:
+        due, fn = _alarms.pop(0)
+        _now[0] = max(_now[0], due)
+        fn()
+    _now[0] = end
 
 
 class VirtualTimeLoop(asyncio.SelectorEventLoop):
@@ -32,7 +70,7 @@ class VirtualTimeLoop(asyncio.SelectorEventLoop):
                 return events
             if timeout is None:
                 return select(None)  # no timer: only I/O (or another thread) can wake the loop
-            _now[0] += max(1, math.ceil(timeout * 1e9))
+            advance_ns(max(1, math.ceil(timeout * 1e9)))
             return []
 
         self._selector.select = fast_forward

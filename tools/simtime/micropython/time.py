@@ -16,9 +16,37 @@ _HALF = _PERIOD >> 1
 _now_us = (utime.ticks_ms() + 3600000) * 1000
 
 
+_alarms = []  # [[due µs, fn]], soonest first: the stub machine.Timer's callbacks
+
+
+def call_after_ms(ms, fn):
+    """fn() when the clock reaches now + ms, as an interrupt would: in the middle of whatever runs."""
+    due = _now_us + ms * 1000
+    i = 0
+    while i < len(_alarms) and _alarms[i][0] <= due:
+        i += 1
+    entry = [due, fn]
+    _alarms.insert(i, entry)
+    return entry
+
+
+def cancel(entry):
+    """An alarm call_after_ms() returned, taken back if it has not fired."""
+    for i, e in enumerate(_alarms):
+        if e is entry:
+            del _alarms[i]
+            return
+
+
 def advance(us):
+    """The clock moves on by `us`, stopping at each alarm on the way to fire it at its instant."""
     global _now_us
-    _now_us += us
+    end = _now_us + us
+    while _alarms and _alarms[0][0] <= end:
+        due, fn = _alarms.pop(0)
+        _now_us = max(_now_us, due)
+        fn()
+    _now_us = end
 
 
 def ticks_us():
