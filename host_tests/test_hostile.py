@@ -199,7 +199,7 @@ def test_a_flood_of_device_commands_is_throttled_not_fatal(interp, tmp_path):
     (tmp_path / "config.json").write_text(json.dumps({"demo": False, "op_ms": 1}))
     main = [hostrun.FIRMWARE / "main.py"]
     if interp == "micropython":
-        main = ["-X", "heapsize=192K"] + main
+        main = ["-X", "heapsize=256K"] + main
     run = launch(interp, [main], cwd=tmp_path, trace=tmp_path / "trace.jsonl", input="toilet flush\n" * 5000 + "status\n")
     assert run.rc == 0, run.stderr[-2000:]
     r = replies(run)

@@ -40,6 +40,8 @@ class MessageType:
                 return name
             raise IOTError("unknown message type %r" % (name,))
         if type(name) is str:
+            if name in MessageType.NAMES:  # as programs spell them: no walk over the letters
+                return MessageType.NAMES.index(name) + 1
             upper = ascii_lower(name).upper()
             for i, n in enumerate(MessageType.NAMES):
                 if n == upper:

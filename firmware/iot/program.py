@@ -52,80 +52,95 @@ def _parts(step, path):
         return key, step[key]
 
 
+SEND = const(0)
+SEQ = const(1)
+PAR = const(2)
+DELAY = const(3)
+
+
+class Compiled:
+    """A program checked once: its steps as small tuples, the devices it drives, and its plan.
+
+    A step is (SEND, device, code, data, duration_ms), (SEQ, [steps]), (PAR, [steps]) or
+    (DELAY, ms); `source` is the program as given (JSON data), `planned_ms` its critical path
+    and `serial_ms` its steps one after another. Running it parses nothing.
+    """
+
+    def __init__(self, source, root, devices, planned_ms, serial_ms):
+        self.source = source
+        self.root = root
+        self.devices = devices
+        self.planned_ms = planned_ms
+        self.serial_ms = serial_ms
+
+
+def compile_program(program, service):
+    """Check a program in one pass and plan it; IOTError naming the first bad step ("step 2.1: ...")."""
+    devices = []  # type: list
+    count = [0]
+    root, planned, serial, _ = _compile(program, service, [], 0, count, devices)
+    return Compiled(program, root, devices, planned, serial)
+
+
 def validate(program, service):
-    """Raise IOTError naming the first bad step ("step 2.1: ..."); return the names of the devices it drives."""
-    used = [0]  # the step count, then each device name once
-    _check(program, service, [], 0, used)
-    return used[1:]
+    """Raise IOTError naming the first bad step; return the names of the devices it drives."""
+    return compile_program(program, service).devices
 
 
-def _check(step, service, path, depth, used):
-    """`path` is the step's place as a list, turned into text only for an error."""
+def _compile(step, service, path, depth, count, devices):
+    """-> (compiled step, critical path ms, one-after-another ms, {one-at-a-time device: its ms} or None).
+    `path` is the step's place as a list, turned into text only for an error."""
     if depth > MAX_DEPTH:
         raise IOTError("%s: nested deeper than %d" % (_where(path), MAX_DEPTH))
-    used[0] += 1
-    if used[0] > MAX_STEPS:
+    count[0] += 1
+    if count[0] > MAX_STEPS:
         raise IOTError("%s: program has more than %d steps" % (_where(path), MAX_STEPS))
     key, arg = _parts(step, path)
     if key == "seq" or key == "par":
         if type(arg) not in (list, tuple):
             raise IOTError("%s: %s takes a list of steps" % (_where(path), key))
+        steps = []
+        critical = serial = 0
+        queued = None  # type: dict | None  # a one-at-a-time device takes the sum of its operations, even in parallel
         path.append(0)
         for s in arg:
             path[-1] += 1
-            _check(s, service, path, depth + 1, used)
+            node, c, t, q = _compile(s, service, path, depth + 1, count, devices)
+            steps.append(node)
+            critical = critical + c if key == "seq" else max(critical, c)
+            serial += t
+            if q:
+                if queued is None:
+                    queued = {}
+                for name in q:
+                    queued[name] = queued.get(name, 0) + q[name]
         path.pop()
-    elif key == "send":
+        if key == "par" and queued:
+            for name in queued:
+                critical = max(critical, queued[name])
+        return (SEQ if key == "seq" else PAR, steps), critical, serial, queued
+    if key == "send":
         if type(arg) not in (list, tuple) or not 2 <= len(arg) <= 3:
             raise IOTError("%s: send takes [device, type] or [device, type, data]" % _where(path))
-        if type(arg[0]) is not str:
-            raise IOTError("%s: device must be a name, not %r" % (_where(path), arg[0]))
+        name = arg[0]
+        if type(name) is not str:
+            raise IOTError("%s: device must be a name, not %r" % (_where(path), name))
+        data = arg[2] if len(arg) == 3 else ""
         try:
-            device = service.get_device(arg[0])
-            device.check(MessageType.code(arg[1]), arg[2] if len(arg) == 3 else "")
+            device = service.get_device(name)
+            code = MessageType.code(arg[1])
+            device.check(code, data)
+            ms = device.duration_ms(code, data)
         except IOTError as e:
             raise IOTError("%s: %s" % (_where(path), e))
-        if arg[0] not in used:
-            used.append(arg[0])
-    elif key == "delay":
+        if name not in devices:
+            devices.append(name)
+        return (SEND, name, code, data, ms), ms, ms, {name: ms} if device.ONE_AT_A_TIME else None
+    if key == "delay":
         if type(arg) is not int or not 0 <= arg <= MAX_DELAY_MS:
             raise IOTError("%s: delay takes whole milliseconds from 0 to %d" % (_where(path), MAX_DELAY_MS))
-    else:
-        raise IOTError("%s: unknown step %r; %s" % (_where(path), key, SHAPE))
-
-
-def plan_ms(step, service):
-    """Critical-path time of a valid program from the devices' declared operation times."""
-    key, arg = _parts(step, "")
-    if key == "seq":
-        total = 0
-        for s in arg:
-            total += plan_ms(s, service)
-        return total
-    if key == "par":
-        longest = 0
-        for s in arg:
-            longest = max(longest, plan_ms(s, service))
-        queued = {}  # type: dict  # a one-at-a-time device takes at least the sum of its operations
-        for s in arg:
-            _queued_ms(s, service, queued)
-        for ms in queued.values():
-            longest = max(longest, ms)
-        return longest
-    if key == "send":
-        return service.get_device(arg[0]).duration_ms(MessageType.code(arg[1]), arg[2] if len(arg) == 3 else "")
-    return arg
-
-
-def _queued_ms(step, service, totals):
-    key, arg = _parts(step, "")
-    if key == "seq" or key == "par":
-        for s in arg:
-            _queued_ms(s, service, totals)
-    elif key == "send":
-        device = service.get_device(arg[0])
-        if device.ONE_AT_A_TIME:
-            totals[arg[0]] = totals.get(arg[0], 0) + plan_ms(step, service)
+        return (DELAY, arg), arg, arg, None
+    raise IOTError("%s: unknown step %r; %s" % (_where(path), key, SHAPE))
 
 
 def in_series(step):
@@ -154,21 +169,19 @@ class StepError(Exception):
         return "%s (%s) failed: %s" % (_where(self.path), self.what, self.cause)
 
 
-def describe(step):
-    """'light SWITCH_ON' for a valid send step, else its kind ('par')."""
-    key, arg = _parts(step, "")
-    if key == "send":
-        return "%s %s" % (arg[0], MessageType.name(MessageType.code(arg[1])))
-    return key
+def describe(node):
+    """'light SWITCH_ON' for a send step, else its kind ('par')."""
+    if node[0] == SEND:
+        return "%s %s" % (node[1], MessageType.name(node[2]))
+    return ("send", "seq", "par", "delay")[node[0]]
 
 
-def path_of(program, target):
-    """Where `target` (a step object) is in `program`, as [2, 1]; found only when a step fails."""
-    key, arg = _parts(program, "")
-    if program is target:
+def path_of(node, target):
+    """Where `target` (a compiled step) is below `node`, as [2, 1]; found only when a step fails."""
+    if node is target:
         return []
-    if key == "seq" or key == "par":
-        for i, s in enumerate(arg):
+    if node[0] == SEQ or node[0] == PAR:
+        for i, s in enumerate(node[1]):
             found = path_of(s, target)
             if found is not None:
                 return [i + 1] + found
@@ -229,36 +242,34 @@ class StepWatch:
         self._timer.deinit()
 
 
-async def run(step, service, work):
-    """Run a validated program as `work` (an iot.service.Work).
+async def run(node, service, work):
+    """Run a compiled program's step as `work` (an iot.service.Work).
 
     A failing step raises nothing: it halts the work at once (IOTService.fail),
     and no step of a halted work starts; the run then returns.
     """
-    key, arg = _parts(step, "")
-    if key == "seq":
-        for s in arg:
+    kind = node[0]
+    if kind == SEQ:
+        for s in node[1]:
             if work.why is not None:
                 return
             await run(s, service, work)
-    elif key == "par":
-        if len(arg) == 1:
-            await run(arg[0], service, work)
+    elif kind == PAR:
+        steps = node[1]
+        if len(steps) == 1:
+            await run(steps[0], service, work)
         else:
-            await _together(arg, service, work)
-    elif key == "send":
+            await _together(steps, service, work)
+    elif kind == SEND:
         if work.why is not None:
             return
-        data = arg[2] if len(arg) == 3 else ""
         try:
-            code = MessageType.code(arg[1])
             # Hung: still running step_slack_ms after the device's planned time.
-            limit = service.get_device(arg[0]).duration_ms(code, data) + service.step_slack_ms
-            await service.send(arg[0], code, data, limit)
+            await service.deliver(node[1], node[2], node[3], node[4] + service.step_slack_ms)
         except Exception as e:
-            service.fail(work, step, e)
+            service.fail(work, node, e)
     else:
-        await sleep_ms(arg)
+        await sleep_ms(node[1])
 
 
 class _Together:
@@ -269,13 +280,13 @@ class _Together:
         self.work = work
         self.over = asyncio.Event()
 
-    async def branch(self, step, service):
+    async def branch(self, node, service):
         try:
-            await run(step, service, self.work)
+            await run(node, service, self.work)
         except asyncio.CancelledError:
             pass  # halted: the work reports it
         except Exception as e:  # a bug below run(): the work fails, nothing escapes a task
-            service.fail(self.work, step, e)
+            service.fail(self.work, node, e)
         finally:
             self.left -= 1
             if self.left == 0 or self.work.why is not None:

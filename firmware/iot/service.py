@@ -123,8 +123,8 @@ class IOTService:
         """Awaitable, as the seed's was: the delivery itself, with no coroutine of its own."""
         return self.send(msg.device_id, msg.msg_type, msg.data)
 
-    async def send(self, device_id, msg_type, data="", limit_ms=0):
-        """Check and deliver one message; bad input raises IOTError and moves nothing.
+    def send(self, device_id, msg_type, data="", limit_ms=0):
+        """Check one message and return its delivery, to await; bad input raises IOTError and moves nothing.
 
         A one-at-a-time device takes one operation at a time: the message waits
         for the device first. `limit_ms` (0: none) counts from when the device
@@ -133,12 +133,15 @@ class IOTService:
         device = self.get_device(device_id)
         code = MessageType.code(msg_type)
         device.check(code, data)
-        if device.busy is None and not limit_ms:  # the common case, kept to one small coroutine
+        if device.busy is None and not limit_ms:  # the common case: the device's own coroutine, nothing more
             if self.activity is not None:
                 self.activity.trigger(self.activity_ms)
-            await device.handle(code, data)
-        else:
-            await self._guarded(device, code, data, limit_ms)
+            return device.handle(code, data)
+        return self._guarded(device, code, data, limit_ms)
+
+    def deliver(self, device_id, code, data, limit_ms):
+        """A compiled program's step, checked when the program was compiled: its delivery, to await."""
+        return self._guarded(self.get_device(device_id), code, data, limit_ms)
 
     async def _guarded(self, device, code, data, limit_ms):
         busy = device.busy
@@ -183,32 +186,37 @@ class IOTService:
         if self.activity is not None:
             self.activity.deinit()
 
+    def compile(self, program):
+        """The program checked and planned once (iot.program.Compiled), to run as often as wanted."""
+        if isinstance(program, prog.Compiled):
+            return program
+        return prog.compile_program(self._as_program(program), self)
+
     def plan(self, program):
         """Validate and return (critical-path ms, one-after-another ms)."""
-        program = self._as_program(program)
-        prog.validate(program, self)
-        return prog.plan_ms(program, self), prog.plan_ms(prog.in_series(program), self)
+        compiled = self.compile(program)
+        return compiled.planned_ms, compiled.serial_ms
 
     async def run_program(self, program, name="program", work=None):
-        """Validate, run and report a program; returns a Report.
+        """Validate, run and report a program (or a Compiled one, checked already); returns a Report.
 
         A bad program raises IOTError before any pin moves. A failing step halts
         the run (see the class) and is reported in the Report and one event line;
         so is a cancel, which is then re-raised. `work` is the Work to run it as
         (a new one if None), so that the caller can halt() it.
         """
-        program = self._as_program(program)
-        devices = prog.validate(program, self)
-        planned = prog.plan_ms(program, self)
+        compiled = self.compile(program)
+        devices = compiled.devices
+        planned = compiled.planned_ms
         if work is None:
             work = Work(name)
-        work.program = program
+        work.program = compiled.root
         work.devices = devices
         work.tasks.append(asyncio.current_task())
         self.works.append(work)
         start = ticks_ms()
         try:
-            await prog.run(program, self, work)
+            await prog.run(compiled.root, self, work)
         except asyncio.CancelledError:
             self.halt(work, "cancelled")
             self.log("event: %s cancelled after %d ms: %s; %s safe" % (
@@ -229,11 +237,11 @@ class IOTService:
             self.log("event: %s: %s; %s safe" % (name, report.error, ", ".join(devices)))
         return report
 
-    def fail(self, work, step, cause):
+    def fail(self, work, node, cause):
         """A step of `work` failed (called in the failing step's task): halt the work now."""
         if work.why is not None:
             return  # halted already; this is the fallout
-        work.error = prog.StepError(prog.path_of(work.program, step) or [], prog.describe(step), cause)
+        work.error = prog.StepError(prog.path_of(work.program, node) or [], prog.describe(node), cause)
         self.halt(work, "failed", keep=work.tasks[0])
 
     def halt(self, work, why, keep=None, cause=None):

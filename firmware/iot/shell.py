@@ -98,7 +98,7 @@ class Shell:
         self.store = store
         self.write = write
         self.runs = {}  # name -> [_Run], oldest first
-        self._plans = {}  # name -> (critical path ms, one after another ms), worked out once
+        self._compiled = {}  # name -> the program checked and planned (iot.program.Compiled), at its first use
         self._sizes = {}  # user program name -> its bytes in programs.json
         self._saved = 0  # their sum: kept under MAX_SAVED, so that what is saved loads again
 
@@ -116,7 +116,7 @@ class Shell:
                     raise IOTError("more than %d programs" % MAX_PROGRAMS)
                 if name in self.builtin:
                     raise IOTError("%s is built in" % name)
-                prog.validate(programs[name], self.service)
+                self._compiled[name] = self.service.compile(programs[name])  # checked and planned once, kept
                 self.user[name] = programs[name]
                 self._sizes[name] = len(json.dumps(programs[name])) + len(name) + 8
                 self._saved += self._sizes[name]
@@ -179,11 +179,12 @@ class Shell:
         if word == "programs":
             return await self._describe()
         if word == "run":
-            return self._run(self._named(rest), rest)
+            return self._run(rest)
         if word == "stop":
             return await self._stop(rest)
         if word == "plan":
-            critical, serial = self._plan(rest) if rest[:1] not in "{[" else self.service.plan(self._program(rest))
+            compiled = self._program(rest)
+            critical, serial = compiled.planned_ms, compiled.serial_ms
             return "%s: %d ms critical path, %d ms one after another" % (
                 "program" if rest[:1] in "{[" else rest, critical, serial)
         if word == "define":
@@ -205,6 +206,7 @@ class Shell:
         return programs[name]
 
     def _program(self, text):
+        """A program given by name or as JSON, compiled (checked and planned)."""
         if not text:
             raise IOTError("which program? give its name or its JSON")
         if text[0] in "{[":
@@ -212,16 +214,15 @@ class Shell:
                 program = jsontext.loads(text, MAX_LINE, "the program")
             except IOTError as e:
                 raise IOTError("bad JSON: %s" % e)
-            prog.validate(program, self.service)
-            return program
-        return self._named(text)
+            return self.service.compile(program)
+        return self._compile(text)
 
-    def _plan(self, name):
-        """(critical path, one after another) of a named program, worked out at its first use."""
-        plan = self._plans.get(name)
-        if plan is None:
-            plan = self._plans[name] = self.service.plan(self._named(name))
-        return plan
+    def _compile(self, name):
+        """A named program compiled once, at its first use, and kept: running it parses nothing."""
+        compiled = self._compiled.get(name)
+        if compiled is None:
+            compiled = self._compiled[name] = self.service.compile(self._named(name))
+        return compiled
 
     async def _describe(self):
         parts = []
@@ -231,7 +232,7 @@ class Shell:
                 await sleep_ms(0)  # a long list must not hold up the loop (and the devices' timers)
             running = len(self.runs.get(name, ()))
             try:
-                what = [self.modes.get(name, "single"), "%d ms" % self._plan(name)[0]]
+                what = [self.modes.get(name, "single"), "%d ms" % self._compile(name).planned_ms]
             except IOTError as e:  # a built-in program on a device that did not connect
                 what = ["cannot run: %s" % e]
             if name in self.user:
@@ -241,9 +242,10 @@ class Shell:
             parts.append("%s (%s)" % (name, ", ".join(what)))
         return ", ".join(parts)
 
-    def _run(self, program, name):
+    def _run(self, name):
         """Start (or queue) a run by the program's mode; the reply says which."""
-        planned = self._plan(name)[0]
+        program = self._compile(name)
+        planned = program.planned_ms
         mode = self.modes.get(name, "single")
         before = self.runs.get(name, [])
         after = None
@@ -355,8 +357,8 @@ class Shell:
             raise IOTError("define <name> [mode] <program as JSON>")
         if name not in self.user and len(self.user) >= MAX_PROGRAMS:
             raise IOTError("there are %d programs, the most there can be" % MAX_PROGRAMS)
-        program = self._program(text)
-        plan = self.service.plan(program)
+        compiled = self._program(text)
+        program = compiled.source
         size = len(json.dumps(program)) + len(name) + 8
         total = self._saved + size - self._sizes.get(name, 0)
         if total > MAX_SAVED:
@@ -364,10 +366,10 @@ class Shell:
         self.user[name] = program
         self._sizes[name] = size
         self._saved = total
-        self._plans[name] = plan
+        self._compiled[name] = compiled
         if mode:
             self.modes[name] = mode
-        return "defined %s (planned %d ms); save keeps it" % (name, plan[0])
+        return "defined %s (planned %d ms); save keeps it" % (name, compiled.planned_ms)
 
     def _mode(self, words):
         if len(words) != 2 or words[1] not in MODES:
