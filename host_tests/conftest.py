@@ -10,7 +10,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tools"))
 import hostrun  # noqa: E402
 
-sys.path[:0] = [str(hostrun.HOSTMACHINE), str(hostrun.FIRMWARE), str(hostrun.SIMTIME / "cpython")]
+sys.path[:0] = [str(hostrun.HOSTMACHINE), str(hostrun.FIRMWARE), str(hostrun.SIMTIME / "cpython"), str(hostrun.SIMTIME)]
 PINS = __import__("boards").BOARDS["pico"]["pins"]
 
 INTERPRETERS = ("cpython", "micropython")

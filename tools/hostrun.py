@@ -35,9 +35,9 @@ def environ(trace=None, extra_path=(), firmware=FIRMWARE, simulated=False):
     interpreters' paths; `simulated`: on simulated time (tools/simtime), which jumps to the next timer."""
     env = dict(os.environ)
     paths = [str(HOSTMACHINE), str(firmware), *map(str, extra_path)]
-    clock = [str(SIMTIME / "micropython")] if simulated else []
+    clock = [str(SIMTIME / "micropython"), str(SIMTIME)] if simulated else []
     env["MICROPYPATH"] = os.pathsep.join([*clock, ".frozen", *paths])  # .frozen holds asyncio
-    env["PYTHONPATH"] = os.pathsep.join(([str(SIMTIME / "cpython")] if simulated else []) + paths)
+    env["PYTHONPATH"] = os.pathsep.join(([str(SIMTIME / "cpython"), str(SIMTIME)] if simulated else []) + paths)
     env["PYTHONUNBUFFERED"] = "1"
     if trace is not None:
         env["IOT_TRACE"] = str(trace)

@@ -14,8 +14,10 @@ import asyncio
 import contextlib
 import math
 
+from alarms import Alarms
+
 _now = [0]  # ns: one clock for every loop of the process
-_alarms = []  # [[due ns, fn]], soonest first: the stub machine.Timer's callbacks
+_alarms = Alarms()
 
 
 def now_ns():
@@ -31,32 +33,21 @@ def in_use():
 
 
 def call_after_ms(ms, fn):
-    """fn() when the clock reaches now + ms, as an interrupt would: in the middle of whatever runs."""
-    due = _now[0] + ms * 1_000_000
-    i = 0
-    while i < len(_alarms) and _alarms[i][0] <= due:
-        i += 1
-    entry = [due, fn]
-    _alarms.insert(i, entry)
-    return entry
+    """fn() when the clock reaches now + ms (an alarm: see alarms.py); -> the alarm, for cancel()."""
+    return _alarms.add(_now[0] + ms * 1_000_000, fn)
 
 
-def cancel(entry):
-    """An alarm call_after_ms() returned, taken back if it has not fired."""
-    for i, e in enumerate(_alarms):
-        if e is entry:
-            del _alarms[i]
-            return
+def cancel(alarm):
+    _alarms.cancel(alarm)
+
+
+def _set_now(ns):
+    _now[0] = ns
 
 
 def advance_ns(ns):
-    """The clock moves on by `ns`, stopping at each alarm on the way to fire it at its instant."""
-    end = _now[0] + ns
-    while _alarms and _alarms[0][0] <= end:
-        due, fn = _alarms.pop(0)
-        _now[0] = max(_now[0], due)
-        fn()
-    _now[0] = end
+    """The clock moves on by `ns`, firing each alarm on the way at its instant."""
+    _alarms.jump(_now[0], _now[0] + ns, _set_now)
 
 
 class VirtualTimeLoop(asyncio.SelectorEventLoop):

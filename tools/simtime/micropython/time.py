@@ -9,6 +9,8 @@ The firmware is unchanged; nothing of this goes on a board.
 from utime import *  # noqa: F401,F403  # everything else the real module has
 import utime
 
+from alarms import Alarms
+
 _PERIOD = 1 << 30  # as MicroPython's ticks: they wrap, and ticks_diff copes
 _HALF = _PERIOD >> 1
 # asyncio's C task queue stamps a task it runs "now" with the real ticks_ms. This clock starts an hour
@@ -16,37 +18,26 @@ _HALF = _PERIOD >> 1
 _now_us = (utime.ticks_ms() + 3600000) * 1000
 
 
-_alarms = []  # [[due µs, fn]], soonest first: the stub machine.Timer's callbacks
+_alarms = Alarms()
+
+
+def _set_now(us):
+    global _now_us
+    _now_us = us
 
 
 def call_after_ms(ms, fn):
-    """fn() when the clock reaches now + ms, as an interrupt would: in the middle of whatever runs."""
-    due = _now_us + ms * 1000
-    i = 0
-    while i < len(_alarms) and _alarms[i][0] <= due:
-        i += 1
-    entry = [due, fn]
-    _alarms.insert(i, entry)
-    return entry
+    """fn() when the clock reaches now + ms (an alarm: see alarms.py); -> the alarm, for cancel()."""
+    return _alarms.add(_now_us + ms * 1000, fn)
 
 
-def cancel(entry):
-    """An alarm call_after_ms() returned, taken back if it has not fired."""
-    for i, e in enumerate(_alarms):
-        if e is entry:
-            del _alarms[i]
-            return
+def cancel(alarm):
+    _alarms.cancel(alarm)
 
 
 def advance(us):
-    """The clock moves on by `us`, stopping at each alarm on the way to fire it at its instant."""
-    global _now_us
-    end = _now_us + us
-    while _alarms and _alarms[0][0] <= end:
-        due, fn = _alarms.pop(0)
-        _now_us = max(_now_us, due)
-        fn()
-    _now_us = end
+    """The clock moves on by `us`, firing each alarm on the way at its instant."""
+    _alarms.jump(_now_us, _now_us + us, _set_now)
 
 
 def ticks_us():
