@@ -1,8 +1,8 @@
 """The controller: the seed's devices on the board's pins, its two programs, and the demo."""
 import asyncio
 import gc
+import sys
 
-import config
 from iot import IOTError
 from iot import program as prog
 from iot.blinker import Blinker
@@ -50,6 +50,8 @@ def build(settings=None, op_ms=None, log=print):
     `op_ms` overrides their time per operation.
     """
     if settings is None:
+        import config
+
         settings = config.check({})
     pins, low = settings["pins"], settings["active_low"]
     op_ms = settings["op_ms"] if op_ms is None else op_ms
@@ -171,8 +173,10 @@ async def run(service, devices, settings, sequential=False, shell=False):
             watchdog.cancel()
 
 
-def main(sequential=False, path=config.PATH):
+def main(sequential=False, path="config.json"):
     """Boot: check config.json, create every output off, run the demo and the shell; all outputs off on any exit."""
+    import config
+
     try:
         settings = config.load(path)
         service, devices = build(settings)
@@ -182,6 +186,10 @@ def main(sequential=False, path=config.PATH):
     except ValueError as e:  # a pin this board lacks
         print("error: %s: pins: %s; no outputs driven, fix the file and reset" % (path, e))
         return
+    finally:
+        del config
+        for name in ("config", "boards"):  # needed at boot only: their heap goes back to the app
+            sys.modules.pop(name, None)
     try:
         if hasattr(gc, "threshold"):  # collect before the heap fills: allocation stays fast
             gc.collect()

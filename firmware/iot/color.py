@@ -58,8 +58,6 @@ def parse(data, colours=True):
     With `colours` False (a single-colour LED) a colour is not one of the choices.
     """
     color = brightness = transition = None
-    if not data:
-        return color, brightness, transition
     for word in data.split():
         w = word.lower()
         if w.endswith("%"):

@@ -7,7 +7,7 @@ its outputs at once and completes after its time (`op_ms`, the seed's 0.5 s).
 """
 import asyncio
 
-from iot import IOTError, color, rtttl
+from iot import IOTError
 from iot.compat import sleep_ms, ticks_add, ticks_diff, ticks_ms
 from iot.message import MessageType
 from iot.outputs import Buzzer, interlock, output_pin
@@ -119,7 +119,7 @@ class Light(Device):
 
     def check_data(self, msg_type, data):
         try:
-            rgb, brightness, transition = color.parse(data, self._out.colours)
+            rgb, brightness, transition = light_data(data, self._out.colours)
         except IOTError as e:
             raise IOTError("%s: %s" % (self.name, e))
         what = MessageType.name(msg_type)
@@ -149,7 +149,7 @@ class Light(Device):
 
     async def handle(self, msg_type, data):
         start = ticks_ms()
-        rgb, brightness, transition = color.parse(data)
+        rgb, brightness, transition = light_data(data)
         if msg_type != CHANGE_COLOR:
             self.on = msg_type == SWITCH_ON
         if rgb is not None:
@@ -185,10 +185,19 @@ class Light(Device):
         self._out.deinit()
 
     def status(self):
-        s = {"on": self.on, "brightness": self.brightness, "level": color.to_hex(self._shown)}
+        s = {"on": self.on, "brightness": self.brightness, "level": "#%06x" % self._shown}
         if self._out.colours:
-            s["color"] = color.to_hex(self.color)
+            s["color"] = "#%06x" % self.color
         return s
+
+
+def light_data(data, colours=True):
+    """(colour, brightness, transition) of a light's data; the colour parser is loaded only for data."""
+    if not data:
+        return None, None, None
+    from iot import color  # most messages carry none: a board that never sends any keeps its heap
+
+    return color.parse(data, colours)
 
 
 def _mix(a, b, t, span):
@@ -228,6 +237,8 @@ class Speaker(Device):
             if ":" not in text:
                 raise IOTError("%s: no song %r in the songbook, and it is not RTTTL" % (self.name, data))
             try:
+                from iot import rtttl  # loaded at the first song: a board that plays none keeps its heap
+
                 self._parsed = (data, rtttl.parse(text))
             except IOTError as e:
                 raise IOTError("%s: bad song: %s" % (self.name, e))
