@@ -8,8 +8,8 @@ from iot import program as prog
 from iot.blinker import Blinker
 from iot.compat import sleep_ms, ticks_diff, ticks_ms
 from iot.console import Console
-from iot.devices import Light, Speaker, Toilet
-from iot.outputs import PixelStrip, PwmLed, Relay, RgbLed, Servo, output_pin
+from iot.devices import HueLightDevice, SmartSpeakerDevice, SmartToiletDevice
+from iot.outputs import output_pin
 from iot.program import in_series, parallel, send, sequence
 from iot.service import IOTService
 from iot.shell import Shell
@@ -34,15 +34,6 @@ PROGRAMS = {
 }
 
 
-def light_output(kind, pin, active_low, pixels):
-    """The light's LEDs: one dimmable LED, an RGB LED (pin is [r, g, b]) or a NeoPixel strip."""
-    if kind == "rgb":
-        return RgbLed(pin, active_low)
-    if kind == "neopixel":
-        return PixelStrip(pin, pixels)
-    return PwmLed(pin, active_low)
-
-
 def build(settings=None, op_ms=None, log=print):
     """Create every output in its off state, and the service; returns (service, devices).
 
@@ -53,21 +44,10 @@ def build(settings=None, op_ms=None, log=print):
         import config
 
         settings = config.check({})
-    pins, low = settings["pins"], settings["active_low"]
     op_ms = settings["op_ms"] if op_ms is None else op_ms
-    light = settings["light"]
-    def relay(name):
-        return Relay(pins[name], settings["max_on_ms"], name in low, settings["min_off_ms"], name)
-
-    lid = pins["lid"]
-    devices = {
-        "light": Light(light_output(light["kind"], pins["light"], "light" in low, light["pixels"]),
-                       fade_ms=light["fade_ms"], op_ms=op_ms),
-        "speaker": Speaker(pins["speaker"], enable_pin=pins["speaker_enable"],
-                           enable_active_low="speaker_enable" in low, op_ms=op_ms),
-        "toilet": Toilet(relay("flush"), relay("clean"), None if lid is None else Servo(lid), op_ms=op_ms),
-    }
-    status = Blinker(output_pin(pins["status_led"], "status_led" in low))
+    devices = {"light": HueLightDevice(settings, op_ms), "speaker": SmartSpeakerDevice(settings, op_ms),
+               "toilet": SmartToiletDevice(settings, op_ms)}
+    status = Blinker(output_pin(settings["pins"]["status_led"], "status_led" in settings["active_low"]))
     return IOTService(activity=status, log=log), devices
 
 

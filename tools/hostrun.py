@@ -36,7 +36,8 @@ def environ(trace=None, extra_path=(), firmware=FIRMWARE, simulated=False):
     env = dict(os.environ)
     paths = [str(HOSTMACHINE), str(firmware), *map(str, extra_path)]
     clock = [str(SIMTIME / "micropython"), str(SIMTIME)] if simulated else []
-    env["MICROPYPATH"] = os.pathsep.join([*clock, ".frozen", *paths])  # .frozen holds asyncio
+    # .frozen holds asyncio; hostmachine/micropython what micropython-lib adds on a board (typing).
+    env["MICROPYPATH"] = os.pathsep.join([*clock, ".frozen", *paths, str(HOSTMACHINE / "micropython")])
     env["PYTHONPATH"] = os.pathsep.join(([str(SIMTIME / "cpython"), str(SIMTIME)] if simulated else []) + paths)
     env["PYTHONUNBUFFERED"] = "1"
     if trace is not None:

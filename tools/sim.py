@@ -80,8 +80,8 @@ def watch(trace_path, devices, show, done):
             time.sleep(0.005)
 
 
-def run(interpreter, flash, trace_path, sequential, devices, fast=False):
-    script = ["-c", "import app; app.main(sequential=True)"] if sequential else hostrun.FIRMWARE / "main.py"
+def run(interpreter, flash, trace_path, sequential, devices, fast=False, main=None):
+    script = ["-c", "import app; app.main(sequential=True)"] if sequential else main or hostrun.FIRMWARE / "main.py"
     argv = hostrun.command(interpreter, script)
     start = time.monotonic()
     lock = threading.Lock()
@@ -125,6 +125,7 @@ def main():
     ap.add_argument("--sequential", action="store_true", help="the seed's one-after-another demo, for comparison")
     ap.add_argument("--no-demo", action="store_true", help="skip the demo: straight to the shell")
     ap.add_argument("--fast", action="store_true", help="on simulated time: sleeps take no time")
+    ap.add_argument("--main", help="a main.py of your own to run in place of the firmware's (make sim MAIN=path)")
     ap.add_argument("--trace", default="build/sim/trace.jsonl", help="where to write the pin trace (JSON lines)")
     args = ap.parse_args()
     interpreter = "cpython" if args.python else "micropython"
@@ -152,7 +153,8 @@ def main():
     print("Simulating firmware/main.py on %s (%s), board %s" % (
         interpreter, hostrun.shown(hostrun.command(interpreter, "main.py")[0]), board and board["board"]))
     names = board and pintrace.outputs(board)
-    rc, out = run(interpreter, flash, trace_path, args.sequential, board and pintrace.Devices(names), args.fast)
+    rc, out = run(interpreter, flash, trace_path, args.sequential, board and pintrace.Devices(names), args.fast,
+                  args.main and Path(args.main).resolve())
     if board is None:
         return rc
     trace = hostrun.read_trace(trace_path)

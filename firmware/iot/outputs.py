@@ -124,6 +124,15 @@ def interlock(*relays):
         relay.interlock = tuple([r for r in relays if r is not relay])
 
 
+def light_output(kind, pin, active_low, pixels):
+    """The light's LEDs: one dimmable LED, an RGB LED (pin is [r, g, b]) or a NeoPixel strip."""
+    if kind == "rgb":
+        return RgbLed(pin, active_low)
+    if kind == "neopixel":
+        return PixelStrip(pin, pixels)
+    return PwmLed(pin, active_low)
+
+
 class Buzzer:
     """A passive buzzer on PWM; silence (duty 0) is its safe state."""
 

@@ -66,20 +66,30 @@ class Compiled:
     and `serial_ms` its steps one after another. Running it parses nothing.
     """
 
-    def __init__(self, source, root, devices, planned_ms, serial_ms):
+    def __init__(self, source, root, devices, planned_ms, serial_ms, unknown):
         self.source = source
         self.root = root
         self.devices = devices
         self.planned_ms = planned_ms
         self.serial_ms = serial_ms
+        self.unknown = unknown  # devices whose operations take a time nobody knows: the plan is a least
+
+
+def planned_text(compiled):
+    """'2746 ms', or 'at least 500 ms; ABCDEFGH takes an unknown time' where a device cannot say."""
+    if not compiled.unknown:
+        return "%d ms" % compiled.planned_ms
+    return "at least %d ms; %s %s an unknown time" % (compiled.planned_ms, ", ".join(compiled.unknown),
+                                                        "takes" if len(compiled.unknown) == 1 else "take")
 
 
 def compile_program(program, service):
     """Check a program in one pass and plan it; IOTError naming the first bad step ("step 2.1: ...")."""
     devices = []  # type: list
     count = [0]
-    root, planned, serial, _ = _compile(program, service, [], 0, count, devices)
-    return Compiled(program, root, devices, planned, serial)
+    unknown = []  # type: list
+    root, planned, serial, _ = _compile(program, service, [], 0, count, devices, unknown)
+    return Compiled(program, root, devices, planned, serial, unknown)
 
 
 def validate(program, service):
@@ -87,7 +97,7 @@ def validate(program, service):
     return compile_program(program, service).devices
 
 
-def _compile(step, service, path, depth, count, devices):
+def _compile(step, service, path, depth, count, devices, unknown):
     """-> (compiled step, critical path ms, one-after-another ms, {one-at-a-time device: its ms} or None).
     `path` is the step's place as a list, turned into text only for an error."""
     if depth > MAX_DEPTH:
@@ -105,7 +115,7 @@ def _compile(step, service, path, depth, count, devices):
         path.append(0)
         for s in arg:
             path[-1] += 1
-            node, c, t, q = _compile(s, service, path, depth + 1, count, devices)
+            node, c, t, q = _compile(s, service, path, depth + 1, count, devices, unknown)
             steps.append(node)
             critical = critical + c if key == "seq" else max(critical, c)
             serial += t
@@ -135,7 +145,12 @@ def _compile(step, service, path, depth, count, devices):
             raise IOTError("%s: %s" % (_where(path), e))
         if name not in devices:
             devices.append(name)
-        return (SEND, name, code, data, ms), ms, ms, {name: ms} if device.ONE_AT_A_TIME else None
+        node = (SEND, name, code, data, ms)
+        if ms is None:  # the device cannot say: planned as no time, and the plan says so
+            if name not in unknown:
+                unknown.append(name)
+            ms = 0
+        return node, ms, ms, {name: ms} if device.ONE_AT_A_TIME else None
     if key == "delay":
         if type(arg) is not int or not 0 <= arg <= MAX_DELAY_MS:
             raise IOTError("%s: delay takes whole milliseconds from 0 to %d" % (_where(path), MAX_DELAY_MS))
@@ -264,8 +279,9 @@ async def run(node, service, work):
         if work.why is not None:
             return
         try:
-            # Hung: still running step_slack_ms after the device's planned time.
-            await service.deliver(node[1], node[2], node[3], node[4] + service.step_slack_ms)
+            # Hung: still running step_slack_ms after the device's planned time (none if it has none).
+            ms = node[4]
+            await service.deliver(node[1], node[2], node[3], 0 if ms is None else ms + service.step_slack_ms)
         except Exception as e:
             service.fail(work, node, e)
     else:

@@ -76,6 +76,13 @@ class IOTService:
             raise IOTError("device name must be non-empty text, not %r" % (name,))
         elif name in self.devices or name in self._connecting:
             raise IOTError("device name %r is taken" % name)
+        if not hasattr(device, "handle"):  # written the seed's way: connect, disconnect, send_message
+            for method in ("connect", "disconnect", "send_message"):
+                if not hasattr(device, method):
+                    raise IOTError("%s: a device needs connect(), disconnect() and send_message()" % name)
+            from iot.devices import SeedDevice
+
+            device = SeedDevice(device)
         self._connecting.add(name)
         device.name = name
         try:
@@ -227,7 +234,7 @@ class IOTService:
             work.tasks = []
         report = Report(name, planned, ticks_diff(ticks_ms(), start))
         if work.error is None and work.why is None:
-            self.log("event: %s done in %d ms (planned %d ms)" % (name, report.actual_ms, planned))
+            self.log("event: %s done in %d ms (planned %s)" % (name, report.actual_ms, prog.planned_text(compiled)))
             return report
         error = work.error
         report.error = error.message() if error is not None else work.why

@@ -185,6 +185,9 @@ class Shell:
         if word == "plan":
             compiled = self._program(rest)
             critical, serial = compiled.planned_ms, compiled.serial_ms
+            if compiled.unknown:
+                return "%s: %s critical path, %d ms one after another, and more" % (
+                    "program" if rest[:1] in "{[" else rest, prog.planned_text(compiled), serial)
             return "%s: %d ms critical path, %d ms one after another" % (
                 "program" if rest[:1] in "{[" else rest, critical, serial)
         if word == "define":
