@@ -9,6 +9,7 @@ as JSON lines in the file named by the environment variable IOT_TRACE:
 Only changes are recorded (and the level a pin is created with), so the trace is
 the waveform the pins would show.
 """
+import _thread
 import json
 import os
 import time
@@ -29,14 +30,17 @@ def now_us():
     return (_now_ns() - _T0) // 1000
 
 
+_lock = _thread.allocate_lock()  # a Timer's callback records from its own thread
+
+
 def _record(rec):
-    rec["t_us"] = now_us()
-    if TRACE is not None:
-        TRACE.append(rec)
-    if _file is not None:
-        _file.write(json.dumps(rec))
-        _file.write("\n")
-        _file.flush()
+    with _lock:
+        rec["t_us"] = now_us()
+        if TRACE is not None:
+            TRACE.append(rec)
+        if _file is not None:
+            _file.write(json.dumps(rec) + "\n")  # one line, one write
+            _file.flush()
 
 
 class Pin:
@@ -192,7 +196,6 @@ class Timer:
         if clock is not None:
             self._pending = (clock, clock.call_after_ms(ms, lambda: self._fire(token)))
         else:
-            import _thread
 
             def wait():
                 time.sleep(ms / 1000)
