@@ -122,17 +122,17 @@ class Light(Device):
             rgb, brightness, transition = light_data(data, self._out.colours)
         except IOTError as e:
             raise IOTError("%s: %s" % (self.name, e))
-        what = MessageType.name(msg_type)
         if msg_type == CHANGE_COLOR and rgb is None:
             raise IOTError("%s: CHANGE_COLOR needs a colour (#rrggbb or a name)" % self.name)
         if msg_type == SWITCH_OFF and (rgb is not None or brightness is not None):
-            raise IOTError("%s: %s takes only a transition time" % (self.name, what))
+            raise IOTError("%s: %s takes only a transition time" % (self.name, MessageType.name(msg_type)))
         if brightness == 0:
             raise IOTError("%s: brightness is from 1%% to 100%%; SWITCH_OFF switches off" % self.name)
         return transition
 
     def duration_ms(self, msg_type, data):
-        transition = self.check_data(msg_type, data)
+        """Of data check() has passed: op_ms, or the transition if longer."""
+        transition = light_data(data, self._out.colours)[2]
         return max(self.op_ms, self.fade_ms if transition is None else transition)
 
     def _target(self):

@@ -83,13 +83,22 @@ def planned_text(compiled):
                                                         "takes" if len(compiled.unknown) == 1 else "take")
 
 
+class _Pass:
+    """What one compile_program pass gathers as it goes."""
+
+    def __init__(self, service):
+        self.service = service
+        self.steps = 0
+        self.devices = []  # type: list
+        self.unknown = []  # type: list
+        self.checked = {}  # type: dict  # (device, type, data) -> (code, ms, one at a time): each checked once
+
+
 def compile_program(program, service):
     """Check a program in one pass and plan it; IOTError naming the first bad step ("step 2.1: ...")."""
-    devices = []  # type: list
-    count = [0]
-    unknown = []  # type: list
-    root, planned, serial, _ = _compile(program, service, [], 0, count, devices, unknown)
-    return Compiled(program, root, devices, planned, serial, unknown)
+    ctx = _Pass(service)
+    root, planned, serial, _ = _compile(program, ctx, [], 0)
+    return Compiled(program, root, ctx.devices, planned, serial, ctx.unknown)
 
 
 def validate(program, service):
@@ -97,13 +106,13 @@ def validate(program, service):
     return compile_program(program, service).devices
 
 
-def _compile(step, service, path, depth, count, devices, unknown):
+def _compile(step, ctx, path, depth):
     """-> (compiled step, critical path ms, one-after-another ms, {one-at-a-time device: its ms} or None).
     `path` is the step's place as a list, turned into text only for an error."""
     if depth > MAX_DEPTH:
         raise IOTError("%s: nested deeper than %d" % (_where(path), MAX_DEPTH))
-    count[0] += 1
-    if count[0] > MAX_STEPS:
+    ctx.steps += 1
+    if ctx.steps > MAX_STEPS:
         raise IOTError("%s: program has more than %d steps" % (_where(path), MAX_STEPS))
     key, arg = _parts(step, path)
     if key == "seq" or key == "par":
@@ -115,7 +124,7 @@ def _compile(step, service, path, depth, count, devices, unknown):
         path.append(0)
         for s in arg:
             path[-1] += 1
-            node, c, t, q = _compile(s, service, path, depth + 1, count, devices, unknown)
+            node, c, t, q = _compile(s, ctx, path, depth + 1)
             steps.append(node)
             critical = critical + c if key == "seq" else max(critical, c)
             serial += t
@@ -136,21 +145,27 @@ def _compile(step, service, path, depth, count, devices, unknown):
         if type(name) is not str:
             raise IOTError("%s: device must be a name, not %r" % (_where(path), name))
         data = arg[2] if len(arg) == 3 else ""
-        try:
-            device = service.get_device(name)
-            code = MessageType.code(arg[1])
-            device.check(code, data)
-            ms = device.duration_ms(code, data)
-        except IOTError as e:
-            raise IOTError("%s: %s" % (_where(path), e))
-        if name not in devices:
-            devices.append(name)
+        key = (name, arg[1], data) if type(arg[1]) in (str, int) and type(data) is str else None
+        known = ctx.checked.get(key) if key is not None else None
+        if known is None:
+            try:
+                device = ctx.service.get_device(name)
+                code = MessageType.code(arg[1])
+                device.check(code, data)
+                known = (code, device.duration_ms(code, data), device.ONE_AT_A_TIME)
+            except IOTError as e:
+                raise IOTError("%s: %s" % (_where(path), e))
+            if key is not None:
+                ctx.checked[key] = known
+            if name not in ctx.devices:
+                ctx.devices.append(name)
+        code, ms, one_at_a_time = known
         node = (SEND, name, code, data, ms)
         if ms is None:  # the device cannot say: planned as no time, and the plan says so
-            if name not in unknown:
-                unknown.append(name)
+            if name not in ctx.unknown:
+                ctx.unknown.append(name)
             ms = 0
-        return node, ms, ms, {name: ms} if device.ONE_AT_A_TIME else None
+        return node, ms, ms, {name: ms} if one_at_a_time else None
     if key == "delay":
         if type(arg) is not int or not 0 <= arg <= MAX_DELAY_MS:
             raise IOTError("%s: delay takes whole milliseconds from 0 to %d" % (_where(path), MAX_DELAY_MS))
