@@ -68,3 +68,25 @@ def test_a_relay_goes_off_at_its_limit_while_the_loop_is_blocked(scenario):
     assert r["unblocked_ms"] - r["start_ms"] >= 999  # the loop really was blocked past the limit (ms ticks)
     assert near(off[-1], on[0] + 100, early=REAL_EARLY, late=REAL_LATE), (on, off)
     assert r["relay_on"] == 0
+
+
+def test_an_esp32_relay_gives_its_hardware_timer_back(monkeypatch):
+    """An ESP32 has four hardware timers for relay backstops: a fifth relay is refused until one is deinit()ed."""
+    import types
+
+    from iot import outputs
+
+    monkeypatch.setattr(outputs, "sys", types.SimpleNamespace(platform="esp32"))
+    monkeypatch.setattr(outputs, "_esp32_timers", [0, 1, 2, 3])
+    relays = [outputs.Relay(30 + i, 1000) for i in range(4)]
+    try:
+        outputs.Relay(40, 1000)
+        raise AssertionError("a fifth relay got a hardware timer")
+    except ValueError as e:
+        assert "no hardware timer left" in str(e)
+    relays[1].deinit()
+    relays.append(outputs.Relay(41, 1000))  # the freed timer serves the next relay
+    assert relays[-1]._backstop_id == 1
+    for relay in relays:
+        relay.deinit()
+    assert sorted(outputs._esp32_timers) == [0, 1, 2, 3]

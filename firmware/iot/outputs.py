@@ -16,12 +16,20 @@ _esp32_timers = [0, 1, 2, 3]  # an ESP32 has four hardware timers; the rp2 any n
 
 
 def backstop_timer():
-    """A machine.Timer of its own, for a deadline that must hold when the asyncio loop does not run."""
+    """(a machine.Timer of its own, its id) for a deadline that must hold when the asyncio loop does not run;
+    give the id back with release_timer() when done."""
     if sys.platform == "esp32":
         if not _esp32_timers:
             raise ValueError("no hardware timer left for a relay's backstop")
-        return Timer(_esp32_timers.pop(0))
-    return Timer(-1)
+        timer_id = _esp32_timers.pop(0)
+        return Timer(timer_id), timer_id
+    return Timer(-1), -1
+
+
+def release_timer(timer, timer_id):
+    timer.deinit()
+    if timer_id >= 0:
+        _esp32_timers.append(timer_id)
 
 
 def output_pin(pin_id, active_low=False):
@@ -50,7 +58,7 @@ class Relay:
         self._since = ticks_ms()  # when the energised period began
         self._off_at = None  # ticks_ms of the last switch-off; None: rested since boot
         self._blinker = Blinker(output_pin(pin_id, active_low), max_on_ms, self._went_off)
-        self._backstop = backstop_timer()
+        self._backstop, self._backstop_id = backstop_timer()
 
     def on(self):
         """On for as long as the period allows."""
@@ -114,7 +122,8 @@ class Relay:
 
     def deinit(self):
         self.off()
-        self._backstop.deinit()
+        release_timer(self._backstop, self._backstop_id)
+        self._backstop_id = -1  # a second deinit() gives nothing back twice
         self._blinker.deinit()
 
 
