@@ -69,6 +69,11 @@ def split(text):
     return words
 
 
+def _saved_bytes(name, program):
+    """About what a program takes in programs.json: its JSON, its name and the punctuation around."""
+    return len(json.dumps(program)) + len(name) + 8
+
+
 def check_name(name):
     if not 0 < len(name) <= MAX_NAME or [c for c in name if c not in NAME_CHARS]:
         raise IOTError("%r is no program name: 1 to %d of a-z, 0-9 and _" % (name, MAX_NAME))
@@ -118,7 +123,7 @@ class Shell:
                     raise IOTError("%s is built in" % name)
                 self._compiled[name] = self.service.compile(programs[name])  # checked and planned once, kept
                 self.user[name] = programs[name]
-                self._sizes[name] = len(json.dumps(programs[name])) + len(name) + 8
+                self._sizes[name] = _saved_bytes(name, programs[name])
                 self._saved += self._sizes[name]
             except IOTError as e:
                 self.write("event: %s: saved program %r left out: %s" % (self.store.path, name, e))
@@ -184,12 +189,9 @@ class Shell:
             return await self._stop(rest)
         if word == "plan":
             compiled = self._program(rest)
-            critical, serial = compiled.planned_ms, compiled.serial_ms
-            if compiled.unknown:
-                return "%s: %s critical path, %d ms one after another, and more" % (
-                    "program" if rest[:1] in "{[" else rest, prog.planned_text(compiled), serial)
-            return "%s: %d ms critical path, %d ms one after another" % (
-                "program" if rest[:1] in "{[" else rest, critical, serial)
+            return "%s: %s critical path, %d ms one after another%s" % (
+                "program" if rest[:1] in "{[" else rest, prog.planned_text(compiled), compiled.serial_ms,
+                ", and more" if compiled.unknown else "")
         if word == "define":
             return self._define(rest)
         if word == "mode":
@@ -362,7 +364,7 @@ class Shell:
             raise IOTError("there are %d programs, the most there can be" % MAX_PROGRAMS)
         compiled = self._program(text)
         program = compiled.source
-        size = len(json.dumps(program)) + len(name) + 8
+        size = _saved_bytes(name, program)
         total = self._saved + size - self._sizes.get(name, 0)
         if total > MAX_SAVED:
             raise IOTError("the programs would take %d bytes, over the %d the flash file holds" % (total, MAX_SAVED))
