@@ -11,7 +11,7 @@ from iot.console import Console
 from iot.devices import HueLightDevice, SmartSpeakerDevice, SmartToiletDevice
 from iot.outputs import output_pin
 from iot.program import in_series, parallel, send, sequence
-from iot.service import IOTService
+from iot.service import IOTService, device_named
 from iot.shell import Shell
 from iot.store import ProgramStore
 
@@ -102,10 +102,7 @@ class _Devices:
         self._devices = devices
 
     def get_device(self, name):
-        device = self._devices.get(name)
-        if device is None:
-            raise IOTError("unknown device %r" % (name,))
-        return device
+        return device_named(self._devices, name)
 
 
 def safe_all(service, devices):

@@ -27,6 +27,14 @@ class Report:
             self.name, self.planned_ms, self.actual_ms, self.error)
 
 
+def device_named(devices, name):
+    """The device called `name` in {name: device}; IOTError if there is none."""
+    device = devices.get(name)
+    if device is None:
+        raise IOTError("unknown device %r" % (name,))
+    return device
+
+
 class Work:
     """One run of a program (a device command is a one-step program) while it goes on.
 
@@ -121,10 +129,7 @@ class IOTService:
             device.deinit()
 
     def get_device(self, device_id):
-        device = self.devices.get(device_id)
-        if device is None:
-            raise IOTError("unknown device %r" % (device_id,))
-        return device
+        return device_named(self.devices, device_id)
 
     def send_msg(self, msg):
         """Awaitable, as the seed's was: the delivery itself, with no coroutine of its own."""
