@@ -12,7 +12,8 @@ from iot.devices import HueLightDevice, SmartSpeakerDevice, SmartToiletDevice
 from iot.outputs import output_pin
 from iot.program import in_series, parallel, send, sequence
 from iot.service import IOTService, device_named
-from iot.shell import Shell
+from iot.shell import serve
+from iot.commands import Commands, Events
 from iot.store import ProgramStore
 
 
@@ -122,16 +123,18 @@ async def feed_watchdog(timeout_ms):
         await sleep_ms(timeout_ms // 4)
 
 
-def command_shell(service, write=print):
-    """The shell over the built-in programs and those saved on the flash, writing its lines with `write`."""
-    commands = Shell(service, PROGRAMS, ProgramStore(), write)
+def make_commands(service, write=print):
+    """The command layer over the built-in programs and those saved on the flash; events go to `write`."""
+    commands = Commands(service, PROGRAMS, ProgramStore(), write)
     commands.load()
     return commands
 
 
 async def run(service, devices, settings, sequential=False, shell=False):
-    """The demo (unless config.json says "demo": false), then the shell on the console until its input ends."""
+    """The demo (unless config.json says "demo": false), then the shell on the console until its input ends;
+    on the network too when config.json sets "mqtt" (and "wifi" on a board)."""
     watchdog = asyncio.create_task(feed_watchdog(settings["wdt_ms"])) if settings["wdt_ms"] else None
+    network = None
     try:
         if settings["demo"]:
             await demo(service, devices, sequential)
@@ -139,13 +142,20 @@ async def run(service, devices, settings, sequential=False, shell=False):
             await service.register_devices(devices)
         if shell:
             console = Console()
-            service.log = console.show  # events from here on never tear a half-typed line
-            commands = command_shell(service, console.show)
+            events = Events(console.show)  # events from here on never tear a half-typed line
+            service.log = events
+            commands = make_commands(service, events)
+            if settings["mqtt"] is not None:
+                from iot import net  # only when configured: a board without it keeps the heap
+
+                network = net.start(settings, service, commands, events)
             console.show("event: ready for commands (help lists them)")
-            await commands.serve(console)
+            await serve(commands, console)
             safe_all(service, devices)
             print("event: end of input; all outputs off")
     finally:
+        if network is not None:
+            network.deinit()
         if watchdog is not None:
             watchdog.cancel()
 

@@ -10,6 +10,17 @@ in `active_low` is driven low for on, the others high: polarity is per output.
 
 `demo` runs the seed's demo at boot, before the shell takes commands.
 
+`mqtt` puts the controller on a broker (iot.net), and `wifi` joins a network
+first (a board with Wi-Fi):
+
+    "wifi": {"ssid": "home"},
+    "mqtt": {"host": "192.168.1.10", "port": 1883, "user": "iot", "tls": false,
+             "prefix": "iot", "node": "kitchen", "discovery": true, "keepalive": 60}
+
+Passwords (`wifi.password`, `mqtt.password`) can live in `secrets.json`, of
+the same shape, which `make deploy` copies and nothing prints; its sections
+are laid over config.json's.
+
 The light's kind is "pwm" (one dimmable LED), "rgb" (pins.light is [r, g, b];
 a common-anode LED is active-low) or "neopixel" (a WS2812 strip of `pixels`).
 Every key is optional. A bad file (too big, nested too deep, not UTF-8, not
@@ -23,7 +34,14 @@ from boards import BOARDS, OPTIONAL, OUTPUTS, board_name, detect
 from iot import IOTError, jsontext
 
 PATH = "config.json"
+SECRETS = "secrets.json"
 MAX_BYTES = 4096
+# The network sections: key -> (type, default, low, high); a number's range, or a text's length.
+WIFI = {"ssid": (str, None, 1, 32), "password": (str, "", 0, 64)}
+MQTT = {"host": (str, None, 1, 64), "port": (int, None, 1, 65535), "user": (str, None, 1, 64),
+        "password": (str, None, 0, 64), "tls": (bool, False, 0, 0), "prefix": (str, "iot", 1, 32),
+        "node": (str, None, 1, 32), "discovery": (bool, True, 0, 0), "keepalive": (int, 60, 10, 3600)}
+TOPIC_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-"
 LIMITS = {"op_ms": (0, 60000), "max_on_ms": (100, 3600000), "min_off_ms": (0, 3600000), "wdt_ms": (0, 8000)}
 DEFAULTS = {"op_ms": 500, "max_on_ms": 10000, "min_off_ms": 1000, "wdt_ms": 0}
 LIGHT_KINDS = ("pwm", "rgb", "neopixel")
@@ -35,31 +53,48 @@ class ConfigError(IOTError):
     pass
 
 
-def load(path=PATH, machine_name=None):
-    """The validated settings: board, pins, active_low, light, demo, op_ms, max_on_ms, min_off_ms, wdt_ms."""
+def load(path=PATH, machine_name=None, secrets=SECRETS):
+    """The validated settings: board, pins, active_low, light, demo, op_ms, max_on_ms, min_off_ms, wdt_ms,
+    wifi and mqtt (None when not set), with secrets.json's sections laid over config.json's."""
+    raw = _read(path)
+    hidden = _read(secrets)
+    if hidden is not None:
+        if type(hidden) is not dict or [k for k in hidden if k not in ("wifi", "mqtt")]:
+            raise ConfigError("%s: must be an object with only wifi and mqtt" % secrets)
+        raw = {} if raw is None else raw
+        for key in hidden:
+            if type(hidden[key]) is not dict or type(raw.get(key, {})) is not dict:
+                raise ConfigError("%s: %s must be an object" % (secrets, key))
+            section = dict(raw.get(key, {}))
+            section.update(hidden[key])
+            raw[key] = section
+    return check({} if raw is None else raw, path, machine_name)  # no file: the detected board's defaults
+
+
+def _read(path):
+    """The JSON in a file, None if there is no file; ConfigError if it is bad."""
     try:
         size = os.stat(path)[6]
     except OSError:
-        return check({}, path, machine_name)  # no file: the detected board's defaults
+        return None
     try:
         if size > MAX_BYTES:
             raise IOTError("it is %d bytes, over %d" % (size, MAX_BYTES))
         with open(path, "rb") as f:
-            raw = jsontext.loads(jsontext.decode(f.read(), "it"), MAX_BYTES, "it")
+            return jsontext.loads(jsontext.decode(f.read(), "it"), MAX_BYTES, "it")
     except OSError as e:
         raise ConfigError("%s: cannot be read: %s" % (path, e))
     except MemoryError:
         raise ConfigError("%s: it does not fit in the heap" % path)
     except IOTError as e:
         raise ConfigError("%s: %s" % (path, e))
-    return check(raw, path, machine_name)
 
 
 def check(raw, path=PATH, machine_name=None):
     if type(raw) is not dict:
         raise ConfigError("%s: must be a JSON object" % path)
     for key in raw:
-        if key not in ("board", "pins", "active_low", "light", "demo") and key not in LIMITS:
+        if key not in ("board", "pins", "active_low", "light", "demo", "wifi", "mqtt") and key not in LIMITS:
             raise ConfigError("%s: unknown key %r" % (path, key))
     board = board_name(raw.get("board", detect(machine_name)))
     if board is None:
@@ -92,7 +127,14 @@ def check(raw, path=PATH, machine_name=None):
     if type(demo) is not bool:
         raise ConfigError("%s: demo must be true or false" % path)
     settings = {"board": board, "pins": pins, "active_low": active_low, "light": _light(raw, path, pins["light"]),
-                "demo": demo}
+                "demo": demo, "wifi": _section(raw, path, "wifi", WIFI), "mqtt": _section(raw, path, "mqtt", MQTT)}
+    mqtt = settings["mqtt"]
+    if mqtt is not None:
+        if mqtt["port"] is None:
+            mqtt["port"] = 8883 if mqtt["tls"] else 1883
+        for key in ("prefix", "node"):
+            if mqtt[key] is not None and [c for c in mqtt[key] if c not in TOPIC_CHARS]:
+                raise ConfigError("%s: mqtt.%s may hold only a-z, A-Z, 0-9, _ and -" % (path, key))
     for key in LIMITS:
         value = raw.get(key, DEFAULTS[key])
         low, high = LIMITS[key]
@@ -104,6 +146,36 @@ def check(raw, path=PATH, machine_name=None):
     if settings["op_ms"] > settings["max_on_ms"]:
         raise ConfigError("%s: op_ms must not be over max_on_ms" % path)
     return settings
+
+
+def _section(raw, path, key, fields):
+    """A network section checked against `fields`, with its defaults; None when it is not set."""
+    given = raw.get(key)
+    if given is None:
+        return None
+    if type(given) is not dict:
+        raise ConfigError("%s: %s must be an object" % (path, key))
+    out = {}
+    for name in given:
+        if name not in fields:
+            raise ConfigError("%s: %s.%s is not one of %s" % (path, key, name, ", ".join(sorted(fields))))
+    for name in fields:
+        kind, default, low, high = fields[name]
+        value = given.get(name, default)
+        if value is None and default is None and name in given:
+            raise ConfigError("%s: %s.%s must not be null" % (path, key, name))
+        if value is None:
+            if name in ("ssid", "host"):
+                raise ConfigError("%s: %s.%s is missing" % (path, key, name))
+        elif type(value) is not kind:
+            raise ConfigError("%s: %s.%s must be %s" % (path, key, name, {str: "text", int: "a whole number",
+                                                                          bool: "true or false"}[kind]))
+        elif kind is int and not low <= value <= high:
+            raise ConfigError("%s: %s.%s must be from %d to %d" % (path, key, name, low, high))
+        elif kind is str and not low <= len(value) <= high:
+            raise ConfigError("%s: %s.%s must be %d to %d characters" % (path, key, name, low, high))
+        out[name] = value
+    return out
 
 
 def _is_pin(pin):

@@ -18,7 +18,7 @@ _session = []  # type: list  # the loop and the shell, made by the first command
 async def _start():
     service, devices = app.build(config.load())
     await service.register_devices(devices)
-    return app.command_shell(service)
+    return app.make_commands(service)
 
 
 async def _do(shell, line):

@@ -162,8 +162,9 @@ def pytest_terminal_summary(terminalreporter):
     counts = {}
     for outcome in ("passed", "failed", "skipped"):
         for report in terminalreporter.stats.get(outcome, []):
+            params = report.nodeid.rpartition("[")[2].rstrip("]").split("-")
             for name in INTERPRETERS:
-                if "[%s]" % name in report.nodeid:
+                if name in params:
                     counts.setdefault(name, {}).setdefault(outcome, 0)
                     counts[name][outcome] += 1
     for name in INTERPRETERS:

@@ -145,8 +145,11 @@ def test_package_json_lists_every_firmware_file_relative_to_itself():
     """mip resolves a relative URL against package.json's own place: no owner/name to fill in, any fork works."""
     import json
 
-    urls = json.loads((hostrun.ROOT / "package.json").read_text())["urls"]
+    package = json.loads((hostrun.ROOT / "package.json").read_text())
+    urls = package["urls"]
     listed = sorted(dest for dest, _ in urls)
+    version = (hostrun.FIRMWARE / "iot" / "__init__.py").read_text().split('__version__ = "')[1].split('"')[0]
+    assert package["version"] == version  # what mip installs is what the firmware says it is
     assert listed == sorted(p.relative_to(hostrun.FIRMWARE).as_posix() for p in hostrun.FIRMWARE.rglob("*.py"))
     assert all(src == "firmware/" + dest and (hostrun.ROOT / src).exists() for dest, src in urls)
 

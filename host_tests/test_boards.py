@@ -35,13 +35,28 @@ def test_config_errors_name_the_bad_key(scenario):
         "config.json: pins.light must be a GPIO number or pin name, not [1, 2]",
         "config.json: pins: pin 16 is used twice",
         "config.json: demo must be true or false",
+        "config.json: wifi must be an object",
+        "config.json: wifi.ssid is missing",
+        "config.json: wifi.pass is not one of password, ssid",
+        "config.json: wifi.ssid must be 1 to 32 characters",
+        "config.json: mqtt.host is missing",
+        "config.json: mqtt.port must be from 1 to 65535",
+        "config.json: mqtt.tls must be true or false",
+        "config.json: mqtt.prefix may hold only a-z, A-Z, 0-9, _ and -",
+        "config.json: mqtt.node may hold only a-z, A-Z, 0-9, _ and -",
+        "config.json: mqtt.keepalive must be from 10 to 3600",
+        "config.json: mqtt.host must not be null",
     ]
     assert r["good"] == {
         "board": "pico_w", "active_low": ["flush"], "op_ms": 500, "max_on_ms": 10000, "min_off_ms": 1000, "wdt_ms": 0,
         "pins": {"status_led": "LED", "light": [13, 14, 12], "speaker": 16, "speaker_enable": None, "flush": 18,
                  "clean": 19, "lid": None},
-        "light": {"kind": "rgb", "fade_ms": 300, "pixels": 1}, "demo": True,
+        "light": {"kind": "rgb", "fade_ms": 300, "pixels": 1}, "demo": True, "wifi": None, "mqtt": None,
     }
+    assert r["network"] == {  # TLS: port 8883 unless set
+        "wifi": {"ssid": "home", "password": ""},
+        "mqtt": {"host": "broker.local", "port": 8883, "user": None, "password": None, "tls": True, "prefix": "iot",
+                 "node": "hall", "discovery": True, "keepalive": 60}}
     assert r["detected"] == ["pico", "pico_w", "pico2", "pico2_w", "esp32_devkitc", "pico"]
 
 

@@ -17,7 +17,7 @@ from conftest import launch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from iot import IOTError
-from iot.shell import Shell
+from iot.commands import Commands
 from iot.store import ProgramStore
 
 WORDS = ["light", "speaker", "toilet", "run", "stop", "plan", "define", "mode", "help", "status", "devices",
@@ -57,7 +57,7 @@ class Firmware:
         for d in devices.values():
             d.connect_ms = 0
         self.written = []
-        self.shell = Shell(self.service, app.PROGRAMS, ProgramStore(str(flash / "programs.json")), write=self.said)
+        self.shell = Commands(self.service, app.PROGRAMS, ProgramStore(str(flash / "programs.json")), write=self.said)
         self.loop.run_until_complete(self.service.register_devices(devices))
         self.devices = devices
 

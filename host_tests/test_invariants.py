@@ -18,7 +18,7 @@ import config
 import machine
 import walk
 from invariants import Invariants, check_event, check_reply, check_status
-from iot.shell import Shell
+from iot.commands import Commands
 from virtualtime import VirtualTimeLoop
 
 STEPS = int(os.environ.get("INVARIANT_STEPS", "6000"))
@@ -45,7 +45,7 @@ class Firmware(RuleBasedStateMachine):
         self.events = []
         self.service.log = self.events.append
         self.loop.run_until_complete(self.service.register_devices(self.devices))
-        self.shell = Shell(self.service, app.PROGRAMS, None, self.events.append)
+        self.shell = Commands(self.service, app.PROGRAMS, None, self.events.append)
         self.inv = Invariants(self.settings)
         self.checked_events = 0
         for line in walk.program_lines():

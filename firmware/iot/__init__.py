@@ -1,5 +1,5 @@
 """Smart-home controller firmware: devices on GPIO, a message service and a program runner."""
-__version__ = "0.1.0"
+__version__ = "0.5.0"
 
 
 class IOTError(Exception):

@@ -56,7 +56,9 @@ class IOTService:
     """Devices by id, messages to them, programs over them.
 
     `activity` is an optional Blinker (the status LED) blinked on every message.
-    `log` gets one `event:` line per run that ends, however it ends. A program
+    `log` gets one `event:` line per run that ends, however it ends. `changed`,
+    if set, is called with a device's name when a program step on it begins or
+    ends and when it is made safe, so a transport can report its state. A program
     step that runs `step_slack_ms` past its device's planned time is taken as hung.
 
     A run that fails or is stopped makes the devices it drives safe, at once,
@@ -71,6 +73,7 @@ class IOTService:
         self.step_slack_ms = step_slack_ms
         self.watch = prog.StepWatch()  # one timer for the steps of every program run
         self.log = log
+        self.changed = None
         self.works = []  # the runs going on now
         self._connecting = set()
 
@@ -159,9 +162,12 @@ class IOTService:
         busy = device.busy
         if busy is not None:
             await busy.acquire()
+        changed = self.changed
         try:
             if self.activity is not None:
                 self.activity.trigger(self.activity_ms)
+            if changed is not None:
+                changed(device.name)
             if not limit_ms:
                 await device.handle(code, data)
                 return
@@ -179,6 +185,8 @@ class IOTService:
         finally:
             if busy is not None:
                 busy.release()
+            if changed is not None:
+                changed(device.name)
 
     def status(self):
         """{device name: its status()}: what every device is doing now."""
@@ -188,6 +196,8 @@ class IOTService:
         """Every registered device to its safe state, and the status LED off."""
         for device in self.devices.values():
             device.safe()
+            if self.changed is not None:
+                self.changed(device.name)
         if self.activity is not None:
             self.activity.stop()
 
@@ -273,6 +283,8 @@ class IOTService:
             device = self.devices.get(name)
             if device is not None:
                 device.safe()
+                if self.changed is not None:
+                    self.changed(name)
         if self.activity is not None:
             self.activity.stop()  # the status LED's blink: an output too, and of no one run
         for other in self.works:

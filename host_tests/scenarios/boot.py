@@ -33,6 +33,17 @@ BAD = [
     {"pins": {"light": [1, 2]}, "light": {"kind": "rgb"}},
     {"pins": {"light": [13, 14, 16]}, "light": {"kind": "rgb"}},
     {"demo": 1},
+    {"wifi": "home"},
+    {"wifi": {"password": "x"}},
+    {"wifi": {"ssid": "home", "pass": "x"}},
+    {"wifi": {"ssid": "x" * 33}},
+    {"mqtt": {}},
+    {"mqtt": {"host": "h", "port": 0}},
+    {"mqtt": {"host": "h", "tls": "yes"}},
+    {"mqtt": {"host": "h", "prefix": "a/b"}},
+    {"mqtt": {"host": "h", "node": "kitchen+"}},
+    {"mqtt": {"host": "h", "keepalive": 5}},
+    {"mqtt": {"host": None}},
 ]
 
 
@@ -46,9 +57,11 @@ async def settings():
             errors.append(str(e))
     good = config.check({"board": "pico_w", "pins": {"light": [13, 14, 12], "speaker_enable": None, "lid": None},
                          "active_low": ["flush"], "light": {"kind": "rgb", "fade_ms": 300}})
+    network = config.check({"wifi": {"ssid": "home"}, "mqtt": {"host": "broker.local", "tls": True, "node": "hall"}})
     names = ["Raspberry Pi Pico with RP2040", "Raspberry Pi Pico W with RP2040", "Raspberry Pi Pico2 with RP2350",
              "Raspberry Pi Pico 2 W with RP2350", "Generic ESP32 module with ESP32", "linux [GCC 14.2.1] version"]
-    return {"errors": errors, "good": good, "detected": [boards.detect(n) for n in names]}
+    return {"errors": errors, "good": good, "detected": [boards.detect(n) for n in names],
+            "network": {"wifi": network["wifi"], "mqtt": network["mqtt"]}}
 
 
 async def watchdog(op_ms):

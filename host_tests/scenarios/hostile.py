@@ -3,7 +3,7 @@ import asyncio
 
 from iot.compat import sleep_ms, ticks_diff, ticks_ms
 from iot.program import parallel, send, sequence
-from iot.shell import Shell
+from iot.commands import Commands
 from iot.store import ProgramStore
 from scenarios.common import Faulty, now_ms, registered
 
@@ -40,7 +40,7 @@ class _Stalls:
 async def stalls(op_ms, programs):
     """The loop stall each kind of command causes (the least of three tries), with the most user programs there can be."""
     service, devices = await registered(op_ms)
-    shell = Shell(service, app.PROGRAMS, ProgramStore(), print)
+    shell = Commands(service, app.PROGRAMS, ProgramStore(), print)
     step = '{"seq": [{"send": ["light", "SWITCH_ON"]}, {"delay": 1}, {"send": ["light", "SWITCH_OFF"]}]}'
     for i in range(programs):
         await shell.execute("define p%d %s" % (i, step))

@@ -3,7 +3,7 @@ import app
 import config
 import machine
 from iot.compat import sleep_ms
-from iot.shell import Shell
+from iot.commands import Commands
 
 
 async def replay(raw, lines):
@@ -13,7 +13,7 @@ async def replay(raw, lines):
     events = []
     service.log = events.append
     await service.register_devices(devices)
-    shell = Shell(service, app.PROGRAMS, None, events.append)
+    shell = Commands(service, app.PROGRAMS, None, events.append)
     steps = []
     for line in lines:
         if type(line) is int:

@@ -430,7 +430,7 @@ async def app_heap():
     for d in devices.values():
         d.connect_ms = 0
     await service.register_devices(devices)
-    shell = app.command_shell(service)
+    shell = app.make_commands(service)
     gc.collect()
     kind = "mpy" if app.__file__.endswith(".mpy") else "py"
     report("app_heap_" + kind, "app live heap, imported from .%s" % kind, [gc.mem_alloc() - _HEAP_AT_START],

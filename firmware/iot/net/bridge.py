@@ -1,0 +1,254 @@
+"""The controller on MQTT: commands in, one result each, device states and events out.
+
+Topics, under `<prefix>/<node>`:
+
+    status            "online" / "offline" (retained; "offline" is the last will)
+    <device>/state    the device's status as JSON, in Home Assistant's shape (retained)
+    <device>/set      a device command: {"msg": "SWITCH_ON", "data": "40%"}, plain "ON"/"OFF" or a
+                      message name, or Home Assistant's JSON ({"state": "ON", "brightness": 40})
+    cmd               a shell command line (run, stop, define, plan, ...)
+    result            exactly one reply per command from cmd or <device>/set, in their order
+    event             the event lines the console shows
+    diag              link and heap, as JSON (retained)
+
+Commands go to the same command layer as the serial shell, one at a time and
+in order, from a queue of at most MAX_PENDING: past that a command gets
+"error: busy" at once. A retained command is never run: the broker keeps it,
+so it would run again at every connect (a flush the user asked for last week).
+"""
+import asyncio
+import gc
+import json
+
+from iot import IOTError, jsontext
+from iot.compat import sleep_ms, ticks_diff, ticks_ms
+from iot.message import MessageType
+from iot.net import discovery
+
+MAX_PENDING = 16  # commands waiting for their turn
+MAX_COMMAND = 1024  # bytes in one command, as a console line
+DIAG_MS = 60000  # how often the link and heap are reported
+
+
+class Bridge:
+    def __init__(self, client, base, node, service, commands, board, songs, wifi=None, discover=True):
+        self.client = client
+        self.base = base
+        self.node = node
+        self.service = service
+        self.commands = commands
+        self.board = board
+        self.songs = songs
+        self.wifi = wifi
+        self.discover = discover
+        self._pending = []  # ("line", text) | ("send", device, msg, data) | ("reply", text) | ("busy", n), oldest first
+        self._work = asyncio.Event()
+        self._dirty = []  # devices whose state may have changed
+        self._changed = asyncio.Event()
+        self._sent = {}  # device -> the state text last published
+        self._announce = asyncio.Event()  # discovery (and every state) to be sent again
+        self._start = ticks_ms()
+        self._tasks = []
+        client.on_message = self._message
+        client.on_connect = self._connected
+        client.subscribe(base + "/cmd")
+        for name in service.devices:
+            client.subscribe("%s/%s/set" % (base, name))
+        if discover:
+            client.subscribe(discovery.PREFIX + "/status")
+
+    def start(self):
+        service = self.service
+        service.changed = self._device_changed
+        self._tasks = [asyncio.create_task(job) for job in (
+            self.client.run(), self._worker(), self._states(), self._diag(), self._announcer())]
+        return self
+
+    def deinit(self):
+        if self.service.changed == self._device_changed:
+            self.service.changed = None
+        for t in self._tasks:
+            t.cancel()
+        self._tasks = []
+        self.client.deinit()
+
+    def event(self, line):
+        """An event line (from iot.commands.Events): to the event topic while connected, if there is room."""
+        if self.client.up.is_set():
+            self.client.publish(self.base + "/event", line)
+
+    # What arrives
+
+    def _connected(self):
+        self.client.publish(self.base + "/status", "online", retain=True, qos=1)
+        self._sent = {}  # the broker may have lost what it kept: every state again
+        self._announce.set()
+
+    def _message(self, topic, payload, retained, size):
+        if topic == discovery.PREFIX + "/status":
+            if payload == b"online" and not retained:
+                self._announce.set()  # Home Assistant restarted: it forgot the configs
+            return
+        if retained:
+            return  # kept by the broker, not sent now: never run
+        if payload is None or size > MAX_COMMAND:
+            self._queue(("reply", "error: %s: a %d-byte command, over %d; ignored" % (topic, size, MAX_COMMAND)))
+            return
+        try:
+            text = jsontext.decode(payload, "%s: the command" % topic)
+        except IOTError as e:
+            self._queue(("reply", "error: %s; ignored" % e))
+            return
+        if topic == self.base + "/cmd":
+            self._queue(("line", text))
+            return
+        device = topic[len(self.base) + 1:-4]
+        try:
+            self._queue(request(device, self.service.get_device(device), text))
+        except IOTError as e:
+            self._queue(("reply", "error: %s" % e))
+
+    def _queue(self, item):
+        pending = self._pending
+        if len(pending) >= MAX_PENDING:
+            # Dropped, but still one reply, in its turn: a run of dropped commands is one counted entry.
+            if pending[-1][0] == "busy":
+                pending[-1] = ("busy", pending[-1][1] + 1)
+                return
+            item = ("busy", 1)
+        pending.append(item)
+        self._work.set()
+
+    async def _worker(self):
+        """The commands, one at a time and in order; each reply to the result topic before the next runs."""
+        while True:
+            while not self._pending:
+                self._work.clear()
+                await self._work.wait()
+            item = self._pending.pop(0)
+            kind = item[0]
+            result = self.base + "/result"
+            if kind == "busy":
+                for _ in range(item[1]):
+                    await self.client.put(result, "error: busy: %d commands waiting; this one dropped" % MAX_PENDING,
+                                          qos=1)
+                continue
+            if kind == "line":
+                reply = await self.commands.execute(item[1])
+            elif kind == "send":
+                reply = await self.commands.send(item[1], item[2], item[3])
+            else:
+                reply = item[1]
+            await self.client.put(result, reply, qos=1)
+
+    # What goes out
+
+    def _device_changed(self, name):
+        if name not in self._dirty:
+            self._dirty.append(name)
+        self._changed.set()
+
+    async def _states(self):
+        while True:
+            await self._changed.wait()
+            self._changed.clear()
+            while self._dirty:
+                name = self._dirty.pop(0)
+                device = self.service.devices.get(name)
+                if device is None:
+                    continue
+                text = json.dumps(discovery.state(device, device.status()))
+                if self._sent.get(name) != text:
+                    self._sent[name] = text
+                    await self.client.put("%s/%s/state" % (self.base, name), text, retain=True, qos=1)
+
+    async def _announcer(self):
+        """At every connect, and when Home Assistant comes back: the discovery configs, then every state."""
+        while True:
+            await self._announce.wait()
+            self._announce.clear()
+            if self.discover:
+                for topic, config in discovery.configs(self.node, self.base, self.service,
+                                                       self.commands.programs(), self.board, self.songs):
+                    await self.client.put(topic, json.dumps(config), retain=True, qos=1)
+            self._sent = {}
+            for name in self.service.devices:
+                self._device_changed(name)
+            self._diag_now()
+
+    async def _diag(self):
+        while True:
+            await sleep_ms(DIAG_MS)
+            self._diag_now()
+
+    def _diag_now(self):
+        self.client.publish(self.base + "/diag", json.dumps(self.diagnostics()), retain=True)
+
+    def diagnostics(self):
+        d = self.wifi.status() if self.wifi is not None else {"link": "wired"}
+        d["mqtt_connects"] = self.client.connects
+        d["uptime_s"] = ticks_diff(ticks_ms(), self._start) // 1000
+        if hasattr(gc, "mem_free"):
+            d["heap_free"] = gc.mem_free()
+        return d
+
+
+def request(name, device, text):
+    """A device command as MQTT gives it, as a work item for the command layer; IOTError if it is none."""
+    text = text.strip()
+    if text[:1] != "{":
+        if text.upper() in ("ON", "OFF"):
+            return ("send", name, "SWITCH_" + text.upper(), "")
+        msg, _, data = text.partition(" ")
+        return ("send", name, msg, data.strip())
+    d = jsontext.loads(text, MAX_COMMAND, "%s: the command" % name)
+    if type(d) is not dict:
+        raise IOTError("%s: a command is a JSON object" % name)
+    if "msg" in d:
+        for key in d:
+            if key not in ("msg", "data"):
+                raise IOTError("%s: %r is neither msg nor data" % (name, key))
+        msg, data = d["msg"], d.get("data", "")
+        if type(msg) is not str or type(data) is not str:
+            raise IOTError("%s: msg and data are text" % name)
+        return ("send", name, msg, data)
+    if "state" in d:
+        return _home_assistant(name, device, d)
+    raise IOTError('%s: a command is {"msg": ..., "data": ...} or {"state": ...}' % name)
+
+
+def _home_assistant(name, device, d):
+    """Home Assistant's JSON (light: brightness, color, transition; siren: tone) as a command."""
+    state = d["state"]
+    if state not in ("ON", "OFF"):
+        raise IOTError("%s: state is ON or OFF, not %r" % (name, state))
+    words = []
+    for key in d:
+        value = d[key]
+        if key in ("state", "color_mode"):
+            continue
+        if key == "brightness" and type(value) is int and 1 <= value <= 100:
+            words.append("%d%%" % value)
+        elif key == "transition" and type(value) in (int, float) and 0 <= value <= 60:
+            words.append("%dms" % int(value * 1000))
+        elif key == "color" and type(value) is dict and _rgb(value) is not None:
+            words.append("#%06x" % _rgb(value))
+        elif key == "tone" and device.kind == "speaker" and type(value) is str and state == "ON":
+            device.check(MessageType.PLAY_SONG, value)  # a song it does not know is this reply, not a step's
+            if device.ready:
+                return ("send", name, "PLAY_SONG", value)
+            program = {"seq": [{"send": [name, "SWITCH_ON", ""]}, {"send": [name, "PLAY_SONG", value]}]}
+            return ("line", "run " + json.dumps(program))
+        else:
+            raise IOTError("%s: cannot take %s %s" % (name, key, json.dumps(value)))
+    return ("send", name, "SWITCH_" + state, " ".join(words))
+
+
+def _rgb(color):
+    out = 0
+    for key in ("r", "g", "b"):
+        v = color.get(key)
+        if type(v) is not int or not 0 <= v <= 255:
+            return None
+        out = out << 8 | v
+    return out if len(color) == 3 else None

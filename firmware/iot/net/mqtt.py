@@ -1,0 +1,308 @@
+"""A small asyncio MQTT 3.1.1 client: QoS 0 and 1, keepalive, last will, reconnect with backoff.
+
+Written here because no existing client fits both ends: umqtt blocks the loop,
+and mqtt_as (asyncio, for boards) is on no package registry the host tests can
+pin. It runs on MicroPython's asyncio streams and on CPython's.
+
+The interface is Hinch's: callbacks for what arrives (`on_message(topic,
+payload, retained)`, `on_connect()`), an Event `up` while connected, `run()`
+as the one task that connects, serves and reconnects, and `deinit()`.
+publish() never blocks: it queues, at most `queue` messages, and says False
+when full. A PUBLISH over `max_packet` bytes is read past in small chunks and
+handed on as payload None with its size, so it never reaches the heap.
+"""
+import asyncio
+
+from iot.compat import sleep_ms, ticks_diff, ticks_ms
+
+CONNECT = 0x10
+CONNACK = 0x20
+PUBLISH = 0x30
+PUBACK = 0x40
+SUBSCRIBE = 0x82
+SUBACK = 0x90
+PINGREQ = 0xC0
+PINGRESP = 0xD0
+DISCONNECT = 0xE0
+REFUSED = ("", "bad protocol version", "client id refused", "server unavailable", "bad user name or password",
+           "not authorised")
+CHUNK = 256  # how much of an oversized packet is read at a time
+
+
+class MQTTError(Exception):
+    pass
+
+
+def _str(text):
+    b = text.encode() if type(text) is str else text
+    return bytes((len(b) >> 8, len(b) & 255)) + b
+
+
+def _packet(kind, body):
+    n = len(body)
+    head = bytearray((kind,))
+    while True:
+        byte = n & 127
+        n >>= 7
+        head.append(byte | 128 if n else byte)
+        if not n:
+            return bytes(head) + body
+
+
+class MQTTClient:
+    def __init__(self, host, port=1883, client_id="iot", user=None, password=None, ssl=None, keepalive=60,
+                 will=None, on_message=None, on_connect=None, log=print, max_packet=2048, queue=32,
+                 backoff_ms=(1000, 60000), link=None):
+        self.host = host
+        self.port = port
+        self.client_id = client_id
+        self.user = user
+        self.password = password
+        self.ssl = ssl
+        self.keepalive = keepalive  # s
+        self.will = will  # (topic, payload, retain), sent QoS 1
+        self.on_message = on_message
+        self.on_connect = on_connect
+        self.log = log
+        self.max_packet = max_packet
+        self.backoff_ms = backoff_ms
+        self.link = link  # an Event set while the network is up (Wi-Fi), or None
+        self.up = asyncio.Event()
+        self.connects = 0  # connections made so far
+        self._topics = []  # [(topic, qos)], subscribed again at each connect
+        self._queue = []  # [(topic, payload, retain, qos)] waiting to be sent
+        self._max_queue = queue
+        self._ready = asyncio.Event()  # something queued
+        self._room = asyncio.Event()  # something sent: room in the queue
+        self._unacked = {}  # pid -> message, QoS 1 sent and not yet acknowledged (sent again, DUP, at reconnect)
+        self._pid = 0
+        self._stream = None
+        self._task = None
+        self._last_rx = ticks_ms()
+
+    # The interface
+
+    def subscribe(self, topic, qos=1):
+        self._topics.append((topic, qos))
+
+    def publish(self, topic, payload, retain=False, qos=0):
+        """Queue a message; False (and nothing queued) when the queue is full."""
+        if len(self._queue) >= self._max_queue:
+            return False
+        self._queue.append((topic, payload if type(payload) is bytes else payload.encode(), retain, qos))
+        self._ready.set()
+        return True
+
+    async def put(self, topic, payload, retain=False, qos=0):
+        """Queue a message, waiting for room (the queue drains while connected)."""
+        while not self.publish(topic, payload, retain, qos):
+            self._room.clear()
+            await self._room.wait()
+
+    async def run(self):
+        """Connect, serve, and on any loss reconnect after a backoff that doubles up to its limit."""
+        self._task = asyncio.current_task()
+        wait = self.backoff_ms[0]
+        while True:
+            if self.link is not None:
+                await self.link.wait()
+            try:
+                await self._connect()
+                wait = self.backoff_ms[0]
+                await self._serve()
+            except Exception as e:  # any loss (or a packet we cannot take) ends this connection, never the task
+                self.log("event: mqtt %s:%d: %s; again in %d s" % (self.host, self.port, _why(e), wait // 1000))
+            finally:
+                self._close()
+            await sleep_ms(wait)
+            wait = min(wait * 2, self.backoff_ms[1])
+
+    def deinit(self):
+        """Stop, and drop the connection without DISCONNECT: the broker then sends the last will."""
+        if self._task is not None:
+            self._task.cancel()
+            self._task = None
+        self._close()
+
+    # The protocol
+
+    async def _connect(self):
+        reader, self._stream = await asyncio.open_connection(self.host, self.port, ssl=self.ssl) \
+            if self.ssl else await asyncio.open_connection(self.host, self.port)
+        self._reader = reader
+        flags = 0x02  # clean session: nothing the broker kept while we were away is replayed
+        body = _str("MQTT") + b"\x04"
+        tail = _str(self.client_id)
+        if self.will:
+            topic, payload, retain = self.will
+            flags |= 0x04 | 0x08 | (0x20 if retain else 0)
+            tail += _str(topic) + _str(payload)
+        if self.user is not None:
+            flags |= 0x80
+            tail += _str(self.user)
+            if self.password is not None:
+                flags |= 0x40
+                tail += _str(self.password)
+        await self._send(_packet(CONNECT, body + bytes((flags, self.keepalive >> 8, self.keepalive & 255)) + tail))
+        kind, body = await self._read_packet()
+        if kind != CONNACK or len(body) != 2:
+            raise MQTTError("no CONNACK")
+        if body[1]:
+            raise MQTTError("connection refused: %s" % (REFUSED[body[1]] if body[1] < len(REFUSED) else body[1]))
+        if self._topics:
+            body = bytearray(self._next_pid())
+            for topic, qos in self._topics:
+                body += _str(topic) + bytes((qos,))
+            await self._send(_packet(SUBSCRIBE, bytes(body)))
+        for pid in self._unacked:  # QoS 1 the broker may not have: again, as duplicates
+            await self._send_publish(self._unacked[pid], pid, dup=True)
+        self.connects += 1
+        self.up.set()
+        if self.on_connect is not None:
+            self.on_connect()
+
+    async def _serve(self):
+        """Reader, writer and pinger side by side; the first to fail ends all three, and its error is raised."""
+        self._last_rx = ticks_ms()
+        self._failure = None  # type: Exception | None
+        dead = self._dead = asyncio.Event()
+        tasks = [asyncio.create_task(self._guard(job)) for job in (self._reader_loop(), self._writer(), self._pinger())]
+        try:
+            await dead.wait()
+        finally:
+            for t in tasks:
+                t.cancel()
+        raise self._failure if self._failure is not None else MQTTError("connection ended")
+
+    async def _guard(self, job):
+        try:
+            await job
+        except asyncio.CancelledError:
+            raise
+        except Exception as e:
+            if self._failure is None:
+                self._failure = e
+            self._dead.set()
+
+    async def _reader_loop(self):
+        while True:
+            kind, body = await self._read_packet()
+            self._last_rx = ticks_ms()
+            if kind & 0xF0 == PUBLISH:
+                await self._received(kind, body)
+            elif kind == PUBACK:
+                self._unacked.pop(body[0] << 8 | body[1], None)
+            elif kind == SUBACK and 0x80 in body[2:]:
+                raise MQTTError("subscription refused")
+
+    async def _received(self, kind, body):
+        qos = kind >> 1 & 3
+        if body is None:  # too big: (topic, size) only
+            topic, size = self._skipped
+            pid = self._skipped_pid
+            payload = None
+        else:
+            n = body[0] << 8 | body[1]
+            topic = bytes(body[2:2 + n]).decode()
+            at = 2 + n
+            pid = None
+            if qos:
+                pid = body[at] << 8 | body[at + 1]
+                at += 2
+            payload = bytes(body[at:])
+            size = len(payload)
+        if self.on_message is not None:
+            self.on_message(topic, payload, bool(kind & 1), size)
+        if qos and pid is not None:
+            await self._send(bytes((PUBACK, 2, pid >> 8, pid & 255)))
+
+    async def _read_packet(self):
+        """(first byte, body): body None for a PUBLISH over max_packet, read past."""
+        r = self._reader
+        kind = (await r.readexactly(1))[0]
+        n = 0
+        shift = 0
+        while True:
+            byte = (await r.readexactly(1))[0]
+            n |= (byte & 127) << shift
+            shift += 7
+            if not byte & 128:
+                break
+            if shift > 21:
+                raise MQTTError("bad packet length")
+        if n <= self.max_packet:
+            return kind, (await r.readexactly(n)) if n else b""
+        if kind & 0xF0 != PUBLISH:
+            raise MQTTError("a %d-byte packet, over %d" % (n, self.max_packet))
+        head = await r.readexactly(2)
+        tn = head[0] << 8 | head[1]
+        if tn + 2 > min(n, 256):
+            raise MQTTError("a %d-byte topic" % tn)
+        topic = (await r.readexactly(tn)).decode()
+        left = n - 2 - tn
+        self._skipped_pid = None
+        if kind >> 1 & 3:
+            p = await r.readexactly(2)
+            self._skipped_pid = p[0] << 8 | p[1]
+            left -= 2
+        size = left
+        while left:
+            left -= len(await r.readexactly(min(CHUNK, left)))
+        self._skipped = (topic, size)
+        return kind, None
+
+    async def _writer(self):
+        while True:
+            while self._queue:
+                message = self._queue.pop(0)
+                self._room.set()
+                pid = None
+                if message[3]:
+                    pid = self._next_pid_int()
+                    self._unacked[pid] = message
+                await self._send_publish(message, pid)
+            self._ready.clear()
+            await self._ready.wait()
+
+    async def _send_publish(self, message, pid, dup=False):
+        topic, payload, retain, qos = message
+        kind = PUBLISH | (0x08 if dup else 0) | (0x02 if qos else 0) | (0x01 if retain else 0)
+        body = _str(topic) + (bytes((pid >> 8, pid & 255)) if qos else b"") + payload
+        await self._send(_packet(kind, body))
+
+    async def _pinger(self):
+        period = self.keepalive * 1000 // 2
+        while True:
+            await sleep_ms(period)
+            if ticks_diff(ticks_ms(), self._last_rx) > self.keepalive * 1500:
+                raise MQTTError("no answer from the broker in %d s" % (self.keepalive * 3 // 2))
+            await self._send(bytes((PINGREQ, 0)))
+
+    async def _send(self, data):
+        s = self._stream
+        if s is None:
+            raise MQTTError("not connected")
+        s.write(data)
+        await s.drain()
+
+    def _next_pid_int(self):
+        self._pid = self._pid % 65535 + 1
+        return self._pid
+
+    def _next_pid(self):
+        pid = self._next_pid_int()
+        return bytes((pid >> 8, pid & 255))
+
+    def _close(self):
+        self.up.clear()
+        s = self._stream
+        self._stream = None
+        if s is not None:
+            try:
+                s.close()
+            except OSError:
+                pass
+
+
+def _why(e):
+    return str(e) or type(e).__name__

@@ -1,0 +1,117 @@
+"""The firmware on a real MQTT broker, driven as Home Assistant drives it: discovery, commands, results,
+availability. On both interpreters, with amqtt and (when installed) Mosquitto; on real time."""
+import json
+import time
+
+import ha_schema
+import pytest
+from mqtt_rig import Firmware, Home, broker, firmware, home, online, results  # noqa: F401  (fixtures)
+
+pytestmark = pytest.mark.timeout(120)
+
+
+EXPECTED = {  # the firmware's entities on the Pico's default board map (a lid servo, a single-colour light)
+    "light/test/light", "siren/test/speaker", "button/test/toilet_flush", "button/test/toilet_clean",
+    "valve/test/toilet_lid", "button/test/program_wake_up", "button/test/program_sleep", "sensor/test/link",
+    "sensor/test/heap_free"}
+
+
+def discovery(home, since=0):
+    out = {}
+    with home.lock:
+        for t, topic, payload, _ in home.messages:
+            if topic.startswith("homeassistant/") and topic.endswith("/config") and t >= since:
+                out[topic] = json.loads(payload)
+    return out
+
+
+def test_discovery_configs_follow_home_assistants_schema_and_are_sent_again_when_it_comes_back(firmware, home, broker):
+    fw = firmware()
+    online(home, fw)
+    end = time.monotonic() + 15
+    while len(discovery(home)) < len(EXPECTED) and time.monotonic() < end:
+        time.sleep(0.05)
+    configs = discovery(home)
+    assert {t[len("homeassistant/"):-len("/config")] for t in configs} == EXPECTED
+    problems = [p for topic, config in configs.items() for p in ha_schema.check(topic, config)]
+    assert problems == []
+    assert len({c["unique_id"] for c in configs.values()}) == len(configs)
+    assert {c["availability_topic"] for c in configs.values()} == {fw.base + "/status"}
+    assert len({json.dumps(c["device"], sort_keys=True) for c in configs.values()}) == 1
+    siren = configs["homeassistant/siren/test/speaker/config"]
+    assert siren["available_tones"] == ["Miles Davis - Kind of Blue"]
+    light = configs["homeassistant/light/test/light/config"]
+    assert light["supported_color_modes"] == ["brightness"] and light["brightness_scale"] == 100
+    # Retained: a Home Assistant that starts later gets them all from the broker.
+    late = Home(broker.port)
+    try:
+        end = time.monotonic() + 10
+        while len(discovery(late)) < len(EXPECTED) and time.monotonic() < end:
+            time.sleep(0.05)
+        assert set(discovery(late)) == set(configs)
+        assert all(m[3] for m in late.messages if m[1] in configs)
+    finally:
+        late.close()
+    # Home Assistant restarted: it says so, and gets every config again.
+    again = time.monotonic()
+    home.publish("homeassistant/status", "online")
+    end = time.monotonic() + 10
+    while len(discovery(home, again)) < len(EXPECTED) and time.monotonic() < end:
+        time.sleep(0.05)
+    assert set(discovery(home, again)) == set(configs)
+
+
+def test_commands_sent_as_home_assistant_sends_them_move_the_right_pins(firmware, home):
+    fw = firmware()
+    online(home, fw)
+    home.publish(fw.base + "/light/set", json.dumps({"state": "ON", "brightness": 40, "transition": 0}))
+    home.publish(fw.base + "/toilet/set", "FLUSH")  # the flush button's payload_press
+    home.publish(fw.base + "/speaker/set", json.dumps({"state": "ON", "tone": "Miles Davis - Kind of Blue"}))
+    assert results(home, fw, 3) == ["ok light SWITCH_ON 40% 0ms", "ok toilet FLUSH", "ok program started (planned 2746 ms)"]
+    state = home.wait_for(fw.base + "/light/state", lambda p: json.loads(p)["state"] == "ON")[-1]
+    assert json.loads(state)["brightness"] == 40 and json.loads(state)["color_mode"] == "brightness"
+    home.wait_for(fw.base + "/event", lambda p: p.startswith("event: program done"), timeout=20)
+    home.publish(fw.base + "/cmd", "run sleep")  # a program's button
+    home.wait_for(fw.base + "/event", lambda p: p.startswith("event: sleep done"), timeout=20)
+    assert fw.stop() == 0
+    run = fw.run()
+    assert [round(d / 65535, 2) for _, d in run.duty("light") if d][:1] == [0.16]  # 40%, gamma-corrected, at once
+    flushes = run.edges("flush", 1)
+    assert len(flushes) == 2  # the button, then the sleep program's flush
+    tones = [hz for _, hz in run.pwm("speaker") if hz]
+    assert tones[:3] == [587, 440, 494]  # So What: d, a4, b4
+    assert len(run.edges("clean", 1)) == 1  # the sleep program's clean, after its flush
+    assert set(run.final().values()) == {0}  # the console's end: every output off
+
+
+def test_the_result_topic_answers_each_shell_command_once_and_in_order(firmware, home):
+    fw = firmware()
+    online(home, fw)
+    commands = ["help", "bogus", "plan wake_up", "devices", "light SWITCH_ON", "define p1 {\"delay\": 300}",
+                "run p1", "run p1", "light FLUSH", "stop", "wait"]
+    for c in commands:
+        home.publish(fw.base + "/cmd", c)
+    got = results(home, fw, len(commands))
+    expected = ["ok commands:", "error: unknown command or device 'bogus'", "ok wake_up: 2746 ms",
+                "ok {\"", "ok light SWITCH_ON", "ok defined p1", "ok p1 started", "error: p1 is already running",
+                "error: light: does not take FLUSH", "ok stopped", "ok all work done"]
+    assert len(got) == len(expected)
+    for reply, start in zip(got, expected):
+        assert reply.startswith(start), (reply, start)
+    time.sleep(1)
+    assert len(home.on(fw.base + "/result")) == len(commands)  # one each, nothing more
+
+
+def test_availability_goes_offline_with_the_firmware_and_online_when_it_is_back(firmware, home, interp, tmp_path,
+                                                                                broker):
+    fw = firmware()
+    online(home, fw)
+    gone = time.monotonic()
+    fw.kill()  # a power cut: the broker sends the last will
+    home.wait_for(fw.base + "/status", lambda p: p == "offline", since=gone, timeout=30)
+    back = time.monotonic()
+    again = Firmware(interp, tmp_path, broker.port).start()
+    try:
+        online(home, again, since=back)
+    finally:
+        again.kill()
