@@ -114,10 +114,35 @@ def _compile(step, ctx, path, depth):
     ctx.steps += 1
     if ctx.steps > MAX_STEPS:
         raise IOTError("%s: program has more than %d steps" % (_where(path), MAX_STEPS))
-    key, arg = _parts(step, path)
+    if type(step) is not dict or len(step) != 1:
+        raise IOTError("%s: %s" % (_where(path), SHAPE))
+    for key in step:  # its one key: cheaper than a call to _parts, once per step
+        arg = step[key]
+    if key == "send":
+        if type(arg) not in (list, tuple) or not 2 <= len(arg) <= 3:
+            raise IOTError("%s: send takes [device, type] or [device, type, data]" % _where(path))
+        name = arg[0]
+        data = arg[2] if len(arg) == 3 else ""
+        key = (name, arg[1], data)
+        try:
+            known = ctx.checked.get(key)  # each distinct message is checked once
+        except TypeError:  # a list or dict inside: no key, and check() refuses it below
+            known = None
+        if known is None:
+            known = _check(ctx, name, arg[1], data, path)
+            if type(arg[1]) in (str, int) and type(data) is str:
+                ctx.checked[key] = known
+        code, ms, one_at_a_time = known
+        node = (SEND, name, code, data, ms)
+        if ms is None:  # the device cannot say: planned as no time, and the plan says so
+            if name not in ctx.unknown:
+                ctx.unknown.append(name)
+            ms = 0
+        return node, ms, ms, {name: ms} if one_at_a_time else None
     if key == "seq" or key == "par":
         if type(arg) not in (list, tuple):
             raise IOTError("%s: %s takes a list of steps" % (_where(path), key))
+        in_seq = key == "seq"
         steps = []
         critical = serial = 0
         queued = None  # type: dict | None  # a one-at-a-time device takes the sum of its operations, even in parallel
@@ -126,7 +151,10 @@ def _compile(step, ctx, path, depth):
             path[-1] += 1
             node, c, t, q = _compile(s, ctx, path, depth + 1)
             steps.append(node)
-            critical = critical + c if key == "seq" else max(critical, c)
+            if in_seq:
+                critical += c
+            elif c > critical:
+                critical = c
             serial += t
             if q:
                 if queued is None:
@@ -134,43 +162,31 @@ def _compile(step, ctx, path, depth):
                 for name in q:
                     queued[name] = queued.get(name, 0) + q[name]
         path.pop()
-        if key == "par" and queued:
+        if not in_seq and queued:
             for name in queued:
                 critical = max(critical, queued[name])
-        return (SEQ if key == "seq" else PAR, steps), critical, serial, queued
-    if key == "send":
-        if type(arg) not in (list, tuple) or not 2 <= len(arg) <= 3:
-            raise IOTError("%s: send takes [device, type] or [device, type, data]" % _where(path))
-        name = arg[0]
-        if type(name) is not str:
-            raise IOTError("%s: device must be a name, not %r" % (_where(path), name))
-        data = arg[2] if len(arg) == 3 else ""
-        key = (name, arg[1], data) if type(arg[1]) in (str, int) and type(data) is str else None
-        known = ctx.checked.get(key) if key is not None else None
-        if known is None:
-            try:
-                device = ctx.service.get_device(name)
-                code = MessageType.code(arg[1])
-                device.check(code, data)
-                known = (code, device.duration_ms(code, data), device.ONE_AT_A_TIME)
-            except IOTError as e:
-                raise IOTError("%s: %s" % (_where(path), e))
-            if key is not None:
-                ctx.checked[key] = known
-            if name not in ctx.devices:
-                ctx.devices.append(name)
-        code, ms, one_at_a_time = known
-        node = (SEND, name, code, data, ms)
-        if ms is None:  # the device cannot say: planned as no time, and the plan says so
-            if name not in ctx.unknown:
-                ctx.unknown.append(name)
-            ms = 0
-        return node, ms, ms, {name: ms} if one_at_a_time else None
+        return (SEQ if in_seq else PAR, steps), critical, serial, queued
     if key == "delay":
         if type(arg) is not int or not 0 <= arg <= MAX_DELAY_MS:
             raise IOTError("%s: delay takes whole milliseconds from 0 to %d" % (_where(path), MAX_DELAY_MS))
         return (DELAY, arg), arg, arg, None
     raise IOTError("%s: unknown step %r; %s" % (_where(path), key, SHAPE))
+
+
+def _check(ctx, name, msg_type, data, path):
+    """(code, duration ms, one at a time) of a message the device takes; IOTError naming the step if not."""
+    if type(name) is not str:
+        raise IOTError("%s: device must be a name, not %r" % (_where(path), name))
+    try:
+        device = ctx.service.get_device(name)
+        code = MessageType.code(msg_type)
+        device.check(code, data)
+        known = (code, device.duration_ms(code, data), device.ONE_AT_A_TIME)
+    except IOTError as e:
+        raise IOTError("%s: %s" % (_where(path), e))
+    if name not in ctx.devices:
+        ctx.devices.append(name)
+    return known
 
 
 def in_series(step):
