@@ -115,3 +115,20 @@ def test_availability_goes_offline_with_the_firmware_and_online_when_it_is_back(
         online(home, again, since=back)
     finally:
         again.kill()
+
+
+def test_make_sim_mqtt_joins_the_broker(interp, broker, home, tmp_path):
+    """`make sim MQTT=host:port`: the simulator's firmware on the broker, its console still the shell."""
+    import subprocess
+    import sys
+
+    import hostrun
+
+    args = [sys.executable, str(hostrun.TOOLS / "sim.py"), "--no-demo", "--mqtt", "127.0.0.1:%d" % broker.port,
+            "--trace", str(tmp_path / "sim" / "trace.jsonl")] + (["--python"] if interp == "cpython" else [])
+    out = subprocess.run(args, input="wait 1500\nstatus\n", capture_output=True, text=True, timeout=60,
+                         cwd=hostrun.ROOT).stdout
+    status = json.loads("{" + out.split(" ok {", 1)[1].split("\n")[0])
+    assert status["network"]["mqtt"] == "up" and status["network"]["link"] == "wired"
+    assert home.on("iot/sim/status")[:1] == ["online"]
+    assert "homeassistant/light/sim/light/config" in discovery(home)

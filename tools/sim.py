@@ -1,6 +1,7 @@
 """Run the firmware on the host with simulated pins and show what the devices do.
 
     python tools/sim.py [--board NAME | --config FILE] [--no-demo] [--fast] [--python] [--sequential] [--trace FILE]
+                        [--mqtt HOST:PORT]
 
 Runs firmware/main.py under the MicroPython unix port (or CPython with --python)
 in a folder that stands for the board's flash, holding its config.json; prints
@@ -14,6 +15,10 @@ reads the serial console on a board, until the input ends:
     printf 'light switch_on 40%%\nrun wake_up\n' | python tools/sim.py --no-demo
 The flash folder (build/sim/flash) is kept between runs, as a board keeps its
 files: programs saved with `save` are there at the next start.
+
+--mqtt HOST:PORT joins that broker as a board with Wi-Fi would (the `network`
+stub in tools/hostmachine stands in for WLAN): the devices appear in Home
+Assistant, and topics under iot/sim/ drive them (see the README's topic table).
 
 --fast runs on simulated time (tools/simtime): sleeps take no time, so a
 program of hour-long delays ends at once, and the timeline and trace are in
@@ -127,7 +132,11 @@ def main():
     ap.add_argument("--fast", action="store_true", help="on simulated time: sleeps take no time")
     ap.add_argument("--main", help="a main.py of your own to run in place of the firmware's (make sim MAIN=path)")
     ap.add_argument("--trace", default="build/sim/trace.jsonl", help="where to write the pin trace (JSON lines)")
+    ap.add_argument("--mqtt", metavar="HOST:PORT", help="join this MQTT broker (make sim MQTT=localhost:1883), as node "
+                    "'sim' under the prefix 'iot', with Home Assistant discovery; on real time")
     args = ap.parse_args()
+    if args.mqtt and args.fast:
+        ap.error("--mqtt runs on real time (the broker has its own clock): leave out --fast")
     interpreter = "cpython" if args.python else "micropython"
     trace_path = Path(args.trace).resolve()
     trace_path.parent.mkdir(parents=True, exist_ok=True)
@@ -138,10 +147,18 @@ def main():
         shutil.copy(args.config, flash / "config.json")
     else:
         (flash / "config.json").write_text(json.dumps({"board": args.board}))
-    if args.no_demo:
+    if args.no_demo or args.mqtt:
         try:
             cfg = json.loads((flash / "config.json").read_text())
-            cfg["demo"] = False
+            if args.no_demo:
+                cfg["demo"] = False
+            if args.mqtt:
+                mqtt = cfg["mqtt"] = dict(cfg.get("mqtt") or {})
+                host, _, port = args.mqtt.rpartition(":")
+                mqtt["host"] = host or port  # HOST:PORT, or HOST alone
+                if host:
+                    mqtt["port"] = int(port) if port.isdigit() else port  # not a number: the firmware says so
+                mqtt.setdefault("node", "sim")
             (flash / "config.json").write_text(json.dumps(cfg))
         except (ValueError, TypeError):
             pass  # a broken config.json stays as it is: the firmware reports it
@@ -150,6 +167,9 @@ def main():
     except Exception as e:  # the firmware will say the same and drive nothing
         board = None
         print("config.json: %s" % e)
+    if args.mqtt:
+        print("On MQTT: %s, as node %s; try: mosquitto_sub -h %s -p %s -t 'iot/#' -v" % (
+            args.mqtt, board and board["mqtt"]["node"], *(args.mqtt.rpartition(":")[::2] if ":" in args.mqtt else (args.mqtt, 1883))))
     print("Simulating firmware/main.py on %s (%s), board %s" % (
         interpreter, hostrun.shown(hostrun.command(interpreter, "main.py")[0]), board and board["board"]))
     names = board and pintrace.outputs(board)
