@@ -148,7 +148,7 @@ async def run(service, devices, settings, sequential=False, shell=False):
             if settings["mqtt"] is not None:
                 from iot import net  # only when configured: a board without it keeps the heap
 
-                network = net.start(settings, service, commands, events)
+                network = net.start(settings, service, commands, events, service.activity)
             console.show("event: ready for commands (help lists them)")
             await serve(commands, console)
             safe_all(service, devices)

@@ -133,7 +133,7 @@ class Firmware:
     """main.py on the host (CPython or the unix port) with the stub machine, a flash folder holding its
     config.json, a console we type into, and a pin trace."""
 
-    def __init__(self, interp, folder, port, node="test", **config):
+    def __init__(self, interp, folder, port, node="test", env=None, **config):
         self.interp = interp
         self.folder = Path(folder)
         self.flash = self.folder / "flash"
@@ -144,12 +144,15 @@ class Firmware:
         settings.update(config)
         (self.flash / "config.json").write_text(json.dumps(settings))
         self.trace_path = self.folder / "trace.jsonl"
+        self.env = env or {}
         self.proc = None
 
     def start(self):
         self.out = open(self.folder / "console.txt", "a")
+        env = hostrun.environ(self.trace_path, [HERE])
+        env.update(self.env)
         self.proc = subprocess.Popen(hostrun.command(self.interp, str(hostrun.FIRMWARE / "main.py")),
-                                     env=hostrun.environ(self.trace_path, [HERE]), cwd=self.flash,
+                                     env=env, cwd=self.flash,
                                      stdin=subprocess.PIPE, stdout=self.out, stderr=subprocess.STDOUT, text=True)
         return self
 

@@ -98,3 +98,9 @@ def test_a_bad_config_drives_no_pin_and_says_why_in_one_line(interp, tmp_path):
         assert len(run.lines) == 1 and run.lines[0].startswith("error: config.json: ") and why in run.lines[0], run.lines
         assert run.lines[0].endswith("; no outputs driven, fix the file and reset")
         assert run.trace == []
+
+
+def test_without_mqtt_in_config_nothing_of_the_network_is_loaded(scenario):
+    """An ESP32's heap is small: a board that is not on the network pays nothing for it."""
+    assert scenario("boot.without_network", mqtt=False).result == []
+    assert "iot.net.mqtt" in scenario("boot.without_network", mqtt=True).result

@@ -131,3 +131,32 @@ def test_a_broker_killed_mid_flush_leaves_the_relay_off_on_time_keeps_the_shell_
     flush = fw.run().pin("flush")
     assert [v for _, v in flush] == [0, 1, 0]  # one pulse
     assert 2000 - 1 <= flush[2][0] - flush[1][0] <= 2000 + 50  # off at its end, well within max_on_ms
+
+
+def test_a_lost_wifi_link_drops_mqtt_keeps_the_shell_and_the_relay_on_time_and_rejoins(firmware, home, tmp_path):
+    link = tmp_path / "wifi"  # the stub WLAN's link: "down" as a router going away
+    link.write_text("up")
+    fw = firmware(env={"HOST_WIFI": str(link)}, wifi={"ssid": "home"}, op_ms=2000, max_on_ms=3000)
+    settled(home, fw)
+    home.publish(fw.base + "/toilet/set", "FLUSH")
+    assert results(home, fw, 1) == ["ok toilet FLUSH"]
+    home.wait_for(fw.base + "/toilet/state", lambda p: json.loads(p)["flush"] == 1)
+    lost = time.monotonic()
+    link.write_text("down")
+    home.wait_for(fw.base + "/status", lambda p: p == "offline", since=lost, timeout=15)  # the last will
+    assert "event: wifi home lost; joining again" in fw.console()
+    status = json.loads("{" + console_reply(fw, "status")[1:])  # the serial shell goes on
+    assert status["network"]["link"] == "connecting" and status["network"]["mqtt"] == "down"
+    time.sleep(max(0, lost + 2.5 - time.monotonic()))  # the flush is over, on its own time
+    back = time.monotonic()
+    link.write_text("up")
+    home.wait_for(fw.base + "/diag", lambda p: json.loads(p)["mqtt_connects"] == 2, since=back, timeout=40)
+    online(home, fw, since=back)
+    home.publish(fw.base + "/cmd", "devices")
+    assert results(home, fw, 1, since=back)[0].startswith('ok {"')
+    time.sleep(1)
+    assert len(home.on(fw.base + "/result", since=back)) == 1  # nothing replayed
+    assert fw.stop() == 0
+    flush = fw.run().pin("flush")
+    assert [v for _, v in flush] == [0, 1, 0]
+    assert 2000 - 1 <= flush[2][0] - flush[1][0] <= 2000 + 50

@@ -71,3 +71,16 @@ async def watchdog(op_ms):
     fed = machine.WDT.feeds
     await asyncio.sleep(0.3)  # the feeding task was cancelled with the run
     return {"timeout": machine.WDT.timeout, "fed": fed, "fed_after": machine.WDT.feeds}
+
+
+async def without_network(mqtt):
+    """The app run as main() runs it, with or without "mqtt" in config.json: which network modules got loaded."""
+    import sys
+
+    settings = config.check({"demo": False, "op_ms": 0} if not mqtt else
+                            {"demo": False, "op_ms": 0, "mqtt": {"host": "127.0.0.1", "port": 1}})
+    service, devices = app.build(settings)
+    await app.run(service, devices, settings, shell=True)  # the console's input is empty: it ends at once
+    # CPython's asyncio loads socket and ssl itself; MicroPython's does not, so there they count too.
+    net = ("network",) + (("socket", "ssl", "tls") if sys.implementation.name == "micropython" else ())
+    return sorted(m for m in sys.modules if m.startswith("iot.net") or m in net)

@@ -55,6 +55,8 @@ def start(settings, service, commands, events, led=None):
     client = MQTTClient(m["host"], m["port"], node, m["user"], m["password"], tls_context() if m["tls"] else None,
                         m["keepalive"], will=(base + "/status", "offline", True), log=events,
                         link=None if wifi is None else wifi.up)
+    if wifi is not None:
+        wifi.on_down = client.drop
     bridge = Bridge(client, base, node, service, commands, settings["board"], SONGBOOK, wifi, m["discovery"])
     events.sinks.append(bridge.event)
     commands.network = Network(wifi, bridge.start())

@@ -77,6 +77,8 @@ class MQTTClient:
         self._unacked = {}  # pid -> message, QoS 1 sent and not yet acknowledged (sent again, DUP, at reconnect)
         self._pid = 0
         self._stream = None
+        self._dead = asyncio.Event()  # set when this connection is over
+        self._failure = None  # type: Exception | None  # why
         self._task = None
         self._last_rx = ticks_ms()
 
@@ -116,6 +118,12 @@ class MQTTClient:
                 self._close()
             await sleep_ms(wait)
             wait = min(wait * 2, self.backoff_ms[1])
+
+    def drop(self, why="the network link is down"):
+        """End the connection now (the link under it is gone); run() connects again when it can."""
+        if self.up.is_set():
+            self._failure = MQTTError(why)
+            self._dead.set()
 
     def deinit(self):
         """Stop, and drop the connection without DISCONNECT: the broker then sends the last will."""
@@ -164,7 +172,7 @@ class MQTTClient:
     async def _serve(self):
         """Reader, writer and pinger side by side; the first to fail ends all three, and its error is raised."""
         self._last_rx = ticks_ms()
-        self._failure = None  # type: Exception | None
+        self._failure = None
         dead = self._dead = asyncio.Event()
         tasks = [asyncio.create_task(self._guard(job)) for job in (self._reader_loop(), self._writer(), self._pinger())]
         try:
@@ -298,10 +306,15 @@ class MQTTClient:
         s = self._stream
         self._stream = None
         if s is not None:
-            try:
-                s.close()
-            except OSError:
-                pass
+            s.close()
+            asyncio.create_task(_closed(s))  # MicroPython closes the socket only in wait_closed()
+
+
+async def _closed(stream):
+    try:
+        await stream.wait_closed()
+    except Exception:  # the connection had failed already: closed is closed
+        pass
 
 
 def _why(e):

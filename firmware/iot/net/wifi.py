@@ -2,7 +2,8 @@
 
 The devices and the shell work meanwhile: nothing here blocks. `up` is an
 Event set while the link is up; `state` is "connecting", "up" or "down";
-the status LED blinks long while the link is down.
+`on_down` (if set) is called when a link that was up is lost; the status LED
+blinks while joining.
 """
 import asyncio
 import sys
@@ -11,7 +12,7 @@ from iot.compat import sleep_ms, ticks_diff, ticks_ms
 
 JOIN_MS = 20000  # a join that has not worked by then is tried again
 CHECK_MS = 2000  # how often a link that is up is looked at: the WLAN driver has no event for its loss
-LED_DOWN_MS = 800  # the status LED's blink while the link is down
+LED_JOIN_MS = 100  # the status LED's blink, every 250 ms, while joining
 
 
 class WiFi:
@@ -25,6 +26,7 @@ class WiFi:
         self.backoff_ms = backoff_ms
         self.wlan = network.WLAN(network.STA_IF)
         self.up = asyncio.Event()
+        self.on_down = None
         self.state = "connecting"
         self._task = None
 
@@ -53,7 +55,10 @@ class WiFi:
                 wait = self.backoff_ms[0]
                 while wlan.isconnected():
                     await sleep_ms(CHECK_MS)
+                self.up.clear()
                 self.log("event: wifi %s lost; joining again" % self.ssid)
+                if self.on_down is not None:
+                    self.on_down()
             else:
                 self.log("event: wifi %s: no link after %d s; again in %d s" % (self.ssid, JOIN_MS // 1000,
                                                                                    wait // 1000))
@@ -65,7 +70,7 @@ class WiFi:
 
     def _blink(self):
         if self.led is not None:
-            self.led.trigger(LED_DOWN_MS // 4)
+            self.led.trigger(LED_JOIN_MS)
 
     def status(self):
         s = {"link": self.state, "ssid": self.ssid}
