@@ -132,3 +132,20 @@ def test_make_sim_mqtt_joins_the_broker(interp, broker, home, tmp_path):
     assert status["network"]["mqtt"] == "up" and status["network"]["link"] == "wired"
     assert home.on("iot/sim/status")[:1] == ["online"]
     assert "homeassistant/light/sim/light/config" in discovery(home)
+
+
+def test_an_rgb_light_is_announced_with_colour_and_takes_home_assistants_colour(firmware, home):
+    fw = firmware(pins={"light": [13, 14, 12]}, light={"kind": "rgb"})
+    online(home, fw)
+    config = json.loads(home.wait_for("homeassistant/light/test/light/config")[-1])
+    assert config["supported_color_modes"] == ["rgb"] and ha_schema.check("homeassistant/light/test/light/config",
+                                                                           config) == []
+    home.publish(fw.base + "/light/set", json.dumps({"state": "ON", "color": {"r": 255, "g": 128, "b": 0},
+                                                     "brightness": 50}))
+    assert results(home, fw, 1) == ["ok light SWITCH_ON #ff8000 50%"]
+    state = json.loads(home.wait_for(fw.base + "/light/state", lambda p: json.loads(p)["state"] == "ON")[-1])
+    assert state["color_mode"] == "rgb" and state["color"] == {"r": 255, "g": 128, "b": 0}
+    assert state["hex"] == "#ff8000" and state["brightness"] == 50
+    assert fw.stop() == 0
+    red = [d for _, d in fw.run().duty(13) if d]
+    assert red and red[0] == (255 * 50 // 100) ** 2 * 65535 // 65025  # half of full red, gamma-corrected

@@ -19,12 +19,13 @@ so it would run again at every connect (a flush the user asked for last week).
 import asyncio
 import gc
 import json
+import sys
 
 from iot import IOTError, jsontext
 from iot.compat import sleep_ms, ticks_diff, ticks_ms
 from iot.message import MessageType
-from iot.net import discovery
 
+HA_PREFIX = "homeassistant"  # Home Assistant's discovery topics, and its status
 MAX_PENDING = 16  # commands waiting for their turn
 MAX_COMMAND = 1024  # bytes in one command, as a console line
 DIAG_MS = 60000  # how often the link and heap are reported
@@ -55,7 +56,7 @@ class Bridge:
         for name in service.devices:
             client.subscribe("%s/%s/set" % (base, name))
         if discover:
-            client.subscribe(discovery.PREFIX + "/status")
+            client.subscribe(HA_PREFIX + "/status")
 
     def start(self):
         service = self.service
@@ -85,7 +86,7 @@ class Bridge:
         self._announce.set()
 
     def _message(self, topic, payload, retained, size):
-        if topic == discovery.PREFIX + "/status":
+        if topic == HA_PREFIX + "/status":
             if payload == b"online" and not retained:
                 self._announce.set()  # Home Assistant restarted: it forgot the configs
             return
@@ -157,7 +158,7 @@ class Bridge:
                 device = self.service.devices.get(name)
                 if device is None:
                     continue
-                text = json.dumps(discovery.state(device, device.status()))
+                text = json.dumps(ha_state(device, device.status()))
                 if self._sent.get(name) != text:
                     self._sent[name] = text
                     await self.client.put("%s/%s/state" % (self.base, name), text, retain=True, qos=1)
@@ -168,9 +169,15 @@ class Bridge:
             await self._announce.wait()
             self._announce.clear()
             if self.discover:
-                for topic, config in discovery.configs(self.node, self.base, self.service,
-                                                       self.commands.programs(), self.board, self.songs):
-                    await self.client.put(topic, json.dumps(config), retain=True, qos=1)
+                from iot.net import discovery  # only now: its heap goes back once every config is sent
+
+                try:
+                    for topic, config in discovery.configs(self.node, self.base, self.service,
+                                                           self.commands.programs(), self.board, self.songs):
+                        await self.client.put(topic, json.dumps(config), retain=True, qos=1)
+                finally:
+                    del discovery
+                    sys.modules.pop("iot.net.discovery", None)
             self._sent = {}
             for name in self.service.devices:
                 self._device_changed(name)
@@ -191,6 +198,24 @@ class Bridge:
         if hasattr(gc, "mem_free"):
             d["heap_free"] = gc.mem_free()
         return d
+
+
+def ha_state(device, status):
+    """A device's status() with what Home Assistant reads from it added: "state" ON/OFF, and for an
+    RGB light "color_mode" and the colour as {"r", "g", "b"} (the "#rrggbb" stays, as "hex")."""
+    s = dict(status)
+    if device.kind == "light":
+        s["state"] = "ON" if status["on"] else "OFF"
+        if "color" in status:
+            rgb = int(status["color"][1:], 16)
+            s["hex"] = status["color"]
+            s["color"] = {"r": rgb >> 16, "g": rgb >> 8 & 255, "b": rgb & 255}
+            s["color_mode"] = "rgb"
+        else:
+            s["color_mode"] = "brightness"
+    elif device.kind == "speaker":
+        s["state"] = "ON" if status["on"] else "OFF"
+    return s
 
 
 def request(name, device, text):

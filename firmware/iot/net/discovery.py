@@ -1,4 +1,4 @@
-"""Home Assistant MQTT discovery: one config per entity, and each device's state in the shape HA reads.
+"""Home Assistant MQTT discovery: one config per entity the board has, in the shape Home Assistant takes.
 
     homeassistant/<component>/<node>/<object>/config   (retained)
 
@@ -7,12 +7,12 @@ colours, transitions), the speaker a siren whose tones are the songbook's
 songs, flush and clean are buttons, the lid a valve, each program a button
 that sends `run <name>` to the command topic, and the link and free heap are
 diagnostic sensors. Every entity shares one device block and the node's
-availability topic (its last will says "offline").
+availability topic (its last will says "offline"). Loaded only to announce,
+and let go after: a board keeps its heap between announcements.
 """
 from iot import __version__
 from iot.message import MessageType
-
-PREFIX = "homeassistant"
+from iot.net.bridge import HA_PREFIX
 
 
 def _id(text):
@@ -33,7 +33,7 @@ def configs(node, base, service, programs, board, songs):
         config = {"name": name, "unique_id": "%s_%s" % (node, obj)}
         config.update(common)
         config.update(extra)
-        return "%s/%s/%s/%s/config" % (PREFIX, component, node, obj), config
+        return "%s/%s/%s/%s/config" % (HA_PREFIX, component, node, obj), config
 
     for name in sorted(service.devices):
         d = service.devices[name]
@@ -69,20 +69,3 @@ def configs(node, base, service, programs, board, songs):
         "state_topic": diag, "value_template": "{{ value_json.heap_free }}", "unit_of_measurement": "B",
         "device_class": "data_size", "state_class": "measurement", "entity_category": "diagnostic"})
 
-
-def state(device, status):
-    """A device's status() with what Home Assistant reads from it added: "state" ON/OFF, and for an
-    RGB light "color_mode" and the colour as {"r", "g", "b"} (the "#rrggbb" stays, as "hex")."""
-    s = dict(status)
-    if device.kind == "light":
-        s["state"] = "ON" if status["on"] else "OFF"
-        if "color" in status:
-            rgb = int(status["color"][1:], 16)
-            s["hex"] = status["color"]
-            s["color"] = {"r": rgb >> 16, "g": rgb >> 8 & 255, "b": rgb & 255}
-            s["color_mode"] = "rgb"
-        else:
-            s["color_mode"] = "brightness"
-    elif device.kind == "speaker":
-        s["state"] = "ON" if status["on"] else "OFF"
-    return s
