@@ -9,7 +9,9 @@ BOARD ?= pico
 # Board targets: PORT (default: the first board mpremote finds), FIRMWARE=image, CONFIG=config.json, DRY_RUN=1.
 BOARD_TOOL = $(BIN)/python tools/board.py --board $(BOARD) $(if $(PORT),--port $(PORT)) \
 	$(if $(FIRMWARE),--firmware $(FIRMWARE)) $(if $(FIRMWARE_SHA256),--sha256 $(FIRMWARE_SHA256)) \
-	$(if $(CONFIG),--config $(CONFIG)) $(if $(filter 1,$(DRY_RUN)),--dry-run)
+	$(if $(CONFIG),--config $(CONFIG)) $(if $(SECRETS),--secrets $(SECRETS)) $(if $(filter 1,$(DRY_RUN)),--dry-run)
+# Wi-Fi and MQTT passwords: secrets.json in the checkout (git ignores it) goes onto the board with make deploy.
+SECRETS ?= $(wildcard secrets.json)
 
 .PHONY: help venv sim test mpy typecheck bench clean flash deploy run repl reset test-board mip
 
@@ -22,7 +24,7 @@ help:
 	@echo "make bench   benchmark figures on CPython and MicroPython side by side, targets met or missed"
 	@echo "             (PORT=...: on that board too, as a third column; its relays switch)"
 	@echo "make flash   MicroPython, then the app, onto the board (BOARD, PORT, FIRMWARE=image, DRY_RUN=1)"
-	@echo "make deploy  the app as .mpy onto the board with mpremote, changed files only (BOARD, PORT, CONFIG)"
+	@echo "make deploy  the app as .mpy onto the board with mpremote, changed files only (BOARD, PORT, CONFIG, SECRETS)"
 	@echo "make run     run firmware/ on the board from this machine (mpremote mount), nothing copied"
 	@echo "make mip     the app's sources onto the board with mpremote mip: MIP_REPO=owner/name (your fork), else this checkout"
 	@echo "make repl    the board's REPL; make reset: reset it"

@@ -58,7 +58,9 @@ def load(path=PATH, machine_name=None, secrets=SECRETS):
     wifi and mqtt (None when not set), with secrets.json's sections laid over config.json's."""
     raw = _read(path)
     hidden = _read(secrets)
+    where = path
     if hidden is not None:
+        where = "%s with %s" % (path, secrets)
         if type(hidden) is not dict or [k for k in hidden if k not in ("wifi", "mqtt")]:
             raise ConfigError("%s: must be an object with only wifi and mqtt" % secrets)
         raw = {} if raw is None else raw
@@ -68,7 +70,7 @@ def load(path=PATH, machine_name=None, secrets=SECRETS):
             section = dict(raw.get(key, {}))
             section.update(hidden[key])
             raw[key] = section
-    return check({} if raw is None else raw, path, machine_name)  # no file: the detected board's defaults
+    return check({} if raw is None else raw, where, machine_name)  # no file: the detected board's defaults
 
 
 def _read(path):

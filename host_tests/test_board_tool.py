@@ -200,3 +200,14 @@ def test_make_run_forwards_keys_both_ways_and_every_way_out_leaves():
         typed = b"".join(k for k in keys if k not in (None, b"\x1d", b"\x18"))
         assert board.serial.written == typed  # Ctrl-C goes to the board; the ways out do not
         assert b"\x04" not in console.shown and console.shown == says.replace(b"\x04", b"")[:len(console.shown)]
+
+
+def test_deploy_copies_secrets_json_and_prints_nothing_of_it(tmp_path, capsys):
+    secrets = tmp_path / "my-secrets.json"
+    secrets.write_text('{"wifi": {"password": "hunter2"}, "mqtt": {"password": "broker-pass"}}')
+    cmds = dry("deploy", "--board", "pico_w", "--port", "/dev/ttyACM0", "--secrets", str(secrets))
+    out = hostrun.ROOT / "build/deploy/pico_w"
+    assert " secrets.json " in cmds[2]
+    assert (out / "secrets.json").read_text() == secrets.read_text()
+    assert "hunter2" not in " ".join(cmds) and "broker-pass" not in " ".join(cmds)
+    assert "secrets.json" in tool.USER_FILES  # never pruned as stale

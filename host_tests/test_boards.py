@@ -104,3 +104,10 @@ def test_without_mqtt_in_config_nothing_of_the_network_is_loaded(scenario):
     """An ESP32's heap is small: a board that is not on the network pays nothing for it."""
     assert scenario("boot.without_network", mqtt=False).result == []
     assert "iot.net.mqtt" in scenario("boot.without_network", mqtt=True).result
+
+
+def test_secrets_json_holds_the_passwords_and_is_checked_as_config_json_is(scenario, tmp_path):
+    r = scenario("boot.secrets", folder=str(tmp_path)).result
+    assert r["good"] == ["home", "hunter2", "iot", "pass"]
+    assert r["bad_key"].endswith("secrets.json: must be an object with only wifi and mqtt")
+    assert r["bad_value"].endswith("config.json with " + str(tmp_path) + "/secrets.json: mqtt.password must be text")

