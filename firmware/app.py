@@ -131,24 +131,29 @@ def make_commands(service, write=print):
 
 
 async def run(service, devices, settings, sequential=False, shell=False):
-    """The demo (unless config.json says "demo": false), then the shell on the console until its input ends;
-    on the network too when config.json sets "mqtt" (and "wifi" on a board)."""
+    """The demo (unless config.json says "demo": false), then the shell on the console until its input ends.
+
+    With "mqtt" in config.json (and "wifi" on a board) the network starts first and joins in the
+    background, so the demo is seen there too; it takes commands once the shell does.
+    """
     watchdog = asyncio.create_task(feed_watchdog(settings["wdt_ms"])) if settings["wdt_ms"] else None
+    console = Console() if shell else None
+    events = Events(console.show if console is not None else service.log)  # never tearing a half-typed line
+    service.log = events
     network = None
     try:
+        if settings["mqtt"] is not None:
+            from iot import net  # only when configured: a board without it keeps the heap
+
+            network = net.start(settings, service, events, service.activity)
         if settings["demo"]:
-            await demo(service, devices, sequential)
+            await demo(service, devices, sequential, log=events)
         else:
             await service.register_devices(devices)
-        if shell:
-            console = Console()
-            events = Events(console.show)  # events from here on never tear a half-typed line
-            service.log = events
+        if console is not None:
             commands = make_commands(service, events)
-            if settings["mqtt"] is not None:
-                from iot import net  # only when configured: a board without it keeps the heap
-
-                network = net.start(settings, service, commands, events, service.activity)
+            if network is not None:
+                network.serve(commands)
             console.show("event: ready for commands (help lists them)")
             await serve(commands, console)
             safe_all(service, devices)

@@ -149,3 +149,18 @@ def test_an_rgb_light_is_announced_with_colour_and_takes_home_assistants_colour(
     assert fw.stop() == 0
     red = [d for _, d in fw.run().duty(13) if d]
     assert red and red[0] == (255 * 50 // 100) ** 2 * 65535 // 65025  # half of full red, gamma-corrected
+
+
+def test_the_demo_is_seen_on_the_broker_and_a_command_sent_meanwhile_is_answered_after_it(firmware, home):
+    fw = firmware(demo=True, op_ms=200)
+    online(home, fw)  # the network joins first, while the devices connect
+    home.publish(fw.base + "/light/set", "OFF")
+    done = home.wait_for(fw.base + "/event", lambda p: p.startswith("event: demo done"), timeout=20)
+    assert results(home, fw, 1) == ["ok light SWITCH_OFF"]
+    events = [e.split(" in ")[0] for e in home.on(fw.base + "/event")]
+    assert events[-3:] == ["event: wake_up done", "event: sleep done", "event: demo done"]  # (registered: if joined)
+    with home.lock:
+        order = [m[2].decode() for m in home.messages if m[1] in (fw.base + "/event", fw.base + "/result")]
+    assert order.index("ok light SWITCH_OFF") > order.index(done[0])  # answered once the demo is over
+    speaker = [json.loads(p) for p in home.on(fw.base + "/speaker/state")]
+    assert any(s["song"] == "Miles Davis - Kind of Blue" for s in speaker)  # states went out during the demo

@@ -18,6 +18,7 @@ def settled(home, fw):
 
 MALFORMED = [  # (topic under the node, payload, what the one reply starts with)
     ("light/set", "{bad", "error: light: the command is not valid JSON"),
+    ("nobody/set", "ON", "error: unknown device 'nobody'"),
     ("light/set", '{"msg": 5}', "error: light: msg and data are text"),
     ("light/set", '{"msg": "SWITCH_ON", "at": 1}', "error: light: 'at' is neither msg nor data"),
     ("light/set", '{"msg": "FLUSH"}', "error: light: does not take FLUSH"),

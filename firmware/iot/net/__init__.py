@@ -8,6 +8,11 @@ class Network:
         self.wifi = wifi
         self.bridge = bridge
 
+    def serve(self, commands):
+        """Take commands from the network (and announce to Home Assistant) from now on."""
+        commands.network = self
+        self.bridge.serve(commands)
+
     def status(self):
         s = self.bridge.diagnostics()
         s["mqtt"] = "up" if self.bridge.client.up.is_set() else "down"
@@ -38,8 +43,9 @@ def tls_context():
     return context
 
 
-def start(settings, service, commands, events, led=None):
-    """Join Wi-Fi (if configured) and the broker in the background; the shell works meanwhile."""
+def start(settings, service, events, led=None):
+    """Join Wi-Fi (if configured) and the broker in the background; the devices and shell work meanwhile.
+    Events and device states go out as soon as the broker is there; commands once serve() is called."""
     from iot.devices import SONGBOOK
     from iot.net.bridge import Bridge
     from iot.net.mqtt import MQTTClient
@@ -57,7 +63,6 @@ def start(settings, service, commands, events, led=None):
                         link=None if wifi is None else wifi.up)
     if wifi is not None:
         wifi.on_down = client.drop
-    bridge = Bridge(client, base, node, service, commands, settings["board"], SONGBOOK, wifi, m["discovery"])
+    bridge = Bridge(client, base, node, service, settings["board"], SONGBOOK, wifi, m["discovery"])
     events.sinks.append(bridge.event)
-    commands.network = Network(wifi, bridge.start())
-    return commands.network
+    return Network(wifi, bridge.start())

@@ -32,17 +32,18 @@ DIAG_MS = 60000  # how often the link and heap are reported
 
 
 class Bridge:
-    def __init__(self, client, base, node, service, commands, board, songs, wifi=None, discover=True):
+    def __init__(self, client, base, node, service, board, songs, wifi=None, discover=True):
         self.client = client
         self.base = base
         self.node = node
         self.service = service
-        self.commands = commands
+        self.commands = None  # iot.commands.Commands, from serve() on
+        self._serving = asyncio.Event()
         self.board = board
         self.songs = songs
         self.wifi = wifi
         self.discover = discover
-        self._pending = []  # ("line", text) | ("send", device, msg, data) | ("reply", text) | ("busy", n), oldest first
+        self._pending = []  # ("line", text) | ("set", device, text) | ("reply", text) | ("busy", n), oldest first
         self._work = asyncio.Event()
         self._dirty = []  # devices whose state may have changed
         self._changed = asyncio.Event()
@@ -53,8 +54,7 @@ class Bridge:
         client.on_message = self._message
         client.on_connect = self._connected
         client.subscribe(base + "/cmd")
-        for name in service.devices:
-            client.subscribe("%s/%s/set" % (base, name))
+        client.subscribe(base + "/+/set")  # every device's, those that register later too
         if discover:
             client.subscribe(HA_PREFIX + "/status")
 
@@ -64,6 +64,12 @@ class Bridge:
         self._tasks = [asyncio.create_task(job) for job in (
             self.client.run(), self._worker(), self._states(), self._diag(), self._announcer())]
         return self
+
+    def serve(self, commands):
+        """Run the commands that arrive (those waiting too), and announce what there is to Home Assistant."""
+        self.commands = commands
+        self._serving.set()
+        self._announce.set()
 
     def deinit(self):
         if self.service.changed == self._device_changed:
@@ -103,11 +109,7 @@ class Bridge:
         if topic == self.base + "/cmd":
             self._queue(("line", text))
             return
-        device = topic[len(self.base) + 1:-4]
-        try:
-            self._queue(request(device, self.service.get_device(device), text))
-        except IOTError as e:
-            self._queue(("reply", "error: %s" % e))
+        self._queue(("set", topic[len(self.base) + 1:-4], text))  # <base>/<device>/set: read in its turn
 
     def _queue(self, item):
         pending = self._pending
@@ -122,6 +124,7 @@ class Bridge:
 
     async def _worker(self):
         """The commands, one at a time and in order; each reply to the result topic before the next runs."""
+        await self._serving.wait()
         while True:
             while not self._pending:
                 self._work.clear()
@@ -134,10 +137,18 @@ class Bridge:
                     await self.client.put(result, "error: busy: %d commands waiting; this one dropped" % MAX_PENDING,
                                           qos=1)
                 continue
+            commands = self.commands
+            assert commands is not None  # set before _serving
+            if kind == "set":  # a device's command: the device is looked up now, when it is its turn
+                try:
+                    item = request(item[1], self.service.get_device(item[1]), item[2])
+                except IOTError as e:
+                    item = ("reply", "error: %s" % e)
+                kind = item[0]
             if kind == "line":
-                reply = await self.commands.execute(item[1])
+                reply = await commands.execute(item[1])
             elif kind == "send":
-                reply = await self.commands.send(item[1], item[2], item[3])
+                reply = await commands.send(item[1], item[2], item[3])
             else:
                 reply = item[1]
             await self.client.put(result, reply, qos=1)
@@ -165,6 +176,7 @@ class Bridge:
 
     async def _announcer(self):
         """At every connect, and when Home Assistant comes back: the discovery configs, then every state."""
+        await self._serving.wait()  # the devices have registered and the programs are loaded
         while True:
             await self._announce.wait()
             self._announce.clear()
@@ -172,8 +184,9 @@ class Bridge:
                 from iot.net import discovery  # only now: its heap goes back once every config is sent
 
                 try:
-                    for topic, config in discovery.configs(self.node, self.base, self.service,
-                                                           self.commands.programs(), self.board, self.songs):
+                    programs = self.commands.programs() if self.commands is not None else {}
+                    for topic, config in discovery.configs(self.node, self.base, self.service, programs,
+                                                           self.board, self.songs):
                         await self.client.put(topic, json.dumps(config), retain=True, qos=1)
                 finally:
                     del discovery
