@@ -227,17 +227,17 @@ class MQTTClient:
     async def _read_packet(self):
         """(first byte, body): body None for a PUBLISH over max_packet, read past."""
         r = self._reader
-        kind = (await r.readexactly(1))[0]
-        n = 0
-        shift = 0
-        while True:
+        head = await r.readexactly(2)  # the kind and the length's first byte: all of it, below 128 bytes
+        kind = head[0]
+        byte = head[1]
+        n = byte & 127
+        shift = 7
+        while byte & 128:
+            if shift > 21:
+                raise MQTTError("bad packet length")
             byte = (await r.readexactly(1))[0]
             n |= (byte & 127) << shift
             shift += 7
-            if not byte & 128:
-                break
-            if shift > 21:
-                raise MQTTError("bad packet length")
         if n <= self.max_packet:
             return kind, (await r.readexactly(n)) if n else b""
         if kind & 0xF0 != PUBLISH:
