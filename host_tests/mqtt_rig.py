@@ -125,8 +125,8 @@ class Home:
                 self.lock.wait(left)
 
     def close(self):
+        self.client.disconnect()  # first: the loop thread then ends at once, not at its next select timeout
         self.client.loop_stop()
-        self.client.disconnect()
 
 
 class Firmware:

@@ -98,7 +98,7 @@ def test_the_result_topic_answers_each_shell_command_once_and_in_order(firmware,
     assert len(got) == len(expected)
     for reply, start in zip(got, expected):
         assert reply.startswith(start), (reply, start)
-    time.sleep(1)
+    time.sleep(0.5)
     assert len(home.on(fw.base + "/result")) == len(commands)  # one each, nothing more
 
 

@@ -51,7 +51,7 @@ def test_malformed_payloads_get_one_error_each_in_order_and_change_nothing(firmw
     got = results(home, fw, len(MALFORMED))
     for reply, (topic, payload, start) in zip(got, MALFORMED):
         assert reply.startswith(start), (topic, payload[:60], reply)
-    time.sleep(1)
+    time.sleep(0.5)
     assert len(home.on(fw.base + "/result")) == len(MALFORMED)  # one each, nothing more
     home.publish(fw.base + "/cmd", "devices")
     assert results(home, fw, len(MALFORMED) + 1)[-1].startswith('ok {"')  # it still answers
@@ -68,7 +68,7 @@ def test_a_flood_of_a_thousand_commands_gets_a_thousand_replies_and_keeps_every_
     assert {r.partition(":")[0].partition(" ")[0] for r in got} <= {"ok", "error"}
     ok = [r for r in got if r == "ok toilet FLUSH"]
     assert ok and [r for r in got if r.startswith("error: busy")]
-    time.sleep(1)
+    time.sleep(0.5)
     assert len(home.on(fw.base + "/result")) == 1000
     home.publish(fw.base + "/cmd", "status")
     assert results(home, fw, 1001)[-1].startswith('ok {"')
@@ -111,14 +111,14 @@ def console_reply(fw, line, timeout=10):
 
 def test_a_broker_killed_mid_flush_leaves_the_relay_off_on_time_keeps_the_shell_and_replays_nothing(
         firmware, home, broker):
-    fw = firmware(op_ms=2000, max_on_ms=3000)
+    fw = firmware(op_ms=1000, max_on_ms=1500)
     settled(home, fw)
     home.publish(fw.base + "/toilet/set", "FLUSH")
     assert results(home, fw, 1) == ["ok toilet FLUSH"]
     home.wait_for(fw.base + "/toilet/state", lambda p: json.loads(p)["flush"] == 1)
     broker.kill()
     assert '"flush": 1' in console_reply(fw, "devices")  # the serial shell goes on without the broker
-    time.sleep(2.5)  # the flush ends while the broker is gone
+    time.sleep(1.2)  # the flush ends while the broker is gone
     assert '"flush": 0' in console_reply(fw, "devices")
     restart = time.monotonic()
     broker.start()
@@ -126,12 +126,12 @@ def test_a_broker_killed_mid_flush_leaves_the_relay_off_on_time_keeps_the_shell_
     online(home, fw, since=restart)
     home.publish(fw.base + "/cmd", "devices")
     assert results(home, fw, 1, since=restart)[0].startswith('ok {"')
-    time.sleep(1)
+    time.sleep(0.5)
     assert len(home.on(fw.base + "/result", since=restart)) == 1  # the flush was not replayed
     assert fw.stop() == 0
     flush = fw.run().pin("flush")
     assert [v for _, v in flush] == [0, 1, 0]  # one pulse
-    assert 2000 - 1 <= flush[2][0] - flush[1][0] <= 2000 + 50  # off at its end, well within max_on_ms
+    assert 1000 - 1 <= flush[2][0] - flush[1][0] <= 1000 + 50  # off at its end, within max_on_ms
 
 
 def test_a_lost_wifi_link_drops_mqtt_keeps_the_shell_and_the_relay_on_time_and_rejoins(firmware, home, tmp_path):
@@ -155,7 +155,7 @@ def test_a_lost_wifi_link_drops_mqtt_keeps_the_shell_and_the_relay_on_time_and_r
     online(home, fw, since=back)
     home.publish(fw.base + "/cmd", "devices")
     assert results(home, fw, 1, since=back)[0].startswith('ok {"')
-    time.sleep(1)
+    time.sleep(0.5)
     assert len(home.on(fw.base + "/result", since=back)) == 1  # nothing replayed
     assert fw.stop() == 0
     flush = fw.run().pin("flush")
