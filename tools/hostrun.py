@@ -30,6 +30,23 @@ def command(interpreter, script, *args):
     return [exe, *([script] if isinstance(script, (str, Path)) else script), *args]
 
 
+def micropython_libs():
+    """build/mplib: the libraries the firmware takes from PyPI (microdot), for the unix port's path.
+
+    A folder of links to the installed packages, not site-packages itself, which would let the unix port
+    import CPython-only modules by mistake."""
+    import importlib.util
+
+    libs = ROOT / "build" / "mplib"
+    libs.mkdir(parents=True, exist_ok=True)
+    for name in ("microdot",):
+        spec = importlib.util.find_spec(name)
+        link = libs / name
+        if spec is not None and spec.submodule_search_locations and not link.exists():
+            link.symlink_to(list(spec.submodule_search_locations)[0], target_is_directory=True)
+    return libs
+
+
 def environ(trace=None, extra_path=(), firmware=FIRMWARE, simulated=False):
     """Environment with the firmware (firmware/, or its .mpy build) and the stub `machine` first on both
     interpreters' paths; `simulated`: on simulated time (tools/simtime), which jumps to the next timer."""
@@ -37,7 +54,8 @@ def environ(trace=None, extra_path=(), firmware=FIRMWARE, simulated=False):
     paths = [str(HOSTMACHINE), str(firmware), *map(str, extra_path)]
     clock = [str(SIMTIME / "micropython"), str(SIMTIME)] if simulated else []
     # .frozen holds asyncio; hostmachine/micropython what micropython-lib adds on a board (typing).
-    env["MICROPYPATH"] = os.pathsep.join([*clock, ".frozen", *paths, str(HOSTMACHINE / "micropython")])
+    env["MICROPYPATH"] = os.pathsep.join([*clock, ".frozen", *paths, str(HOSTMACHINE / "micropython"),
+                                          str(micropython_libs())])
     env["PYTHONPATH"] = os.pathsep.join(([str(SIMTIME / "cpython"), str(SIMTIME)] if simulated else []) + paths)
     env["PYTHONUNBUFFERED"] = "1"
     if trace is not None:

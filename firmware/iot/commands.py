@@ -186,10 +186,7 @@ class Commands:
         if word == "devices":
             return json.dumps(self.service.status())
         if word == "status":
-            status = self.service.status()
-            if self.network is not None:
-                status["network"] = self.network.status()
-            return json.dumps(status)
+            return json.dumps(self.status())
         if word == "programs":
             return await self._describe()
         if word == "run":
@@ -239,22 +236,42 @@ class Commands:
             compiled = self._compiled[name] = self.service.compile(self._named(name))
         return compiled
 
-    async def _describe(self):
-        parts = []
+    def status(self):
+        """What `status` shows: every device's state, and the network's when it is on."""
+        status = self.service.status()
+        if self.network is not None:
+            status["network"] = self.network.status()
+        return status
+
+    async def describe(self):
+        """Every program, by name: its mode and planned time (or why it cannot run), user's or built in,
+        and how many runs it has going."""
+        out = []
         programs = self.programs()
         for i, name in enumerate(sorted(programs)):
             if i % SLICE == SLICE - 1:
                 await sleep_ms(0)  # a long list must not hold up the loop (and the devices' timers)
-            running = len(self.runs.get(name, ()))
+            about = {"name": name, "mode": self.modes.get(name, "single"), "user": name in self.user,
+                     "running": len(self.runs.get(name, ()))}
             try:
-                what = [self.modes.get(name, "single"), "%d ms" % self._compile(name).planned_ms]
+                about["planned_ms"] = self._compile(name).planned_ms
             except IOTError as e:  # a built-in program on a device that did not connect
-                what = ["cannot run: %s" % e]
-            if name in self.user:
+                about["error"] = str(e)
+            out.append(about)
+        return out
+
+    async def _describe(self):
+        parts = []
+        for p in await self.describe():
+            if "error" in p:
+                what = ["cannot run: %s" % p["error"]]
+            else:
+                what = [p["mode"], "%d ms" % p["planned_ms"]]
+            if p["user"]:
                 what.append("user")
-            if running:
-                what.append("running %d" % running)
-            parts.append("%s (%s)" % (name, ", ".join(what)))
+            if p["running"]:
+                what.append("running %d" % p["running"])
+            parts.append("%s (%s)" % (p["name"], ", ".join(what)))
         return ", ".join(parts)
 
     def _run(self, name):

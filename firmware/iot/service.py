@@ -56,9 +56,9 @@ class IOTService:
     """Devices by id, messages to them, programs over them.
 
     `activity` is an optional Blinker (the status LED) blinked on every message.
-    `log` gets one `event:` line per run that ends, however it ends. `changed`,
-    if set, is called with a device's name when a program step on it begins or
-    ends and when it is made safe, so a transport can report its state. A program
+    `log` gets one `event:` line per run that ends, however it ends. Each of
+    `watchers` is called with a device's name when a program step on it begins
+    or ends and when it is made safe, so a transport can report its state. A program
     step that runs `step_slack_ms` past its device's planned time is taken as hung.
 
     A run that fails or is stopped makes the devices it drives safe, at once,
@@ -73,7 +73,7 @@ class IOTService:
         self.step_slack_ms = step_slack_ms
         self.watch = prog.StepWatch()  # one timer for the steps of every program run
         self.log = log
-        self.changed = None
+        self.watchers = []  # callables of a device name; a transport adds its own
         self.works = []  # the runs going on now
         self._connecting = set()
 
@@ -162,12 +162,12 @@ class IOTService:
         busy = device.busy
         if busy is not None:
             await busy.acquire()
-        changed = self.changed
+        watchers = self.watchers
         try:
             if self.activity is not None:
                 self.activity.trigger(self.activity_ms)
-            if changed is not None:
-                changed(device.name)
+            for w in watchers:
+                w(device.name)
             if not limit_ms:
                 await device.handle(code, data)
                 return
@@ -185,8 +185,8 @@ class IOTService:
         finally:
             if busy is not None:
                 busy.release()
-            if changed is not None:
-                changed(device.name)
+            for w in watchers:
+                w(device.name)
 
     def status(self):
         """{device name: its status()}: what every device is doing now."""
@@ -196,8 +196,8 @@ class IOTService:
         """Every registered device to its safe state, and the status LED off."""
         for device in self.devices.values():
             device.safe()
-            if self.changed is not None:
-                self.changed(device.name)
+            for w in self.watchers:
+                w(device.name)
         if self.activity is not None:
             self.activity.stop()
 
@@ -283,8 +283,8 @@ class IOTService:
             device = self.devices.get(name)
             if device is not None:
                 device.safe()
-                if self.changed is not None:
-                    self.changed(name)
+                for w in self.watchers:
+                    w(name)
         if self.activity is not None:
             self.activity.stop()  # the status LED's blink: an output too, and of no one run
         for other in self.works:

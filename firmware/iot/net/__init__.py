@@ -1,27 +1,35 @@
-"""Networking, imported only when config.json sets "mqtt": Wi-Fi, MQTT, Home Assistant discovery."""
+"""Networking, imported only when config.json sets "mqtt" or "web": Wi-Fi, MQTT, Home Assistant discovery,
+the web page."""
 
 
 class Network:
-    """What start() set going: the Wi-Fi station (or None) and the MQTT bridge; deinit() ends them."""
+    """What start() set going: the Wi-Fi station, the MQTT bridge and the web server (each or None)."""
 
-    def __init__(self, wifi, bridge):
+    def __init__(self, wifi, bridge, web):
         self.wifi = wifi
         self.bridge = bridge
+        self.web = web
 
     def serve(self, commands):
         """Take commands from the network (and announce to Home Assistant) from now on."""
         commands.network = self
-        self.bridge.serve(commands)
+        for part in (self.bridge, self.web):
+            if part is not None:
+                part.serve(commands)
 
     def status(self):
-        s = self.bridge.diagnostics()
-        s["mqtt"] = "up" if self.bridge.client.up.is_set() else "down"
+        s = self.wifi.status() if self.wifi is not None else {"link": "wired"}
+        if self.bridge is not None:
+            s.update(self.bridge.diagnostics())
+            s["mqtt"] = "up" if self.bridge.client.up.is_set() else "down"
+        if self.web is not None:
+            s["web"] = {"port": self.web.port, "pages": len(self.web.clients)}
         return s
 
     def deinit(self):
-        self.bridge.deinit()
-        if self.wifi is not None:
-            self.wifi.deinit()
+        for part in (self.web, self.bridge, self.wifi):
+            if part is not None:
+                part.deinit()
 
 
 def node_name():
@@ -44,25 +52,35 @@ def tls_context():
 
 
 def start(settings, service, events, led=None):
-    """Join Wi-Fi (if configured) and the broker in the background; the devices and shell work meanwhile.
-    Events and device states go out as soon as the broker is there; commands once serve() is called."""
+    """Join Wi-Fi, the broker and serve the page, as configured, in the background; the devices and the
+    shell work meanwhile. Events and device states go out at once; commands are taken once serve() is called."""
     from iot.devices import SONGBOOK
-    from iot.net.bridge import Bridge
-    from iot.net.mqtt import MQTTClient
 
-    wifi = None
+    wifi = bridge = web = None
     if settings["wifi"] is not None:
         from iot.net.wifi import WiFi
 
         wifi = WiFi(settings["wifi"]["ssid"], settings["wifi"]["password"], led, events).start()
     m = settings["mqtt"]
-    node = m["node"] or node_name()
-    base = "%s/%s" % (m["prefix"], node)
-    client = MQTTClient(m["host"], m["port"], node, m["user"], m["password"], tls_context() if m["tls"] else None,
-                        m["keepalive"], will=(base + "/status", "offline", True), log=events,
-                        link=None if wifi is None else wifi.up)
-    if wifi is not None:
-        wifi.on_down = client.drop
-    bridge = Bridge(client, base, node, service, settings["board"], SONGBOOK, wifi, m["discovery"])
-    events.sinks.append(bridge.event)
-    return Network(wifi, bridge.start())
+    if m is not None:
+        from iot.net.bridge import Bridge
+        from iot.net.mqtt import MQTTClient
+
+        node = m["node"] or node_name()
+        base = "%s/%s" % (m["prefix"], node)
+        client = MQTTClient(m["host"], m["port"], node, m["user"], m["password"],
+                            tls_context() if m["tls"] else None, m["keepalive"], will=(base + "/status", "offline", True),
+                            log=events, link=None if wifi is None else wifi.up)
+        if wifi is not None:
+            wifi.on_down = client.drop
+        bridge = Bridge(client, base, node, service, settings["board"], SONGBOOK, wifi, m["discovery"]).start()
+        events.sinks.append(bridge.event)
+    w = settings["web"]
+    if w is not None:
+        from iot import __version__
+        from iot.net.web import Web
+
+        web = Web(service, {"board": settings["board"], "version": __version__, "songs": sorted(SONGBOOK)},
+                  w["port"], w["user"], w["password"]).start(events)
+        events.sinks.append(web.event)
+    return Network(wifi, bridge, web)

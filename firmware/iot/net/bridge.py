@@ -47,6 +47,7 @@ class Bridge:
         self._work = asyncio.Event()
         self._dirty = []  # devices whose state may have changed
         self._changed = asyncio.Event()
+        self._watch = self._device_changed  # one bound method, so that it can be found again to remove
         self._sent = {}  # device -> the state text last published
         self._announce = asyncio.Event()  # discovery (and every state) to be sent again
         self._start = ticks_ms()
@@ -59,8 +60,7 @@ class Bridge:
             client.subscribe(HA_PREFIX + "/status")
 
     def start(self):
-        service = self.service
-        service.changed = self._device_changed
+        self.service.watchers.append(self._watch)
         self._tasks = [asyncio.create_task(job) for job in (
             self.client.run(), self._worker(), self._states(), self._diag(), self._announcer())]
         return self
@@ -72,8 +72,8 @@ class Bridge:
         self._announce.set()
 
     def deinit(self):
-        if self.service.changed == self._device_changed:
-            self.service.changed = None
+        if self._watch in self.service.watchers:
+            self.service.watchers.remove(self._watch)
         for t in self._tasks:
             t.cancel()
         self._tasks = []

@@ -1,0 +1,236 @@
+"""The board's web page and its API (microdot): see and drive the devices and programs from a phone.
+
+    GET  /                          the page (www/index.html, gzipped on a board, streamed from the flash)
+    GET  /api/info                  board, firmware version, devices and what they take, the songbook
+    GET  /api/status                what the shell's `status` shows
+    POST /api/devices/<name>        {"msg": "SWITCH_ON", "data": "40%"}
+    GET  /api/programs              each program: mode, planned ms, user's or built in, runs
+    PUT  /api/programs/<name>       the program as JSON (?mode=queued): checked as `define` checks it
+    POST /api/programs/<name>/run   `run <name>`
+    POST /api/stop                  `stop`: every output safe
+    POST /api/save                  `save`
+    POST /api/console               {"line": "a shell command"}: its one reply
+    GET  /api/events                Server-Sent Events: "state" (a device's status) and "event" (an event line)
+
+Every command goes through the command layer, so a refusal has the shell's
+text: {"reply": "error: ..."} with a 4xx status, and nothing changes. With a
+password set, every route asks for HTTP Basic authentication.
+"""
+import asyncio
+import os
+
+from microdot import Microdot, Request, Response
+from microdot.sse import with_sse
+
+from iot import IOTError, jsontext
+from iot.compat import sleep_ms
+from iot.message import MessageType
+
+MAX_BODY = 2048  # a define's JSON is at most a console line (1024), with room for its escapes
+CLIENT_QUEUE = 32  # what one page may fall behind by before its oldest updates are dropped
+NOT_FOUND = ("unknown device", "no program", "is not running")
+
+
+def _page():
+    """www/index.html beside the iot package: the board's root, or firmware/ on a host."""
+    here = __file__
+    at = here.rfind("iot/net/web.")
+    return here[:at] + "www/index.html" if at >= 0 else "www/index.html"
+
+
+def _reply(text, ok_status=200):
+    """A command's reply as JSON, with the status it deserves: 200, 404 or 400."""
+    if text.startswith("ok"):
+        return {"reply": text}, ok_status
+    for words in NOT_FOUND:
+        if words in text:
+            return {"reply": text}, 404
+    return {"reply": text}, 400
+
+
+def _body(request):
+    """The request's JSON body; IOTError if it is none."""
+    return jsontext.loads(jsontext.decode(request.body or b"", "the body"), MAX_BODY, "the body")
+
+
+class _Client:
+    """One open page: what it has not been sent yet."""
+
+    def __init__(self):
+        self.queue = []  # ("state", device) or ("event", line)
+        self.ready = asyncio.Event()
+
+    def put(self, item):
+        if item in self.queue:
+            return  # a state already waiting is sent as it is then
+        if len(self.queue) >= CLIENT_QUEUE:
+            self.queue.pop(0)
+        self.queue.append(item)
+        self.ready.set()
+
+
+class Web:
+    def __init__(self, service, info, port=80, user=None, password=None):
+        self.service = service
+        self.info = info  # {"board", "version", "songs"}
+        self.port = port
+        self.commands = None  # iot.commands.Commands, from serve() on
+        self.clients = []
+        self._auth = None
+        if password:
+            import binascii
+
+            self._auth = "Basic " + binascii.b2a_base64(("%s:%s" % (user or "", password)).encode()).decode().strip()
+        self._task = None
+        self._watch = self._device_changed  # one bound method, to find again when removing it
+        Request.max_content_length = MAX_BODY
+        Request.max_body_length = MAX_BODY
+        self.app = app = Microdot()
+        app.before_request(self._check)
+        app.get("/")(self._index)
+        app.get("/api/info")(self._info)
+        app.get("/api/status")(self._status)
+        app.post("/api/devices/<name>")(self._device)
+        app.get("/api/programs")(self._programs)
+        app.put("/api/programs/<name>")(self._define)
+        app.post("/api/programs/<name>/run")(self._run)
+        app.post("/api/stop")(self._stop)
+        app.post("/api/save")(self._save)
+        app.post("/api/console")(self._console)
+        app.get("/api/events")(with_sse(self._events))
+        app.errorhandler(404)(lambda request: ({"reply": "error: no such page"}, 404))
+        app.errorhandler(405)(lambda request: ({"reply": "error: not with that method"}, 405))
+        app.errorhandler(413)(lambda request: ({"reply": "error: the body is over %d bytes" % MAX_BODY}, 413))
+
+    def start(self, log=print):
+        self.service.watchers.append(self._watch)
+        self._task = asyncio.create_task(self._serve(log))
+        return self
+
+    async def _serve(self, log):
+        try:
+            await self.app.start_server(host="0.0.0.0", port=self.port)
+        except OSError as e:
+            log("event: web page: cannot serve on port %d: %s" % (self.port, e))
+
+    def serve(self, commands):
+        self.commands = commands
+
+    def event(self, line):
+        """An event line (from iot.commands.Events): to every open page."""
+        for c in self.clients:
+            c.put(("event", line))
+
+    def deinit(self):
+        if self._watch in self.service.watchers:
+            self.service.watchers.remove(self._watch)
+        self.app.shutdown()
+        if self._task is not None:
+            self._task.cancel()
+            self._task = None
+
+    def _commands(self):
+        commands = self.commands
+        assert commands is not None  # _check answers 503 to the API until serve()
+        return commands
+
+    def _device_changed(self, name):
+        for c in self.clients:
+            c.put(("state", name))
+
+    # Routes
+
+    async def _check(self, request):
+        if self._auth is not None and request.headers.get("Authorization") != self._auth:
+            return {"reply": "error: this board asks for its user name and password"}, 401, {
+                "WWW-Authenticate": 'Basic realm="iot"'}
+        if self.commands is None and request.path.startswith("/api/"):
+            return {"reply": "error: starting; try again in a moment"}, 503
+
+    async def _index(self, request):
+        """The page, gzipped as make deploy leaves it on a board (a third of the bytes), else as it is."""
+        page = _page()
+        for path, gzipped in ((page + ".gz", True), (page, False)):
+            try:
+                os.stat(path)
+            except OSError:
+                continue
+            return Response.send_file(path, content_type="text/html; charset=UTF-8", max_age=0, compressed=gzipped)
+        return {"reply": "error: the page is not on this board (make deploy puts it there)"}, 404
+
+    async def _info(self, request):
+        devices = {}
+        for name, d in self.service.devices.items():
+            devices[name] = {"kind": d.kind, "accepts": [MessageType.name(t) for t in d.ACCEPTS]}
+        info = dict(self.info)
+        info["devices"] = devices
+        return info
+
+    async def _status(self, request):
+        return self._commands().status()
+
+    async def _device(self, request, name):
+        try:
+            body = _body(request)
+            if type(body) is not dict or [k for k in body if k not in ("msg", "data")]:
+                raise IOTError('a device command is {"msg": ..., "data": ...}')
+            msg, data = body.get("msg", ""), body.get("data", "")
+            if type(msg) is not str or type(data) is not str:
+                raise IOTError("msg and data are text")
+        except IOTError as e:
+            return _reply("error: %s: %s" % (name, e))
+        return _reply(await self._commands().send(name, msg, data))
+
+    async def _programs(self, request):
+        return await self._commands().describe()
+
+    async def _define(self, request, name):
+        mode = request.args.get("mode")
+        try:
+            text = jsontext.decode(request.body or b"", "the body")
+        except IOTError as e:
+            return _reply("error: %s" % e)
+        if mode is not None and (" " in mode or not mode):
+            return _reply("error: %r is no mode" % mode)
+        return _reply(await self._commands().execute("define %s %s%s" % (name, mode + " " if mode else "", text)), 201)
+
+    async def _run(self, request, name):
+        return _reply(await self._commands().execute("run " + name))
+
+    async def _stop(self, request):
+        return _reply(await self._commands().execute("stop"))
+
+    async def _save(self, request):
+        return _reply(await self._commands().execute("save"))
+
+    async def _console(self, request):
+        try:
+            body = _body(request)
+            if type(body) is not dict or type(body.get("line")) is not str:
+                raise IOTError('the console takes {"line": "a command"}')
+        except IOTError as e:
+            return _reply("error: %s" % e)
+        return _reply(await self._commands().execute(body["line"]))
+
+    async def _events(self, request, sse):
+        """This page's updates: every device's state at once, then each change and event as it comes."""
+        client = _Client()
+        self.clients.append(client)
+        try:
+            for name in self.service.devices:
+                client.put(("state", name))
+            while True:
+                while not client.queue:
+                    client.ready.clear()
+                    await client.ready.wait()
+                kind, what = client.queue.pop(0)
+                if kind == "state":
+                    device = self.service.devices.get(what)
+                    if device is not None:
+                        await sse.send({"device": what, "state": device.status()}, event="state")
+                else:
+                    await sse.send({"line": what}, event="event")
+                while len(sse.queue) > 4:  # a slow page: its updates wait here, in its own bounded queue
+                    await sleep_ms(20)
+        finally:
+            self.clients.remove(client)

@@ -1,0 +1,141 @@
+"""The board's web API (microdot) on both interpreters: routes answer as the shell does, refusals change
+nothing, live updates reach every page, Basic authentication, and HTTP fuzzing of every route. Real time."""
+import json
+import time
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from web_rig import page  # noqa: F401  (fixture)
+
+pytestmark = pytest.mark.timeout(180)
+
+
+def test_the_api_answers_as_the_shell_does_and_a_refusal_changes_nothing(page):
+    p = page()
+    status, info = p.request("GET", "/api/info")
+    assert status == 200 and info["board"] == "pico" and info["songs"] == ["Miles Davis - Kind of Blue"]
+    assert info["devices"]["toilet"]["accepts"] == ["FLUSH", "CLEAN", "OPEN", "CLOSE"]
+    status, state = p.request("GET", "/api/status")
+    assert status == 200 and state["light"]["on"] is False and state["network"]["web"]["port"] == p.port
+    before = len(p.fw.run().trace)
+    refusals = [
+        ("POST", "/api/devices/light", {"msg": "FLUSH"}, 400, "error: light: does not take FLUSH"),
+        ("POST", "/api/devices/nobody", {"msg": "FLUSH"}, 404, "error: unknown device 'nobody'"),
+        ("POST", "/api/devices/light", {"msg": "SWITCH_ON", "data": 5}, 400, "error: light: msg and data are text"),
+        ("POST", "/api/devices/light", {"msg": "SWITCH_ON", "data": "0%"}, 400, "error: light: brightness is from"),
+        ("POST", "/api/devices/light", b"{bad", 400, "error: light: the body is not valid JSON"),
+        ("POST", "/api/devices/light", b"\xff\xfe", 400, "error: light: the body is not UTF-8 text"),
+        ("PUT", "/api/programs/p1", {"seq": [{"send": ["light", "FLUSH"]}]}, 400, "error: step 1: light: does not take"),
+        ("PUT", "/api/programs/wake_up", {"delay": 1}, 400, "error: wake_up is built in"),
+        ("PUT", "/api/programs/p1?mode=sometimes", {"delay": 1}, 400, "error: define p1: 'sometimes' is no mode"),
+        ("POST", "/api/programs/nothing/run", None, 404, "error: no program 'nothing'"),
+        ("POST", "/api/console", {"line": "bogus"}, 400, "error: unknown command or device 'bogus'"),
+        ("POST", "/api/console", {"command": "help"}, 400, 'error: the console takes {"line": "a command"}'),
+        ("POST", "/api/devices/light", b"x" * 5000, 413, "error: the body is over 2048 bytes"),
+        ("GET", "/api/nothing", None, 404, "error: no such page"),
+        ("DELETE", "/api/stop", None, 405, "error: not with that method"),
+    ]
+    for method, path, body, code, start in refusals:
+        status, reply = p.request(method, path, body)
+        assert status == code and reply["reply"].startswith(start), (method, path, status, reply)
+    time.sleep(0.2)
+    assert len(p.fw.run().trace) == before  # nothing moved, not even the status LED
+    assert p.request("POST", "/api/devices/light", {"msg": "SWITCH_ON", "data": "40%"}) == (
+        200, {"reply": "ok light SWITCH_ON 40%"})
+    assert p.request("PUT", "/api/programs/nap?mode=queued", {"seq": [{"delay": 100}]}) == (
+        201, {"reply": "ok defined nap (planned 100 ms); save keeps it"})
+    status, programs = p.request("GET", "/api/programs")
+    assert {"name": "nap", "mode": "queued", "user": True, "running": 0, "planned_ms": 100} in programs
+    assert p.request("POST", "/api/programs/wake_up/run")[1]["reply"] == "ok wake_up started (planned 2746 ms)"
+    status, reply = p.request("POST", "/api/programs/wake_up/run")
+    assert status == 400 and reply["reply"].startswith("error: wake_up is already running")
+    stopped = p.request("POST", "/api/stop")[1]["reply"]  # the runs in the order the interpreter keeps them
+    assert stopped in ("ok stopped light, wake_up; all outputs safe", "ok stopped wake_up, light; all outputs safe")
+    assert p.request("POST", "/api/save") == (200, {"reply": "ok saved 1 programs to programs.json"})
+    assert p.request("POST", "/api/console", {"line": "plan nap"})[1]["reply"].startswith("ok nap: 100 ms")
+    status, html = p.request("GET", "/")
+    assert status == 200 and "<title>iot controller</title>" in html
+    assert p.stop() == 0
+    light = p.fw.run().pin("light")
+    assert [v for _, v in light][:2] == [0, 1]  # on at 40%, then off when stopped
+
+
+def test_live_updates_reach_every_open_page(page):
+    p = page()
+    first, second = p.events(), p.events()
+    try:
+        for stream in (first, second):  # each page gets every device's state when it opens
+            stream.until(lambda name, data: name == "state" and data["device"] == "toilet")
+        assert p.request("POST", "/api/devices/light", {"msg": "SWITCH_ON"})[0] == 200
+        for stream in (first, second):
+            name, data = stream.until(lambda n, d: n == "state" and d["device"] == "light" and d["state"]["on"])
+            assert data["state"]["brightness"] == 100
+            name, data = stream.until(lambda n, d: n == "event")
+            assert data["line"].startswith("event: light SWITCH_ON done in")
+    finally:
+        first.close()
+        second.close()
+    status, state = p.request("GET", "/api/status")
+    assert state["light"]["on"] is True
+
+
+def test_basic_authentication_guards_every_route(page):
+    p = page(auth=("admin", "s3cret"))
+    for method, path in (("GET", "/"), ("GET", "/api/status"), ("POST", "/api/stop"), ("GET", "/api/events")):
+        status, reply = p.request(method, path, auth=False)
+        assert status == 401, (method, path)
+    status, reply = p.request("POST", "/api/devices/light", {"msg": "SWITCH_ON"},
+                              headers={"Authorization": "Basic YWRtaW46d3Jvbmc="}, auth=False)  # admin:wrong
+    assert status == 401 and reply["reply"].startswith("error: this board asks for")
+    assert p.request("GET", "/api/status")[0] == 200
+    stream = p.events()
+    stream.until(lambda n, d: n == "state")
+    stream.close()
+    assert p.stop() == 0
+    assert p.fw.run().edges("light", 1) == []  # no refused request moved it
+
+
+ROUTES = [("GET", "/"), ("GET", "/api/info"), ("GET", "/api/status"), ("POST", "/api/devices/{}"),
+          ("GET", "/api/programs"), ("PUT", "/api/programs/{}"), ("POST", "/api/programs/{}/run"), ("POST", "/api/stop"),
+          ("POST", "/api/save"), ("POST", "/api/console")]
+NAMES = st.sampled_from(["light", "toilet", "speaker", "nobody", "wake_up", "sleep", "nap"]) | st.text(
+    alphabet="abcxyz_%.0123456789/?=&", min_size=0, max_size=12)
+WORDS = st.sampled_from(["SWITCH_ON", "SWITCH_OFF", "CHANGE_COLOR", "PLAY_SONG", "FLUSH", "CLEAN", "OPEN", "CLOSE",
+                         "40%", "#ff0000", "2s", "run wake_up", "stop", "help", "define p {}", "plan sleep",
+                         "Miles Davis - Kind of Blue"]) | st.text(max_size=20)
+JSONISH = st.recursive(st.none() | st.booleans() | st.integers() | WORDS,
+                       lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
+                           st.sampled_from(["msg", "data", "line", "seq", "par", "send", "delay", "x"]), inner,
+                           max_size=4), max_leaves=12)
+REQUESTS = st.tuples(st.sampled_from(ROUTES), NAMES, st.sampled_from(["", "?mode=queued", "?mode=", "?x=1"])).map(
+    lambda r: (r[0][0], r[0][1].format(r[1]) + r[2]))
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(request=REQUESTS, method=st.none() | st.sampled_from(["GET", "POST", "PUT", "DELETE", "PATCH"]),
+       body=st.none() | st.binary(max_size=300) | JSONISH.map(lambda v: json.dumps(v).encode()),
+       content_type=st.sampled_from(["application/json", "text/plain", "application/x-www-form-urlencoded"]))
+def test_http_fuzz_never_a_500_and_a_refused_request_moves_nothing(fuzzed, request, method, body, content_type):
+    """Every route, mostly with its own method and a JSON body of the words the firmware knows."""
+    p = fuzzed
+    method, path = (method or request[0]), request[1]
+    if p.dirty:  # an accepted request may have started work: stop it, so the next refusal is judged alone
+        p.request("POST", "/api/stop")
+        time.sleep(0.05)
+        p.dirty = False
+    before = len(p.fw.run().trace)
+    status, reply = p.request(method, path, body, headers={"Content-Type": content_type})
+    assert status < 500, (method, path, body, status, reply)
+    if status >= 400:
+        time.sleep(0.02)
+        assert len(p.fw.run().trace) == before, (method, path, body, status, reply)
+    else:
+        p.dirty = True
+
+
+@pytest.fixture
+def fuzzed(page):
+    p = page(op_ms=20, wdt_ms=0)
+    p.dirty = False
+    return p

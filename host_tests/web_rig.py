@@ -1,0 +1,100 @@
+"""The firmware serving its web page on a free loopback port, and a small HTTP client for the tests."""
+import json
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+from mqtt_rig import Firmware, free_port
+
+
+class Page:
+    """The firmware with "web" in its config.json, and requests to it."""
+
+    def __init__(self, interp, folder, auth=None, **config):
+        self.port = free_port()
+        web = {"port": self.port}
+        if auth:
+            web.update(user=auth[0], password=auth[1])
+        self.fw = Firmware(interp, folder, web=web, **config).start()
+        self.url = "http://127.0.0.1:%d" % self.port
+        self.auth = auth
+        end = time.monotonic() + 20
+        while True:
+            try:
+                if self.request("GET", "/api/status")[0] in (200, 401):
+                    return
+            except OSError:
+                pass
+            if time.monotonic() > end or self.fw.proc.poll() is not None:
+                raise RuntimeError("the web page did not come up:\n" + self.fw.console())
+            time.sleep(0.05)
+
+    def request(self, method, path, body=None, headers=None, auth=True, timeout=10):
+        """(status, parsed JSON or text) of one request; body: bytes, or anything else as JSON."""
+        data = body if body is None or isinstance(body, bytes) else json.dumps(body).encode()
+        req = urllib.request.Request(self.url + path, data=data, method=method, headers=headers or {})
+        if data is not None and not (headers and "Content-Type" in headers):
+            req.add_header("Content-Type", "application/json")
+        if auth and self.auth:
+            import base64
+
+            req.add_header("Authorization", "Basic " + base64.b64encode(("%s:%s" % self.auth).encode()).decode())
+        try:
+            with urllib.request.urlopen(req, timeout=timeout) as r:
+                status, raw, kind = r.status, r.read(), r.headers.get("Content-Type", "")
+        except urllib.error.HTTPError as e:
+            status, raw, kind = e.code, e.read(), e.headers.get("Content-Type", "")
+        return status, json.loads(raw) if kind.startswith("application/json") else raw.decode(errors="replace")
+
+    def events(self, timeout=10):
+        """An open /api/events stream: next_event() reads one (name, data)."""
+        req = urllib.request.Request(self.url + "/api/events")
+        if self.auth:
+            import base64
+
+            req.add_header("Authorization", "Basic " + base64.b64encode(("%s:%s" % self.auth).encode()).decode())
+        return EventStream(urllib.request.urlopen(req, timeout=timeout))
+
+    def stop(self):
+        return self.fw.stop()
+
+
+class EventStream:
+    def __init__(self, response):
+        self.response = response
+
+    def next_event(self):
+        name = data = None
+        while True:
+            line = self.response.readline().decode().rstrip("\n")
+            if line.startswith("event: "):
+                name = line[7:]
+            elif line.startswith("data: "):
+                data = json.loads(line[6:])
+            elif line == "" and name is not None:
+                return name, data
+
+    def until(self, predicate, limit=200):
+        for _ in range(limit):
+            name, data = self.next_event()
+            if predicate(name, data):
+                return name, data
+        raise AssertionError("no such event in %d" % limit)
+
+    def close(self):
+        self.response.close()
+
+
+@pytest.fixture
+def page(interp, tmp_path):
+    made = []
+
+    def make(**config):
+        p = Page(interp, tmp_path, **config)
+        made.append(p)
+        return p
+
+    yield make
+    for p in made:
+        p.fw.kill()
