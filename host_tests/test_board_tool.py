@@ -64,11 +64,17 @@ def test_deploy_compiles_everything_but_main_and_copies_changed_files_with_mprem
     assert cmds[0].startswith(BIN + "/mpremote connect /dev/ttyACM0 exec 'import sys; v = sys.implementation._mpy")
     assert cmds[1] == BIN + "/mpremote connect /dev/ttyACM0 run build/deploy/pico_w-prune.py"
     assert cmds[2] == "(cd build/deploy/pico_w && %s/mpremote connect /dev/ttyACM0 fs cp -r app.mpy boards.mpy " \
-                      "config.json config.mpy iot main.py repl.mpy :)" % BIN
+                      "config.json config.mpy iot main.py microdot repl.mpy www :)" % BIN
     assert cmds[3] == BIN + "/mpremote connect /dev/ttyACM0 reset"
     assert (out / "main.py").read_text() == (hostrun.FIRMWARE / "main.py").read_text()
     assert (out / "iot" / "shell.mpy").read_bytes()[:2] == b"M\x06"  # .mpy version 6
     assert not list(out.rglob("*.py"))[1:]  # main.py is the only source
+    assert (out / "microdot" / "microdot.mpy").exists() and (out / "microdot" / "sse.mpy").exists()  # the web server
+    import gzip
+
+    page = (hostrun.FIRMWARE / "www" / "index.html").read_bytes()
+    assert gzip.decompress((out / "www" / "index.html.gz").read_bytes()) == page  # the page, gzipped
+    assert (out / "www" / "index.html.gz").stat().st_size < len(page) / 2
 
 
 def test_run_repl_and_reset_are_mpremote_commands():
@@ -142,16 +148,23 @@ def test_the_release_is_downloaded_once_its_sha256_shown_and_checked_when_pinned
 
 
 def test_package_json_lists_every_firmware_file_relative_to_itself():
-    """mip resolves a relative URL against package.json's own place: no owner/name to fill in, any fork works."""
+    """mip resolves a relative URL against package.json's own place: no owner/name to fill in, any fork works.
+    microdot comes from its own repository, at the version requirements.txt pins."""
     import json
+    import re
 
     package = json.loads((hostrun.ROOT / "package.json").read_text())
-    urls = package["urls"]
-    listed = sorted(dest for dest, _ in urls)
+    ours = [(dest, src) for dest, src in package["urls"] if not dest.startswith("microdot/")]
     version = (hostrun.FIRMWARE / "iot" / "__init__.py").read_text().split('__version__ = "')[1].split('"')[0]
     assert package["version"] == version  # what mip installs is what the firmware says it is
-    assert listed == sorted(p.relative_to(hostrun.FIRMWARE).as_posix() for p in hostrun.FIRMWARE.rglob("*.py"))
-    assert all(src == "firmware/" + dest and (hostrun.ROOT / src).exists() for dest, src in urls)
+    assert sorted(dest for dest, _ in ours) == sorted(
+        p.relative_to(hostrun.FIRMWARE).as_posix() for p in hostrun.FIRMWARE.rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts)
+    assert all(src == "firmware/" + dest and (hostrun.ROOT / src).exists() for dest, src in ours)
+    pinned = re.search(r"^microdot==(\S+)", (hostrun.ROOT / "requirements.txt").read_text(), re.M).group(1)
+    microdot = {dest: src for dest, src in package["urls"] if dest.startswith("microdot/")}
+    assert microdot == {"microdot/" + f: "https://raw.githubusercontent.com/miguelgrinberg/microdot/v%s/src/microdot/%s"
+                        % (pinned, f) for f in tool.MICRODOT}
 
 
 class _Serial:

@@ -93,7 +93,7 @@ async def secrets(folder):
         f.write('{"wifi": {"ssid": "home"}, "mqtt": {"host": "broker.local", "user": "iot"}}')
     out = {}
     for name, text in (("good", '{"wifi": {"password": "hunter2"}, "mqtt": {"password": "pass"}}'),
-                       ("bad_key", '{"web": {}}'), ("bad_value", '{"mqtt": {"password": 5}}')):
+                       ("bad_key", '{"lamp": {}}'), ("bad_value", '{"mqtt": {"password": 5}}')):
         with open(hidden, "w") as f:
             f.write(text)
         try:
