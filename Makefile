@@ -41,7 +41,7 @@ venv: $(STAMP)
 
 sim: $(STAMP)
 	$(BIN)/python tools/sim.py --board $(BOARD) $(if $(CONFIG),--config $(CONFIG)) $(if $(filter 0,$(DEMO)),--no-demo) \
-		$(if $(filter 1,$(FAST)),--fast) $(if $(MAIN),--main $(MAIN)) $(if $(MQTT),--mqtt $(MQTT))
+		$(if $(filter 1,$(FAST)),--fast) $(if $(MAIN),--main $(MAIN)) $(if $(MQTT),--mqtt $(MQTT)) $(if $(WEB),--web $(WEB))
 
 flash deploy run repl reset: $(STAMP)
 	$(BOARD_TOOL) $@

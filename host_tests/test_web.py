@@ -139,3 +139,31 @@ def fuzzed(page):
     p = page(op_ms=20, wdt_ms=0)
     p.dirty = False
     return p
+
+
+def test_make_sim_web_serves_the_page(interp, tmp_path):
+    """`make sim WEB=port`: the simulator's firmware serves its page on this machine."""
+    import subprocess
+    import sys
+    import urllib.request
+
+    import hostrun
+    from mqtt_rig import free_port
+
+    port = free_port()
+    args = [sys.executable, str(hostrun.TOOLS / "sim.py"), "--no-demo", "--web", str(port),
+            "--trace", str(tmp_path / "sim" / "trace.jsonl")] + (["--python"] if interp == "cpython" else [])
+    sim = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=hostrun.ROOT)
+    try:
+        end = time.monotonic() + 20
+        while True:
+            try:
+                with urllib.request.urlopen("http://127.0.0.1:%d/" % port, timeout=5) as r:
+                    assert r.status == 200 and b"<title>iot controller</title>" in r.read()
+                    break
+            except OSError:
+                assert time.monotonic() < end, "no page"
+                time.sleep(0.1)
+    finally:
+        out, _ = sim.communicate("", timeout=30)
+    assert "The web page: http://localhost:%d/" % port in out and "event: end of input; all outputs off" in out

@@ -1,7 +1,7 @@
 """Run the firmware on the host with simulated pins and show what the devices do.
 
     python tools/sim.py [--board NAME | --config FILE] [--no-demo] [--fast] [--python] [--sequential] [--trace FILE]
-                        [--mqtt HOST:PORT]
+                        [--mqtt HOST:PORT] [--web PORT]
 
 Runs firmware/main.py under the MicroPython unix port (or CPython with --python)
 in a folder that stands for the board's flash, holding its config.json; prints
@@ -19,6 +19,8 @@ files: programs saved with `save` are there at the next start.
 --mqtt HOST:PORT joins that broker as a board with Wi-Fi would (the `network`
 stub in tools/hostmachine stands in for WLAN): the devices appear in Home
 Assistant, and topics under iot/sim/ drive them (see the README's topic table).
+
+--web PORT serves the board's web page and API on that port of this machine.
 
 --fast runs on simulated time (tools/simtime): sleeps take no time, so a
 program of hour-long delays ends at once, and the timeline and trace are in
@@ -134,9 +136,11 @@ def main():
     ap.add_argument("--trace", default="build/sim/trace.jsonl", help="where to write the pin trace (JSON lines)")
     ap.add_argument("--mqtt", metavar="HOST:PORT", help="join this MQTT broker (make sim MQTT=localhost:1883), as node "
                     "'sim' under the prefix 'iot', with Home Assistant discovery; on real time")
+    ap.add_argument("--web", metavar="PORT", type=int, help="serve the board's web page on this port "
+                    "(make sim WEB=8080, then open http://localhost:8080/); on real time")
     args = ap.parse_args()
-    if args.mqtt and args.fast:
-        ap.error("--mqtt runs on real time (the broker has its own clock): leave out --fast")
+    if (args.mqtt or args.web) and args.fast:
+        ap.error("the network runs on real time (a broker or a browser has its own clock): leave out --fast")
     interpreter = "cpython" if args.python else "micropython"
     trace_path = Path(args.trace).resolve()
     trace_path.parent.mkdir(parents=True, exist_ok=True)
@@ -147,7 +151,7 @@ def main():
         shutil.copy(args.config, flash / "config.json")
     else:
         (flash / "config.json").write_text(json.dumps({"board": args.board}))
-    if args.no_demo or args.mqtt:
+    if args.no_demo or args.mqtt or args.web:
         try:
             cfg = json.loads((flash / "config.json").read_text())
             if args.no_demo:
@@ -159,6 +163,8 @@ def main():
                 if host:
                     mqtt["port"] = int(port) if port.isdigit() else port  # not a number: the firmware says so
                 mqtt.setdefault("node", "sim")
+            if args.web:
+                cfg["web"] = dict(cfg.get("web") or {}, port=args.web)
             (flash / "config.json").write_text(json.dumps(cfg))
         except (ValueError, TypeError):
             pass  # a broken config.json stays as it is: the firmware reports it
@@ -167,6 +173,8 @@ def main():
     except Exception as e:  # the firmware will say the same and drive nothing
         board = None
         print("config.json: %s" % e)
+    if args.web:
+        print("The web page: http://localhost:%d/" % args.web)
     if args.mqtt:
         print("On MQTT: %s, as node %s; try: mosquitto_sub -h %s -p %s -t 'iot/#' -v" % (
             args.mqtt, board and board["mqtt"]["node"], *(args.mqtt.rpartition(":")[::2] if ":" in args.mqtt else (args.mqtt, 1883))))
