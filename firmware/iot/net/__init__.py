@@ -53,7 +53,13 @@ def tls_context():
 
 def start(settings, service, events, led=None):
     """Join Wi-Fi, the broker and serve the page, as configured, in the background; the devices and the
-    shell work meanwhile. Events and device states go out at once; commands are taken once serve() is called."""
+    shell work meanwhile. Events and device states go out at once; commands are taken once serve() is called.
+    None, said in an event, on a board with no network (a Pico; a Pico W, Pico 2 W or ESP32 has one)."""
+    try:
+        import socket  # noqa: F401  (only to know that there is a network to use)
+    except ImportError:
+        events("event: this board has no network (a Pico W, Pico 2 W or ESP32 has): mqtt, web and wifi left off")
+        return None
     from iot.devices import SONGBOOK
 
     wifi = bridge = web = None
