@@ -38,6 +38,33 @@ def _str(text):
     return bytes((len(b) >> 8, len(b) & 255)) + b
 
 
+def _publish_packet(kind, topic, pid, payload):
+    """A PUBLISH made in one buffer, with no copy of its parts in between (it is the packet sent most)."""
+    t = topic.encode()
+    n = 2 + len(t) + (0 if pid is None else 2) + len(payload)
+    buf = bytearray(1 + (1 if n < 128 else 2 if n < 16384 else 3) + n)
+    buf[0] = kind
+    i = 1
+    while True:
+        byte = n & 127
+        n >>= 7
+        buf[i] = byte | 128 if n else byte
+        i += 1
+        if not n:
+            break
+    buf[i] = len(t) >> 8
+    buf[i + 1] = len(t) & 255
+    i += 2
+    buf[i:i + len(t)] = t
+    i += len(t)
+    if pid is not None:
+        buf[i] = pid >> 8
+        buf[i + 1] = pid & 255
+        i += 2
+    buf[i:] = payload
+    return buf
+
+
 def _packet(kind, body):
     n = len(body)
     head = bytearray((kind,))
@@ -211,13 +238,13 @@ class MQTTClient:
             payload = None
         else:
             n = body[0] << 8 | body[1]
-            topic = bytes(body[2:2 + n]).decode()
+            topic = body[2:2 + n].decode()
             at = 2 + n
             pid = None
             if qos:
                 pid = body[at] << 8 | body[at + 1]
                 at += 2
-            payload = bytes(body[at:])
+            payload = body[at:]
             size = len(payload)
         if self.on_message is not None:
             self.on_message(topic, payload, bool(kind & 1), size)
@@ -275,8 +302,7 @@ class MQTTClient:
     async def _send_publish(self, message, pid, dup=False):
         topic, payload, retain, qos = message
         kind = PUBLISH | (0x08 if dup else 0) | (0x02 if qos else 0) | (0x01 if retain else 0)
-        body = _str(topic) + (bytes((pid >> 8, pid & 255)) if qos else b"") + payload
-        await self._send(_packet(kind, body))
+        await self._send(_publish_packet(kind, topic, pid if qos else None, payload))
 
     async def _pinger(self):
         period = self.keepalive * 1000 // 2
