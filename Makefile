@@ -16,7 +16,7 @@ SECRETS ?= $(wildcard secrets.json)
 .PHONY: help venv sim test mpy typecheck bench clean flash deploy run repl reset test-board mip
 
 help:
-	@echo "make sim     the seed demo, then the command shell, on the host MicroPython with simulated pins"
+	@echo "make sim     the seed demo, then the command shell, on the host MicroPython with simulated pins (MQTT=host:port, WEB=port)"
 	@echo "             (BOARD=pico|pico_w|pico2|pico2_w|esp32_devkitc, CONFIG=file, DEMO=0, FAST=1: simulated time)"
 	@echo "make test    compile firmware with mpy-cross, run the suite on CPython and MicroPython (LOAD=4: beside 4 busy processes)"
 	@echo "make mpy     compile every firmware file to build/mpy with mpy-cross"
