@@ -18,10 +18,11 @@ class Network:
                 part.serve(commands)
 
     def status(self):
-        s = self.wifi.status() if self.wifi is not None else {"link": "wired"}
         if self.bridge is not None:
-            s.update(self.bridge.diagnostics())
+            s = self.bridge.diagnostics()
             s["mqtt"] = "up" if self.bridge.client.up.is_set() else "down"
+        else:
+            s = link_status(self.wifi)
         if self.web is not None:
             s["web"] = {"port": self.web.port, "pages": len(self.web.clients)}
         return s
@@ -30,6 +31,11 @@ class Network:
         for part in (self.web, self.bridge, self.wifi):
             if part is not None:
                 part.deinit()
+
+
+def link_status(wifi):
+    """The link's part of `status` and of the diagnostics: the Wi-Fi station's, or "wired" on a host."""
+    return wifi.status() if wifi is not None else {"link": "wired"}
 
 
 def node_name():

@@ -24,6 +24,7 @@ import sys
 from iot import IOTError, jsontext
 from iot.compat import sleep_ms, ticks_diff, ticks_ms
 from iot.message import MessageType
+from iot.net import link_status
 
 HA_PREFIX = "homeassistant"  # Home Assistant's discovery topics, and its status
 MAX_PENDING = 16  # commands waiting for their turn
@@ -205,7 +206,7 @@ class Bridge:
         self.client.publish(self.base + "/diag", json.dumps(self.diagnostics()), retain=True)
 
     def diagnostics(self):
-        d = self.wifi.status() if self.wifi is not None else {"link": "wired"}
+        d = link_status(self.wifi)
         d["mqtt_connects"] = self.client.connects
         d["uptime_s"] = ticks_diff(ticks_ms(), self._start) // 1000
         if hasattr(gc, "mem_free"):
