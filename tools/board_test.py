@@ -273,6 +273,29 @@ def check_pins(report, records, pins, low):
     report.check(not overlap, "pins: flush and clean never on together", str(overlap[:3]))
 
 
+def check_network(report, con, port, board, work):
+    """With mqtt and web in config.json, the board boots to the shell: on a board without a network (a
+    Pico) it says so in one event and leaves them off; on one with a network the broker (a documentation
+    address, never there) is tried in the background while the shell answers."""
+    cfg = work / "config-network.json"
+    cfg.write_text(json.dumps({"board": board, "op_ms": OP_MS, "demo": False, "mqtt": {"host": "192.0.2.1"},
+                               "web": {"port": 80}}))
+    con.ser.close()
+    probe = "try:\n import socket\n print('has socket')\nexcept ImportError:\n pass"
+    networked = "has socket" in mpremote(port, "exec", probe, check=False).stdout
+    mpremote(port, "fs", "cp", str(cfg), ":config.json")
+    con.open()
+    con.text = ""
+    boot = con.reset()
+    report.check(boot is not None, "network in config.json: the board boots to the shell")
+    if not networked:
+        report.check("event: this board has no network" in (boot or ""),
+                     "network in config.json, none on the board: said at boot", (boot or "")[-300:])
+    reply = con.command("status")
+    report.check(reply is not None and reply.startswith('ok {"'), "network in config.json: status answers",
+                 str(reply)[:120])
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--port", required=True, help="the board's serial port")
@@ -323,6 +346,7 @@ def main(argv=None):
             check_pins(report, [r for r in records if "pin" in r], pins, low)
         report.check(b"\r\r\n" not in con.raw and b"nap\r\n" in con.raw, "console: each line ends with one CR LF")
         check_ctrl_c(report, con, pins["flush"], "flush" in low)
+        check_network(report, con, args.port, args.board, work)
         con.ser.close()
     finally:
         if not args.keep:
