@@ -73,11 +73,14 @@ def test_live_updates_reach_every_open_page(page):
             assert data["state"]["brightness"] == 100
             name, data = stream.until(lambda n, d: n == "event")
             assert data["line"].startswith("event: light SWITCH_ON done in")
+        assert p.request("POST", "/api/console", {"line": "run sleep"})[0] == 200  # a run from anywhere
+        for stream in (first, second):
+            assert stream.until(lambda n, d: n == "run") == ("run", {"name": "sleep", "planned_ms": 1000})
     finally:
         first.close()
         second.close()
     status, state = p.request("GET", "/api/status")
-    assert state["light"]["on"] is True
+    assert state["light"]["on"] is False  # sleep switched it off at its start
 
 
 def test_basic_authentication_guards_every_route(page):

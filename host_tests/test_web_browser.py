@@ -98,6 +98,10 @@ def test_the_page_drives_the_devices_fills_the_timeline_and_shows_errors(browser
     text(b, "log", lambda t: "error: program: light: does not take FLUSH" in t)
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     b.save_screenshot(str(SCREENSHOT))
+    assert board.request("POST", "/api/programs/sleep/run")[0] == 200  # started elsewhere: the page shows it too
+    text(b, "timeline-title", lambda t: t.startswith("sleep: running, planned 1000 ms"))
+    title = text(b, "timeline-title", lambda t: t.startswith("sleep: ") and "running" not in t)
+    assert title.endswith(" ms, planned 1000 ms")
     assert board.stop() == 0
     run = board.fw.run()
     assert [v for _, v in run.pin("light")][:3] == [0, 1, 0]  # the button's on and off, before the program's

@@ -93,6 +93,7 @@ class _Run:
         self.started = False  # its task has run (a coroutine cancelled before that runs none of its code)
         self.begun = False  # its work has begun (a queued run waits first)
         self.done = asyncio.Event()
+        self.planned_ms = None  # a program's planned time; None for a device command
 
 
 class Events:
@@ -119,6 +120,7 @@ class Commands:
         self._sizes = {}  # user program name -> its bytes in programs.json
         self._saved = 0  # their sum: kept under MAX_SAVED, so that what is saved loads again
         self.network = None  # iot.net.Network once the network is started: `status` reports it
+        self.run_watchers = []  # callables of (program, planned ms), called as a program's run begins
 
     def load(self):
         """Take up the saved programs; each one that no longer validates is reported and left out."""
@@ -304,6 +306,7 @@ class Commands:
 
     def _start(self, name, program, after=None, label=None):
         run = _Run(name, label or name)
+        run.planned_ms = program.planned_ms if isinstance(program, prog.Compiled) else None
         run.job = self.service.run_program(program, run.label, run.work)
         self.runs.setdefault(name, []).append(run)
         run.task = asyncio.create_task(self._go(run, after))
@@ -314,6 +317,9 @@ class Commands:
             if after is not None:
                 await after.done.wait()
             run.begun = True
+            if run.planned_ms is not None:  # a program (not a device command): a transport may show its run
+                for w in self.run_watchers:
+                    w(run.label, run.planned_ms)
             await run.job
         except asyncio.CancelledError:
             if not run.begun:

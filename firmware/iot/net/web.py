@@ -10,7 +10,8 @@
     POST /api/stop                  `stop`: every output safe
     POST /api/save                  `save`
     POST /api/console               {"line": "a shell command"}: its one reply
-    GET  /api/events                Server-Sent Events: "state" (a device's status) and "event" (an event line)
+    GET  /api/events                Server-Sent Events: "state" (a device's status), "run" (a program's run
+                                    begins: its name and planned ms) and "event" (an event line)
 
 Every command goes through the command layer, so a refusal has the shell's
 text: {"reply": "error: ..."} with a 4xx status, and nothing changes. With a
@@ -57,7 +58,7 @@ class _Client:
     """One open page: what it has not been sent yet."""
 
     def __init__(self):
-        self.queue = []  # ("state", device) or ("event", line)
+        self.queue = []  # ("state", device), ("run", (program, planned ms)) or ("event", line)
         self.ready = asyncio.Event()
 
     def put(self, item):
@@ -82,7 +83,8 @@ class Web:
 
             self._auth = "Basic " + binascii.b2a_base64(("%s:%s" % (user or "", password)).encode()).decode().strip()
         self._task = None
-        self._watch = self._device_changed  # one bound method, to find again when removing it
+        self._watch = self._device_changed  # one bound method each, to find again when removing it
+        self._begun = self._run_begun
         Request.max_content_length = MAX_BODY
         Request.max_body_length = MAX_BODY
         self.app = app = Microdot()
@@ -115,6 +117,7 @@ class Web:
 
     def serve(self, commands):
         self.commands = commands
+        commands.run_watchers.append(self._begun)
 
     def event(self, line):
         """An event line (from iot.commands.Events): to every open page."""
@@ -124,6 +127,8 @@ class Web:
     def deinit(self):
         if self._watch in self.service.watchers:
             self.service.watchers.remove(self._watch)
+        if self.commands is not None and self._begun in self.commands.run_watchers:
+            self.commands.run_watchers.remove(self._begun)
         self.app.shutdown()
         if self._task is not None:
             self._task.cancel()
@@ -137,6 +142,10 @@ class Web:
     def _device_changed(self, name):
         for c in self.clients:
             c.put(("state", name))
+
+    def _run_begun(self, name, planned_ms):
+        for c in self.clients:
+            c.put(("run", (name, planned_ms)))
 
     # Routes
 
@@ -228,6 +237,8 @@ class Web:
                     device = self.service.devices.get(what)
                     if device is not None:
                         await sse.send({"device": what, "state": device.status()}, event="state")
+                elif kind == "run":
+                    await sse.send({"name": what[0], "planned_ms": what[1]}, event="run")
                 else:
                     await sse.send({"line": what}, event="event")
                 while len(sse.queue) > 4:  # a slow page: its updates wait here, in its own bounded queue
