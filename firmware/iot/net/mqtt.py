@@ -231,28 +231,26 @@ class MQTTClient:
                 raise MQTTError("subscription refused")
 
     async def _received(self, kind, body):
-        qos = kind >> 1 & 3
-        if body is None:  # too big: (topic, size) only
-            topic, size = self._skipped
-            pid = self._skipped_pid
+        if type(body) is tuple:  # too big: read past, (topic, packet id, size) kept
+            topic, pid, size = body
             payload = None
         else:
             n = body[0] << 8 | body[1]
             topic = body[2:2 + n].decode()
             at = 2 + n
             pid = None
-            if qos:
+            if kind >> 1 & 3:  # QoS 1: a packet id to acknowledge
                 pid = body[at] << 8 | body[at + 1]
                 at += 2
             payload = body[at:]
             size = len(payload)
         if self.on_message is not None:
             self.on_message(topic, payload, bool(kind & 1), size)
-        if qos and pid is not None:
+        if pid is not None:
             await self._send(bytes((PUBACK, 2, pid >> 8, pid & 255)))
 
     async def _read_packet(self):
-        """(first byte, body): body None for a PUBLISH over max_packet, read past."""
+        """(first byte, body); for a PUBLISH over max_packet, read past, body is (topic, packet id, size)."""
         r = self._reader
         head = await r.readexactly(2)  # the kind and the length's first byte: all of it, below 128 bytes
         kind = head[0]
@@ -275,16 +273,15 @@ class MQTTClient:
             raise MQTTError("a %d-byte topic" % tn)
         topic = (await r.readexactly(tn)).decode()
         left = n - 2 - tn
-        self._skipped_pid = None
+        pid = None
         if kind >> 1 & 3:
             p = await r.readexactly(2)
-            self._skipped_pid = p[0] << 8 | p[1]
+            pid = p[0] << 8 | p[1]
             left -= 2
         size = left
         while left:
             left -= len(await r.readexactly(min(CHUNK, left)))
-        self._skipped = (topic, size)
-        return kind, None
+        return kind, (topic, pid, size)
 
     async def _writer(self):
         while True:
