@@ -23,6 +23,7 @@ def test_the_api_answers_as_the_shell_does_and_a_refusal_changes_nothing(page):
         ("POST", "/api/devices/light", {"msg": "FLUSH"}, 400, "error: light: does not take FLUSH"),
         ("POST", "/api/devices/nobody", {"msg": "FLUSH"}, 404, "error: unknown device 'nobody'"),
         ("POST", "/api/devices/light", {"msg": "SWITCH_ON", "data": 5}, 400, "error: light: msg and data are text"),
+        ("POST", "/api/devices/light", {"msg": "SWITCH_ON", "at": 1}, 400, "error: light: 'at' is neither msg nor data"),
         ("POST", "/api/devices/light", {"msg": "SWITCH_ON", "data": "0%"}, 400, "error: light: brightness is from"),
         ("POST", "/api/devices/light", b"{bad", 400, "error: light: the body is not valid JSON"),
         ("POST", "/api/devices/light", b"\xff\xfe", 400, "error: light: the body is not UTF-8 text"),

@@ -75,6 +75,20 @@ def _saved_bytes(name, program):
     return len(json.dumps(program)) + len(name) + 8
 
 
+def device_message(device, body):
+    """(msg, data) of a device command given as JSON, {"msg": ..., "data": ...}, as MQTT and the web API
+    give it; IOTError if it is none."""
+    if type(body) is not dict:
+        raise IOTError('%s: a device command is {"msg": ..., "data": ...}' % device)
+    for key in body:
+        if key not in ("msg", "data"):
+            raise IOTError("%s: %r is neither msg nor data" % (device, key))
+    msg, data = body.get("msg", ""), body.get("data", "")
+    if type(msg) is not str or type(data) is not str:
+        raise IOTError("%s: msg and data are text" % device)
+    return msg, data
+
+
 def check_name(name):
     if not 0 < len(name) <= MAX_NAME or [c for c in name if c not in NAME_CHARS]:
         raise IOTError("%r is no program name: 1 to %d of a-z, 0-9 and _" % (name, MAX_NAME))

@@ -22,6 +22,7 @@ import json
 import sys
 
 from iot import IOTError, jsontext
+from iot.commands import device_message
 from iot.compat import sleep_ms, ticks_diff, ticks_ms
 from iot.message import MessageType
 from iot.net import link_status
@@ -244,13 +245,7 @@ def request(name, device, text):
     if type(d) is not dict:
         raise IOTError("%s: a command is a JSON object" % name)
     if "msg" in d:
-        for key in d:
-            if key not in ("msg", "data"):
-                raise IOTError("%s: %r is neither msg nor data" % (name, key))
-        msg, data = d["msg"], d.get("data", "")
-        if type(msg) is not str or type(data) is not str:
-            raise IOTError("%s: msg and data are text" % name)
-        return ("send", name, msg, data)
+        return ("send", name) + device_message(name, d)
     if "state" in d:
         return _home_assistant(name, device, d)
     raise IOTError('%s: a command is {"msg": ..., "data": ...} or {"state": ...}' % name)

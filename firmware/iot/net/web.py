@@ -24,6 +24,7 @@ from microdot import Microdot, Request, Response
 from microdot.sse import with_sse
 
 from iot import IOTError, jsontext
+from iot.commands import device_message
 from iot.compat import sleep_ms
 from iot.message import MessageType
 
@@ -181,13 +182,12 @@ class Web:
     async def _device(self, request, name):
         try:
             body = _body(request)
-            if type(body) is not dict or [k for k in body if k not in ("msg", "data")]:
-                raise IOTError('a device command is {"msg": ..., "data": ...}')
-            msg, data = body.get("msg", ""), body.get("data", "")
-            if type(msg) is not str or type(data) is not str:
-                raise IOTError("msg and data are text")
         except IOTError as e:
             return _reply("error: %s: %s" % (name, e))
+        try:
+            msg, data = device_message(name, body)
+        except IOTError as e:
+            return _reply("error: %s" % e)
         return _reply(await self._commands().send(name, msg, data))
 
     async def _programs(self, request):
