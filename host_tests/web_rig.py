@@ -37,9 +37,7 @@ class Page:
         if data is not None and not (headers and "Content-Type" in headers):
             req.add_header("Content-Type", "application/json")
         if auth and self.auth:
-            import base64
-
-            req.add_header("Authorization", "Basic " + base64.b64encode(("%s:%s" % self.auth).encode()).decode())
+            req.add_header("Authorization", self._basic())
         try:
             with urllib.request.urlopen(req, timeout=timeout) as r:
                 status, raw, kind = r.status, r.read(), r.headers.get("Content-Type", "")
@@ -51,10 +49,14 @@ class Page:
         """An open /api/events stream: next_event() reads one (name, data)."""
         req = urllib.request.Request(self.url + "/api/events")
         if self.auth:
-            import base64
-
-            req.add_header("Authorization", "Basic " + base64.b64encode(("%s:%s" % self.auth).encode()).decode())
+            req.add_header("Authorization", self._basic())
         return EventStream(urllib.request.urlopen(req, timeout=timeout))
+
+    def _basic(self):
+        """The Authorization header for this page's user and password."""
+        import base64
+
+        return "Basic " + base64.b64encode(("%s:%s" % self.auth).encode()).decode()
 
     def stop(self):
         return self.fw.stop()

@@ -40,9 +40,11 @@ def micropython_libs():
     libs = ROOT / "build" / "mplib"
     libs.mkdir(parents=True, exist_ok=True)
     for name in ("microdot",):
-        spec = importlib.util.find_spec(name)
         link = libs / name
-        if spec is not None and spec.submodule_search_locations and not link.exists():
+        if link.exists():
+            continue  # made by an earlier run: no package lookup on every firmware start
+        spec = importlib.util.find_spec(name)
+        if spec is not None and spec.submodule_search_locations:
             link.symlink_to(list(spec.submodule_search_locations)[0], target_is_directory=True)
     return libs
 
