@@ -38,8 +38,9 @@ PATH = "config.json"
 SECRETS = "secrets.json"
 MAX_BYTES = 4096
 # The network sections: key -> (type, default, low, high); a number's range, or a text's length.
-WIFI = {"ssid": (str, None, 1, 32), "password": (str, "", 0, 64)}
-MQTT = {"host": (str, None, 1, 64), "port": (int, None, 1, 65535), "user": (str, None, 1, 64),
+REQUIRED = object()  # a key the section cannot do without
+WIFI = {"ssid": (str, REQUIRED, 1, 32), "password": (str, "", 0, 64)}
+MQTT = {"host": (str, REQUIRED, 1, 64), "port": (int, None, 1, 65535), "user": (str, None, 1, 64),
         "password": (str, None, 0, 64), "tls": (bool, False, 0, 0), "prefix": (str, "iot", 1, 32),
         "node": (str, None, 1, 32), "discovery": (bool, True, 0, 0), "keepalive": (int, 60, 10, 3600)}
 WEB = {"port": (int, 80, 1, 65535), "user": (str, None, 1, 32), "password": (str, None, 0, 64)}
@@ -166,18 +167,20 @@ def _section(raw, path, key, fields):
             raise ConfigError("%s: %s.%s is not one of %s" % (path, key, name, ", ".join(sorted(fields))))
     for name in fields:
         kind, default, low, high = fields[name]
-        value = given.get(name, default)
-        if value is None and default is None and name in given:
-            raise ConfigError("%s: %s.%s must not be null" % (path, key, name))
-        if value is None:
-            if name in ("ssid", "host"):
+        if name not in given:
+            if default is REQUIRED:
                 raise ConfigError("%s: %s.%s is missing" % (path, key, name))
-        elif type(value) is not kind:
+            out[name] = default
+            continue
+        value = given[name]
+        if value is None:
+            raise ConfigError("%s: %s.%s must not be null" % (path, key, name))
+        if type(value) is not kind:
             raise ConfigError("%s: %s.%s must be %s" % (path, key, name, {str: "text", int: "a whole number",
                                                                           bool: "true or false"}[kind]))
-        elif kind is int and not low <= value <= high:
+        if kind is int and not low <= value <= high:
             raise ConfigError("%s: %s.%s must be from %d to %d" % (path, key, name, low, high))
-        elif kind is str and not low <= len(value) <= high:
+        if kind is str and not low <= len(value) <= high:
             raise ConfigError("%s: %s.%s must be %d to %d characters" % (path, key, name, low, high))
         out[name] = value
     return out

@@ -46,6 +46,8 @@ def test_config_errors_name_the_bad_key(scenario):
         "config.json: mqtt.node may hold only a-z, A-Z, 0-9, _ and -",
         "config.json: mqtt.keepalive must be from 10 to 3600",
         "config.json: mqtt.host must not be null",
+        "config.json: wifi.password must not be null",
+        "config.json: mqtt.prefix must not be null",
     ]
     assert r["good"] == {
         "board": "pico_w", "active_low": ["flush"], "op_ms": 500, "max_on_ms": 10000, "min_off_ms": 1000, "wdt_ms": 0,

@@ -44,6 +44,8 @@ BAD = [
     {"mqtt": {"host": "h", "node": "kitchen+"}},
     {"mqtt": {"host": "h", "keepalive": 5}},
     {"mqtt": {"host": None}},
+    {"wifi": {"ssid": "home", "password": None}},
+    {"mqtt": {"host": "h", "prefix": None}},
 ]
 
 
