@@ -63,10 +63,9 @@ class WiFi:
                 self.log("event: wifi %s: no link after %d s; again in %d s" % (self.ssid, JOIN_MS // 1000,
                                                                                    wait // 1000))
                 wlan.disconnect()
+                self.state = "down"  # until the backoff is over
                 await sleep_ms(wait)
                 wait = min(wait * 2, self.backoff_ms[1])
-            self.up.clear()
-            self.state = "down"
 
     def _blink(self):
         if self.led is not None:
