@@ -38,20 +38,25 @@ def _str(text):
     return bytes((len(b) >> 8, len(b) & 255)) + b
 
 
+def _head(kind, n):
+    """A packet's fixed header: its kind, and the length of what follows as MQTT's variable-length number."""
+    head = bytearray((kind,))
+    while True:
+        byte = n & 127
+        n >>= 7
+        head.append(byte | 128 if n else byte)
+        if not n:
+            return head
+
+
 def _publish_packet(kind, topic, pid, payload):
     """A PUBLISH made in one buffer, with no copy of its parts in between (it is the packet sent most)."""
     t = topic.encode()
     n = 2 + len(t) + (0 if pid is None else 2) + len(payload)
-    buf = bytearray(1 + (1 if n < 128 else 2 if n < 16384 else 3) + n)
-    buf[0] = kind
-    i = 1
-    while True:
-        byte = n & 127
-        n >>= 7
-        buf[i] = byte | 128 if n else byte
-        i += 1
-        if not n:
-            break
+    head = _head(kind, n)
+    i = len(head)
+    buf = bytearray(i + n)
+    buf[:i] = head
     buf[i] = len(t) >> 8
     buf[i + 1] = len(t) & 255
     i += 2
@@ -66,14 +71,7 @@ def _publish_packet(kind, topic, pid, payload):
 
 
 def _packet(kind, body):
-    n = len(body)
-    head = bytearray((kind,))
-    while True:
-        byte = n & 127
-        n >>= 7
-        head.append(byte | 128 if n else byte)
-        if not n:
-            return bytes(head) + body
+    return bytes(_head(kind, len(body))) + body
 
 
 class MQTTClient:
