@@ -1,6 +1,6 @@
 """main.py with the toilet failing to connect at boot (run with config.json in the working folder)."""
 import app
-from iot.devices import Toilet
+from iot.devices.toilet import Toilet
 
 
 async def no_answer(self):

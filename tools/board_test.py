@@ -31,7 +31,7 @@ from boards import BOARDS  # noqa: E402
 
 sys.path.insert(0, str(hostrun.HOSTMACHINE))  # iot.devices needs a `machine` to import on this host
 from iot import rtttl  # noqa: E402
-from iot.devices import NOTE_GAP_MS, SONGBOOK  # noqa: E402
+from iot.devices.speaker import NOTE_GAP_MS, SONGBOOK  # noqa: E402
 
 OP_MS = 200
 SONG = rtttl.parse(SONGBOOK["Miles Davis - Kind of Blue"])  # [(hz or 0 for a rest, ms)], as the board plays it

@@ -1,5 +1,6 @@
 """The few things MicroPython and CPython spell differently, in one place."""
 import asyncio
+import sys
 import time
 
 try:
@@ -32,3 +33,12 @@ except AttributeError:  # CPython
 
     def sleep_ms(ms):
         return asyncio.sleep(ms / 1000)
+
+
+def unload(name):
+    """Let an imported module go, so that the collector takes back its code (not the names it interned).
+    The same on both: a submodule is also its package's attribute, and that alone keeps it alive."""
+    sys.modules.pop(name, None)
+    package, _, attr = name.rpartition(".")
+    if package in sys.modules and hasattr(sys.modules[package], attr):
+        delattr(sys.modules[package], attr)

@@ -91,7 +91,7 @@ class IOTService:
             for method in ("connect", "disconnect", "send_message"):
                 if not hasattr(device, method):
                     raise IOTError("%s: a device needs connect(), disconnect() and send_message()" % name)
-            from iot.devices import SeedDevice
+            from iot.devices.adapter import SeedDevice
 
             device = SeedDevice(device)
         self._connecting.add(name)

@@ -3,7 +3,7 @@ import asyncio
 
 import app
 import machine
-from iot.devices import Device
+from iot.devices.base import Device
 
 
 # A short melody for timing tests: 16ths of 40 ms (C5 E5 G5, a pause) and an 8th of C6, 240 ms.

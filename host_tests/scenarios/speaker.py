@@ -15,3 +15,18 @@ async def off_mid_song(op_ms):
     await service.send("speaker", "SWITCH_OFF")
     await play
     return {"off_ms": off_at, "song_done_ms": now_ms(), "status": devices["speaker"].status()}
+
+
+async def songs_let_go(op_ms):
+    """Two songs played one after the other: the RTTTL parser is loaded for each and let go after it."""
+    import sys
+
+    import iot
+
+    service, devices = await registered(op_ms)
+    await service.send("speaker", "SWITCH_ON")
+    kept = []
+    for song in ("a:d=16,o=5,b=240:c,e", "b:d=16,o=5,b=240:g"):
+        await service.send("speaker", "PLAY_SONG", song)
+        kept.append("iot.rtttl" in sys.modules or hasattr(iot, "rtttl"))
+    return {"kept": kept, "status": devices["speaker"].status()}

@@ -28,7 +28,7 @@ import app  # noqa: E402
 import config  # noqa: E402
 from iot.blinker import Blinker  # noqa: E402
 from iot.compat import sleep_ms  # noqa: E402
-from iot.devices import Device  # noqa: E402
+from iot.devices.base import Device  # noqa: E402
 from iot.message import Message, MessageType  # noqa: E402
 from iot.outputs import Relay  # noqa: E402
 from iot.program import parallel, send, sequence  # noqa: E402

@@ -66,7 +66,7 @@ def start(settings, service, events, led=None):
     except ImportError:
         events("event: this board has no network (a Pico W, Pico 2 W or ESP32 has): mqtt, web and wifi left off")
         return None
-    from iot.devices import SONGBOOK
+    from iot.devices.speaker import SONGBOOK
 
     wifi = bridge = web = None
     if settings["wifi"] is not None:

@@ -19,11 +19,10 @@ so it would run again at every connect (a flush the user asked for last week).
 import asyncio
 import gc
 import json
-import sys
 
 from iot import IOTError, jsontext
 from iot.commands import device_message
-from iot.compat import sleep_ms, ticks_diff, ticks_ms
+from iot.compat import sleep_ms, ticks_diff, ticks_ms, unload
 from iot.message import MessageType
 from iot.net import link_status
 
@@ -192,7 +191,7 @@ class Bridge:
                         await self.client.put(topic, json.dumps(config), retain=True, qos=1)
                 finally:
                     del discovery
-                    sys.modules.pop("iot.net.discovery", None)
+                    unload("iot.net.discovery")
             self._sent = {}
             for name in self.service.devices:
                 self._device_changed(name)
