@@ -1,17 +1,15 @@
-"""The controller: the seed's devices on the board's pins, its two programs, and the demo."""
+"""The controller: the seed's devices on the board's pins, its two programs, and the boot (demo.py runs once)."""
 import asyncio
 import gc
 import sys
 
-from iot import IOTError
-from iot import program as prog
 from iot.blinker import Blinker
-from iot.compat import sleep_ms, ticks_diff, ticks_ms
+from iot.compat import sleep_ms, unload
 from iot.console import Console
 from iot.devices import HueLightDevice, SmartSpeakerDevice, SmartToiletDevice
 from iot.outputs import output_pin
-from iot.program import in_series, parallel, send, sequence
-from iot.service import IOTService, device_named
+from iot.program import parallel, send, sequence
+from iot.service import IOTService
 from iot.shell import serve
 from iot.commands import Commands, Events
 from iot.store import ProgramStore
@@ -50,60 +48,6 @@ def build(settings=None, op_ms=None, log=print):
                "toilet": SmartToiletDevice(settings, op_ms)}
     status = Blinker(output_pin(settings["pins"]["status_led"], "status_led" in settings["active_low"]))
     return IOTService(activity=status, log=log), devices
-
-
-async def demo(service, devices, sequential=False, log=print, programs=PROGRAMS):
-    """The seed's demo: register the devices, wake up, go to sleep.
-
-    Composed, devices register at once and each program runs its steps in parallel
-    where order allows; `sequential` does everything one after another, as the
-    seed's synchronous version did, for comparison.
-    """
-    start = ticks_ms()
-    connect = [d.connect_ms for d in devices.values()]
-    if sequential:
-        planned = sum(connect)
-        for name in devices:
-            await service.register_device(devices[name], name)
-    else:
-        planned = max(connect)
-        registering = asyncio.create_task(service.register_devices(devices))
-        # The programs are checked and planned while the devices connect, so that costs no time: one turn
-        # of the loop for the registration to start the connects, one for them to begin their wait.
-        await sleep_ms(0)
-        await sleep_ms(0)
-        compiled = {}
-        for name in ("wake_up", "sleep"):
-            try:
-                compiled[name] = prog.compile_program(programs[name], _Devices(devices))
-            except IOTError:
-                pass  # checked again below, against the devices that connected, and reported
-        await registering
-    log("event: registered %s in %d ms" % (", ".join(sorted(service.devices)), ticks_diff(ticks_ms(), start)))
-    reports = []
-    for name in ("wake_up", "sleep"):
-        program = in_series(programs[name]) if sequential else programs[name]
-        if not sequential and name in compiled and all(d in service.devices for d in compiled[name].devices):
-            program = compiled[name]
-        try:
-            report = await service.run_program(program, name)
-        except IOTError as e:  # a device it needs did not connect: the board boots without it
-            log("event: %s not run: %s" % (name, e))
-            continue
-        planned += report.planned_ms
-        reports.append(report)
-    log("event: demo done in %d ms (planned %d ms)" % (ticks_diff(ticks_ms(), start), planned))
-    return reports
-
-
-class _Devices:
-    """Devices by name before they are registered, for checking programs while they connect."""
-
-    def __init__(self, devices):
-        self._devices = devices
-
-    def get_device(self, name):
-        return device_named(self._devices, name)
 
 
 def safe_all(service, devices):
@@ -147,7 +91,13 @@ async def run(service, devices, settings, sequential=False, shell=False):
 
             network = net.start(settings, service, events, service.activity)
         if settings["demo"]:
-            await demo(service, devices, sequential, log=events)
+            import demo  # run once at boot and let go: its code is no part of the heap after
+
+            try:
+                await demo.run(service, devices, PROGRAMS, sequential, log=events)
+            finally:
+                del demo
+                unload("demo")
         else:
             await service.register_devices(devices)
         if console is not None:

@@ -64,7 +64,7 @@ def test_deploy_compiles_everything_but_main_and_copies_changed_files_with_mprem
     assert cmds[0].startswith(BIN + "/mpremote connect /dev/ttyACM0 exec 'import sys; v = sys.implementation._mpy")
     assert cmds[1] == BIN + "/mpremote connect /dev/ttyACM0 run build/deploy/pico_w-prune.py"
     assert cmds[2] == "(cd build/deploy/pico_w && %s/mpremote connect /dev/ttyACM0 fs cp -r app.mpy boards.mpy " \
-                      "config.json config.mpy iot main.py microdot repl.mpy www :)" % BIN
+                      "config.json config.mpy demo.mpy iot main.py microdot repl.mpy www :)" % BIN
     assert cmds[3] == BIN + "/mpremote connect /dev/ttyACM0 reset"
     assert (out / "main.py").read_text() == (hostrun.FIRMWARE / "main.py").read_text()
     assert (out / "iot" / "shell.mpy").read_bytes()[:2] == b"M\x06"  # .mpy version 6
@@ -97,11 +97,11 @@ def test_the_uf2_drive_is_found_by_its_info_file(tmp_path):
 def test_deploy_removes_the_apps_stale_files_and_never_the_users(tmp_path):
     """The prune code deploy runs on the board, run here on the unix port in a folder standing for its flash."""
     files = [Path("app.mpy"), Path("iot/shell.mpy"), Path("main.py"), Path("config.json")]
-    (tmp_path / "iot").mkdir()
-    for name in ("app.py", "iot/old.mpy", "iot/shell.py", "main.mpy", "config.json", "programs.json", "notes.py",
+    (tmp_path / "iot" / "gone").mkdir(parents=True)
+    for name in ("iot/gone/__init__.mpy", "app.py", "iot/old.mpy", "iot/shell.py", "main.mpy", "config.json", "programs.json", "notes.py",
                  "iot/kept.mpy"):
         (tmp_path / name).write_text("x")
-    (tmp_path / tool.MANIFEST).write_text("app.mpy iot/old.mpy iot/shell.mpy main.py config.json")
+    (tmp_path / tool.MANIFEST).write_text("app.mpy iot/gone/__init__.mpy iot/old.mpy iot/shell.mpy main.py config.json")
     (tmp_path / "prune.py").write_text(tool.prune_code(files))
     out = subprocess.run(hostrun.command("micropython", "prune.py"), cwd=tmp_path, capture_output=True, text=True,
                          env=hostrun.environ())
@@ -110,6 +110,8 @@ def test_deploy_removes_the_apps_stale_files_and_never_the_users(tmp_path):
     # Gone: the last deploy's iot/old.mpy, and app.py, iot/shell.py, main.mpy that would shadow what is deployed.
     assert left == [".deployed", "config.json", "iot/kept.mpy", "notes.py", "programs.json", "prune.py"]
     assert (tmp_path / tool.MANIFEST).read_text().split() == ["app.mpy", "iot/shell.mpy", "main.py"]
+    # A package the last deploy had, now a plain module: its emptied folder would shadow the module.
+    assert not (tmp_path / "iot" / "gone").exists() and (tmp_path / "iot").is_dir()
 
 
 def test_deployed_mpy_files_name_their_source_relative_to_firmware(tmp_path):

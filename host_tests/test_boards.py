@@ -113,3 +113,10 @@ def test_secrets_json_holds_the_passwords_and_is_checked_as_config_json_is(scena
     assert r["good"] == ["home", "hunter2", "iot", "pass"]
     assert r["bad_key"].endswith("secrets.json: must be an object with only wifi, mqtt and web")
     assert r["bad_value"].endswith("config.json with " + str(tmp_path) + "/secrets.json: mqtt.password must be text")
+
+
+def test_the_demo_runs_at_boot_and_its_module_is_let_go(scenario):
+    r = scenario("boot.demo_let_go", op_ms=20).result
+    assert [line.split(" in ")[0] for line in r["lines"]] == [
+        "event: registered light, speaker, toilet", "event: wake_up done", "event: sleep done", "event: demo done"]
+    assert r["kept"] is False

@@ -7,7 +7,7 @@ SONG_NOTES = [523, 659, 784, 1047]  # C5 E5 G5 (pause) C6
 
 
 def test_demo_runs_in_order_within_its_critical_path(scenario):
-    run = scenario("programs.demo", op_ms=OP)
+    run = scenario("programs.seed_demo", op_ms=OP)
     r = run.result
     (wake, wake_plan, wake_ms, wake_err), (sleep, sleep_plan, sleep_ms, sleep_err) = r["reports"]
     assert (wake, wake_err, sleep, sleep_err) == ("wake_up", None, "sleep", None)

@@ -189,7 +189,8 @@ USER_FILES = ("config.json", "secrets.json", "programs.json", "programs.json.bad
 MANIFEST = ".deployed"  # on the board: the app's files of the last deploy
 # Runs on the board before the copy: removes the app's own stale files, which are what the last deploy put
 # there and this one does not, and a foo.py beside a deployed foo.mpy (or the other way round), which
-# would shadow it. Anything else (config.json, saved programs, the user's own files) stays.
+# would shadow it, and a folder that leaves empty. Anything else (config.json, saved programs, the user's
+# own files) stays.
 PRUNE = """import os
 new = %r
 user = %r
@@ -213,6 +214,14 @@ for p in gone:
     if p not in new and p not in user and there(p):
         os.remove(p)
         print("removed stale", p)
+        d = p.rpartition("/")[0]
+        while d:  # a folder left empty goes too: an empty iot/devices/ would shadow iot/devices.mpy
+            try:
+                os.rmdir(d)
+            except OSError:
+                break
+            print("removed empty", d)
+            d = d.rpartition("/")[0]
 with open(%r, "w") as f:
     f.write(" ".join(new))
 """

@@ -1,16 +1,14 @@
-"""Programs as plain data (what JSON can hold), checked before they run.
+"""Programs as plain data (what JSON can hold): built, checked and planned once, described; a library.
 
-A step is one of:
+It runs nothing and calls nothing back: iot.service owns a run's life (its steps, their watch, halting and
+the report) and calls this for the compiled steps and their words. A step is one of:
     {"seq": [step, ...]}               one after another
     {"par": [step, ...]}               all at once; the first failure cancels the rest
     {"send": [device, type, data]}     one message (data may be left out)
     {"delay": ms}
 """
-import asyncio
-
 from iot import IOTError
-from iot.blinker import Blinker
-from iot.compat import const, sleep_ms, ticks_add, ticks_diff, ticks_ms
+from iot.compat import const
 from iot.message import MessageType
 
 MAX_DEPTH = const(16)
@@ -86,24 +84,20 @@ def planned_text(compiled):
 class _Pass:
     """What one compile_program pass gathers as it goes."""
 
-    def __init__(self, service):
-        self.service = service
+    def __init__(self, get_device):
+        self.get_device = get_device
         self.steps = 0
         self.devices = []  # type: list
         self.unknown = []  # type: list
         self.checked = {}  # type: dict  # (device, type, data) -> (code, ms, one at a time): each checked once
 
 
-def compile_program(program, service):
-    """Check a program in one pass and plan it; IOTError naming the first bad step ("step 2.1: ...")."""
-    ctx = _Pass(service)
+def compile_program(program, get_device):
+    """Check a program in one pass and plan it, with `get_device(name)` (IOTError if there is none);
+    IOTError naming the first bad step ("step 2.1: ...")."""
+    ctx = _Pass(get_device)
     root, planned, serial, _ = _compile(program, ctx, [], 0)
     return Compiled(program, root, ctx.devices, planned, serial, ctx.unknown)
-
-
-def validate(program, service):
-    """Raise IOTError naming the first bad step; return the names of the devices it drives."""
-    return compile_program(program, service).devices
 
 
 def _compile(step, ctx, path, depth):
@@ -178,7 +172,7 @@ def _check(ctx, name, msg_type, data, path):
     if type(name) is not str:
         raise IOTError("%s: device must be a name, not %r" % (_where(path), name))
     try:
-        device = ctx.service.get_device(name)
+        device = ctx.get_device(name)
         code = MessageType.code(msg_type)
         device.check(code, data)
         known = (code, device.duration_ms(code, data), device.ONE_AT_A_TIME)
@@ -232,129 +226,3 @@ def path_of(node, target):
             if found is not None:
                 return [i + 1] + found
     return None
-
-
-class _Nothing:
-    def on(self):
-        pass
-
-    def off(self):
-        pass
-
-
-class StepWatch:
-    """One timer for every running step: a step still running `limit_ms` after it began is hung.
-
-    The hung step's task is cancelled (the device's own `finally` switches it
-    off) and the step fails like any other. One Blinker serves all steps of all
-    runs, so a step costs a list entry, not a wait_for task.
-    """
-
-    def __init__(self):
-        self._steps = []  # [deadline, task, overdue]
-        self._timer = Blinker(_Nothing(), callback=self._expired)
-        self._wake_at = None
-
-    def begin(self, limit_ms):
-        deadline = ticks_add(ticks_ms(), limit_ms)
-        entry = [deadline, asyncio.current_task(), False]
-        self._steps.append(entry)
-        if self._wake_at is None or ticks_diff(deadline, self._wake_at) < 0:
-            self._arm(deadline)
-        return entry
-
-    def end(self, entry):
-        self._steps.remove(entry)
-
-    def _arm(self, deadline):
-        self._wake_at = deadline
-        self._timer.trigger(max(1, ticks_diff(deadline, ticks_ms())))
-
-    def _expired(self):
-        self._wake_at = None
-        now = ticks_ms()
-        soonest = None
-        for entry in self._steps:
-            if ticks_diff(entry[0], now) <= 0:
-                if not entry[2]:
-                    entry[2] = True
-                    entry[1].cancel()
-            elif soonest is None or ticks_diff(entry[0], soonest) < 0:
-                soonest = entry[0]
-        if soonest is not None:
-            self._arm(soonest)
-
-    def deinit(self):
-        self._timer.deinit()
-
-
-async def run(node, service, work):
-    """Run a compiled program's step as `work` (an iot.service.Work).
-
-    A failing step raises nothing: it halts the work at once (IOTService.fail),
-    and no step of a halted work starts; the run then returns.
-    """
-    kind = node[0]
-    if kind == SEQ:
-        for s in node[1]:
-            if work.why is not None:
-                return
-            await run(s, service, work)
-    elif kind == PAR:
-        steps = node[1]
-        if len(steps) == 1:
-            await run(steps[0], service, work)
-        else:
-            await _together(steps, service, work)
-    elif kind == SEND:
-        if work.why is not None:
-            return
-        try:
-            # Hung: still running step_slack_ms after the device's planned time (none if it has none).
-            ms = node[4]
-            await service.deliver(node[1], node[2], node[3], 0 if ms is None else ms + service.step_slack_ms)
-        except Exception as e:
-            service.fail(work, node, e)
-    else:
-        await sleep_ms(node[1])
-
-
-class _Together:
-    """The branches of one "par": how many are left, and an Event for when none are or the work halted."""
-
-    def __init__(self, n, work):
-        self.left = n
-        self.work = work
-        self.over = asyncio.Event()
-
-    async def branch(self, node, service):
-        try:
-            await run(node, service, self.work)
-        except asyncio.CancelledError:
-            pass  # halted: the work reports it
-        except Exception as e:  # a bug below run(): the work fails, nothing escapes a task
-            service.fail(self.work, node, e)
-        finally:
-            self.left -= 1
-            if self.left == 0 or self.work.why is not None:
-                self.over.set()
-
-
-async def _together(steps, service, work):
-    group = _Together(len(steps), work)
-    tasks = [asyncio.create_task(group.branch(s, service)) for s in steps]
-    work.tasks.extend(tasks)
-    try:
-        await group.over.wait()
-    finally:
-        # Halted, or cancelled from outside: a branch cancelled before it started runs no code, so
-        # each is awaited here, not counted, until all have done their cleanup.
-        for t in tasks:
-            if not t.done():
-                t.cancel()
-        for t in tasks:
-            try:
-                await t
-            except asyncio.CancelledError:
-                pass
-            work.tasks.remove(t)

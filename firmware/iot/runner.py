@@ -1,4 +1,10 @@
-"""The seed's awaitable helpers, made safe for MicroPython."""
+"""The seed's awaitable helpers, made safe for MicroPython: for Python code written the seed's way.
+
+A script (or a REPL session) that composes awaitables itself, as the seed's tutorial does
+(`run_parallel(service.send_msg(...), run_sequence(...))`), gets them here; see docs/programs.md, "Using it
+from Python". The firmware never imports this: its programs are data, checked and planned by iot.program
+and run by iot.service, which also halts and reports them. These two only await, and clean up on failure.
+"""
 import asyncio
 
 

@@ -1,10 +1,16 @@
-"""The seed's IOTService: registers devices, routes messages, runs programs safely."""
+"""The seed's IOTService: registers devices, routes messages, and owns each program run's life.
+
+A run is compiled by iot.program (a library of program data) and then lived here: its Work, its steps
+walked in sequence and in parallel, each step's hang watch, the halt that makes its devices safe, and its
+Report and event line.
+"""
 import asyncio
 from random import getrandbits
 
 from iot import IOTError
 from iot import program as prog
-from iot.compat import ticks_diff, ticks_ms
+from iot.blinker import Blinker
+from iot.compat import sleep_ms, ticks_add, ticks_diff, ticks_ms
 from iot.message import Message, MessageType
 
 
@@ -71,7 +77,7 @@ class IOTService:
         self.activity = activity
         self.activity_ms = activity_ms
         self.step_slack_ms = step_slack_ms
-        self.watch = prog.StepWatch()  # one timer for the steps of every program run
+        self.watch = StepWatch()  # one timer for the steps of every program run
         self.log = log
         self.watchers = []  # callables of a device name; a transport adds its own
         self.works = []  # the runs going on now
@@ -212,7 +218,7 @@ class IOTService:
         """The program checked and planned once (iot.program.Compiled), to run as often as wanted."""
         if isinstance(program, prog.Compiled):
             return program
-        return prog.compile_program(self._as_program(program), self)
+        return prog.compile_program(self._as_program(program), self.get_device)
 
     def plan(self, program):
         """Validate and return (critical-path ms, one-after-another ms)."""
@@ -238,7 +244,7 @@ class IOTService:
         self.works.append(work)
         start = ticks_ms()
         try:
-            await prog.run(compiled.root, self, work)
+            await self._walk(compiled.root, work)
         except asyncio.CancelledError:
             self.halt(work, "cancelled")
             self.log("event: %s cancelled after %d ms: %s; %s safe" % (
@@ -258,6 +264,52 @@ class IOTService:
         else:
             self.log("event: %s: %s; %s safe" % (name, report.error, ", ".join(devices)))
         return report
+
+    async def _walk(self, node, work):
+        """Run a compiled step as `work`. A failing step raises nothing: it halts the work at once (fail),
+        no step of a halted work starts, and the walk returns."""
+        kind = node[0]
+        if kind == prog.SEQ:
+            for s in node[1]:
+                if work.why is not None:
+                    return
+                await self._walk(s, work)
+        elif kind == prog.PAR:
+            steps = node[1]
+            if len(steps) == 1:
+                await self._walk(steps[0], work)
+            else:
+                await self._together(steps, work)
+        elif kind == prog.SEND:
+            if work.why is not None:
+                return
+            try:
+                # Hung: still running step_slack_ms after the device's planned time (none if it has none).
+                ms = node[4]
+                await self.deliver(node[1], node[2], node[3], 0 if ms is None else ms + self.step_slack_ms)
+            except Exception as e:
+                self.fail(work, node, e)
+        else:
+            await sleep_ms(node[1])
+
+    async def _together(self, steps, work):
+        group = _Together(len(steps), work)
+        tasks = [asyncio.create_task(group.branch(s, self)) for s in steps]
+        work.tasks.extend(tasks)
+        try:
+            await group.over.wait()
+        finally:
+            # Halted, or cancelled from outside: a branch cancelled before it started runs no code, so
+            # each is awaited here, not counted, until all have done their cleanup.
+            for t in tasks:
+                if not t.done():
+                    t.cancel()
+            for t in tasks:
+                try:
+                    await t
+                except asyncio.CancelledError:
+                    pass
+                work.tasks.remove(t)
 
     def fail(self, work, node, cause):
         """A step of `work` failed (called in the failing step's task): halt the work now."""
@@ -304,3 +356,78 @@ class IOTService:
                 steps.append(prog.send(m.device_id, MessageType.code(m.msg_type), m.data))
             return prog.parallel(*steps)
         return program
+
+
+class _Together:
+    """The branches of one "par": how many are left, and an Event for when none are or the work halted."""
+
+    def __init__(self, n, work):
+        self.left = n
+        self.work = work
+        self.over = asyncio.Event()
+
+    async def branch(self, node, service):
+        try:
+            await service._walk(node, self.work)
+        except asyncio.CancelledError:
+            pass  # halted: the work reports it
+        except Exception as e:  # a bug below run(): the work fails, nothing escapes a task
+            service.fail(self.work, node, e)
+        finally:
+            self.left -= 1
+            if self.left == 0 or self.work.why is not None:
+                self.over.set()
+
+
+class _Nothing:
+    def on(self):
+        pass
+
+    def off(self):
+        pass
+
+
+class StepWatch:
+    """One timer for every running step: a step still running `limit_ms` after it began is hung.
+
+    The hung step's task is cancelled (the device's own `finally` switches it
+    off) and the step fails like any other. One Blinker serves all steps of all
+    runs, so a step costs a list entry, not a wait_for task.
+    """
+
+    def __init__(self):
+        self._steps = []  # [deadline, task, overdue]
+        self._timer = Blinker(_Nothing(), callback=self._expired)
+        self._wake_at = None
+
+    def begin(self, limit_ms):
+        deadline = ticks_add(ticks_ms(), limit_ms)
+        entry = [deadline, asyncio.current_task(), False]
+        self._steps.append(entry)
+        if self._wake_at is None or ticks_diff(deadline, self._wake_at) < 0:
+            self._arm(deadline)
+        return entry
+
+    def end(self, entry):
+        self._steps.remove(entry)
+
+    def _arm(self, deadline):
+        self._wake_at = deadline
+        self._timer.trigger(max(1, ticks_diff(deadline, ticks_ms())))
+
+    def _expired(self):
+        self._wake_at = None
+        now = ticks_ms()
+        soonest = None
+        for entry in self._steps:
+            if ticks_diff(entry[0], now) <= 0:
+                if not entry[2]:
+                    entry[2] = True
+                    entry[1].cancel()
+            elif soonest is None or ticks_diff(entry[0], soonest) < 0:
+                soonest = entry[0]
+        if soonest is not None:
+            self._arm(soonest)
+
+    def deinit(self):
+        self._timer.deinit()

@@ -104,3 +104,14 @@ async def secrets(folder):
         except IOTError as e:
             out[name] = str(e)
     return out
+
+
+async def demo_let_go(op_ms):
+    """The app run as main() runs it, with the demo: what the demo printed, and whether its module stayed."""
+    import sys
+
+    lines = []
+    settings = config.check({"op_ms": op_ms})
+    service, devices = app.build(settings, log=lines.append)
+    await app.run(service, devices, settings)
+    return {"lines": lines, "kept": "demo" in sys.modules or hasattr(app, "demo")}

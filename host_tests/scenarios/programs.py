@@ -2,6 +2,7 @@
 import asyncio
 
 import app
+import demo
 from iot import IOTError
 from iot.message import Message, MessageType
 from iot.program import delay, parallel, send, sequence
@@ -9,13 +10,13 @@ from iot.runner import run_parallel, run_sequence
 from scenarios.common import TEST_SONG, now_ms, registered
 
 
-async def demo(op_ms):
+async def seed_demo(op_ms):
     """The seed demo, composed, with the test melody; returns each program's report."""
     service, devices = app.build(op_ms=op_ms)
     lines = []
     service.log = lines.append
     programs = {"wake_up": app.wake_up(TEST_SONG), "sleep": app.PROGRAMS["sleep"]}
-    reports = await app.demo(service, devices, log=lines.append, programs=programs)
+    reports = await demo.run(service, devices, programs, log=lines.append)
     await asyncio.sleep(2 * service.activity_ms / 1000)  # the status LED's last blink ends
     return {
         "reports": [[r.name, r.planned_ms, r.actual_ms, r.error] for r in reports],

@@ -21,7 +21,7 @@ import gc
 import json
 
 from iot import IOTError, jsontext
-from iot.commands import device_message
+from iot.commands.parse import device_message
 from iot.compat import sleep_ms, ticks_diff, ticks_ms, unload
 from iot.message import MessageType
 from iot.net import link_status
@@ -185,8 +185,8 @@ class Bridge:
                 from iot.net import discovery  # only now: its heap goes back once every config is sent
 
                 try:
-                    programs = self.commands.programs() if self.commands is not None else {}
-                    for topic, config in discovery.configs(self.node, self.base, self.service, programs,
+                    programs = self.commands.programs.all() if self.commands is not None else {}
+                    for topic, config in discovery.configs(HA_PREFIX, self.node, self.base, self.service, programs,
                                                            self.board, self.songs):
                         await self.client.put(topic, json.dumps(config), retain=True, qos=1)
                 finally:

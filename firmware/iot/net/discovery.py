@@ -1,6 +1,6 @@
 """Home Assistant MQTT discovery: one config per entity the board has, in the shape Home Assistant takes.
 
-    homeassistant/<component>/<node>/<object>/config   (retained)
+    <ha_prefix>/<component>/<node>/<object>/config   (retained; the prefix is "homeassistant")
 
 The light is a JSON-schema light (brightness on a 1-100 scale, RGB when it has
 colours, transitions), the speaker a siren whose tones are the songbook's
@@ -12,7 +12,6 @@ and let go after: a board keeps its heap between announcements.
 """
 from iot import __version__
 from iot.message import MessageType
-from iot.net.bridge import HA_PREFIX
 
 
 def _id(text):
@@ -23,8 +22,9 @@ def _id(text):
     return out
 
 
-def configs(node, base, service, programs, board, songs):
-    """(topic, config dict) of every entity, one at a time (the heap holds one)."""
+def configs(ha_prefix, node, base, service, programs, board, songs):
+    """(topic, config dict) of every entity, one at a time (the heap holds one), under Home Assistant's
+    discovery prefix (the bridge's, which also listens there for Home Assistant's status)."""
     device = {"identifiers": [node], "name": node, "model": "iot-firmware on %s" % board,
               "manufacturer": "iot-firmware", "sw_version": __version__, "hw_version": board}
     common = {"availability_topic": base + "/status", "device": device}
@@ -33,7 +33,7 @@ def configs(node, base, service, programs, board, songs):
         config = {"name": name, "unique_id": "%s_%s" % (node, obj)}
         config.update(common)
         config.update(extra)
-        return "%s/%s/%s/%s/config" % (HA_PREFIX, component, node, obj), config
+        return "%s/%s/%s/%s/config" % (ha_prefix, component, node, obj), config
 
     for name in sorted(service.devices):
         d = service.devices[name]

@@ -24,7 +24,7 @@ from microdot import Microdot, Request, Response
 from microdot.sse import with_sse
 
 from iot import IOTError, jsontext
-from iot.commands import device_message
+from iot.commands.parse import device_message
 from iot.compat import sleep_ms
 from iot.message import MessageType
 
@@ -118,7 +118,7 @@ class Web:
 
     def serve(self, commands):
         self.commands = commands
-        commands.run_watchers.append(self._begun)
+        commands.runs.watchers.append(self._begun)
 
     def event(self, line):
         """An event line (from iot.commands.Events): to every open page."""
@@ -128,8 +128,8 @@ class Web:
     def deinit(self):
         if self._watch in self.service.watchers:
             self.service.watchers.remove(self._watch)
-        if self.commands is not None and self._begun in self.commands.run_watchers:
-            self.commands.run_watchers.remove(self._begun)
+        if self.commands is not None and self._begun in self.commands.runs.watchers:
+            self.commands.runs.watchers.remove(self._begun)
         self.app.shutdown()
         if self._task is not None:
             self._task.cancel()

@@ -1,0 +1,120 @@
+"""The one command language of every transport (the serial shell, MQTT, the web): one reply per command.
+
+Every command line gets exactly one reply, `ok ...` or `error: ...`; long work (a device operation, a
+program) replies when it is accepted and reports its end, done or not, as an `event:` line through
+`write`. A command's path: the transport calls Commands.execute(line) (or send() for a device command in
+parts, as MQTT and the web API give it); its first word picks the room that does the work
+
+    parse.py     a line's words, quoting, names, a device command's JSON: what every command is made of
+    programs.py  the programs by name, built in and the user's: define, mode, save, plan, programs
+    runs.py      what runs: `run` by the program's mode, `<device> <message>`, stop, wait
+
+and reply() turns what the room returns, or the IOTError it raises, into the one reply line.
+"""
+import gc
+import json
+
+from iot import IOTError
+from iot.commands.parse import check_line, split
+from iot.commands.programs import MODES, Programs
+from iot.commands.runs import Runs
+from iot.message import ascii_lower
+
+HELP = ("commands: help | devices | status | <device> <message> [data] | run <program or JSON> | stop [program] | "
+        "programs | plan <program or JSON> | define <name> [mode] <JSON> | mode <program> <%s> | save | "
+        "wait [ms]" % "|".join(MODES))
+
+
+class Events:
+    """Where event lines go: each line to every transport's sink (the console, MQTT), in the order added."""
+
+    def __init__(self, *sinks):
+        self.sinks = list(sinks)
+
+    def __call__(self, line):
+        for sink in self.sinks:
+            sink(line)
+
+
+class Commands:
+    """The entry point of every transport; `programs` (iot.commands.programs) and `runs` (iot.commands.runs)
+    are its rooms, `network` the iot.net.Network once it is started (`status` reports it)."""
+
+    def __init__(self, service, programs, store=None, write=print):
+        self.service = service
+        self.programs = Programs(service, programs, store, write)
+        self.runs = Runs(service, self.programs, write)
+        self.network = None
+
+    def load(self):
+        """Take up the programs saved on the flash."""
+        self.programs.load()
+
+    async def execute(self, line):
+        """The reply to one command line."""
+        return await self.reply(self._line(line))
+
+    async def send(self, device, msg_type, data=""):
+        """The reply to one device command given in parts."""
+        return await self.reply(self.runs.device(device, msg_type, data))
+
+    async def reply(self, command):
+        """The one reply line to a command (a coroutine of the rooms): `ok ...` or `error: ...`."""
+        try:
+            reply = await command
+            return "ok " + reply if reply else "ok"
+        except IOTError as e:
+            return "error: %s" % e
+        except MemoryError:  # a command too big for the heap now: say so, collect, serve on
+            gc.collect()
+            return "error: out of memory; nothing done"
+        except Exception as e:  # a bug in a command must not end the shell
+            return "error: internal: %r" % (e,)
+
+    async def _line(self, line):
+        check_line(line)
+        line = line.strip(" \t")
+        word, _, rest = line.partition(" ")
+        word = ascii_lower(word)
+        rest = rest.strip(" \t")
+        if word == "help":
+            return HELP
+        if word == "devices":
+            return json.dumps(self.service.status())
+        if word == "status":
+            return json.dumps(self.status())
+        if word == "programs":
+            return await self.programs.listing(self.runs.count)
+        if word == "run":
+            return self.runs.run(rest)
+        if word == "stop":
+            return await self.runs.stop(rest)
+        if word == "plan":
+            return self.programs.plan(rest)
+        if word == "define":
+            return self.programs.define(rest)
+        if word == "mode":
+            return self.programs.set_mode(rest)
+        if word == "save":
+            return await self.programs.save()
+        if word == "wait":
+            return await self.runs.wait(rest)
+        if word in self.service.devices:
+            words = split(rest)
+            return await self.runs.device(word, words[0] if words else "", " ".join(words[1:]))
+        raise IOTError("unknown command or device %r; try help" % (word or line.partition(" ")[0]))
+
+    def status(self):
+        """What `status` shows: every device's state, and the network's when it is on."""
+        status = self.service.status()
+        if self.network is not None:
+            status["network"] = self.network.status()
+        return status
+
+    async def describe(self):
+        """Every program with its mode, planned time and runs, as the web API lists them."""
+        return await self.programs.describe(self.runs.count)
+
+    async def wait(self):
+        """Until no run is left (including runs queued meanwhile)."""
+        await self.runs.wait()

@@ -1,0 +1,179 @@
+"""The programs by name, built in and the user's: define, mode, save, plan and programs.
+
+A program is checked and planned once (iot.program.compile_program, through the service), at its first
+use or when it is defined, and kept: running it parses nothing. What the user defines is budgeted by its
+bytes in programs.json, so that what `save` writes is what the next boot loads.
+"""
+import json
+
+from iot import IOTError, jsontext
+from iot import program as prog
+from iot.commands.parse import MAX_LINE, check_name, split
+from iot.compat import sleep_ms
+from iot.store import MAX_BYTES
+
+MODES = ("single", "restart", "queued", "parallel")
+MAX_PROGRAMS = 256  # user programs
+SLICE = 8  # programs listed between two yields to the loop
+MAX_SAVED = MAX_BYTES - 1024  # the user programs, as JSON: room in programs.json for the modes
+
+
+def _saved_bytes(name, program):
+    """About what a program takes in programs.json: its JSON, its name and the punctuation around."""
+    return len(json.dumps(program)) + len(name) + 8
+
+
+class Programs:
+    def __init__(self, service, builtin, store=None, write=print):
+        self.service = service
+        self.builtin = builtin
+        self.user = {}
+        self.modes = {}
+        self.store = store
+        self.write = write
+        self._compiled = {}  # name -> the program checked and planned (iot.program.Compiled), at its first use
+        self._sizes = {}  # user program name -> its bytes in programs.json
+        self._saved = 0  # their sum: kept under MAX_SAVED, so that what is saved loads again
+
+    def load(self):
+        """Take up the saved programs; each one that no longer validates is reported and left out."""
+        if self.store is None:
+            return
+        programs, modes, problem = self.store.load()
+        if problem:
+            self.write("event: " + problem)
+        for name in programs:
+            try:
+                check_name(name)
+                if len(self.user) >= MAX_PROGRAMS:
+                    raise IOTError("more than %d programs" % MAX_PROGRAMS)
+                if name in self.builtin:
+                    raise IOTError("%s is built in" % name)
+                self._compiled[name] = self.service.compile(programs[name])  # checked and planned once, kept
+                self.user[name] = programs[name]
+                self._sizes[name] = _saved_bytes(name, programs[name])
+                self._saved += self._sizes[name]
+            except IOTError as e:
+                self.write("event: %s: saved program %r left out: %s" % (self.store.path, name, e))
+        known = self.all()
+        for name in modes:
+            if modes[name] in MODES and name in known:
+                self.modes[name] = modes[name]
+
+    def all(self):
+        """{name: program} of the built-in programs and the user's."""
+        both = dict(self.builtin)
+        both.update(self.user)
+        return both
+
+    def mode(self, name):
+        return self.modes.get(name, "single")
+
+    def get(self, text):
+        """A program given by name or as JSON, compiled (checked and planned)."""
+        if not text:
+            raise IOTError("which program? give its name or its JSON")
+        if text[0] in "{[":
+            try:
+                program = jsontext.loads(text, MAX_LINE, "the program")
+            except IOTError as e:
+                raise IOTError("bad JSON: %s" % e)
+            return self.service.compile(program)
+        return self.compiled(text)
+
+    def compiled(self, name):
+        """A named program compiled once, at its first use, and kept."""
+        compiled = self._compiled.get(name)
+        if compiled is None:
+            compiled = self._compiled[name] = self.service.compile(self._named(name))
+        return compiled
+
+    def _named(self, name):
+        programs = self.all()
+        if name not in programs:
+            raise IOTError("no program %r; programs: %s" % (name, ", ".join(sorted(programs))))
+        return programs[name]
+
+    def plan(self, text):
+        """`plan <program or JSON>`: its critical path and its steps one after another."""
+        compiled = self.get(text)
+        return "%s: %s critical path, %d ms one after another%s" % (
+            "program" if text[:1] in "{[" else text, prog.planned_text(compiled), compiled.serial_ms,
+            ", and more" if compiled.unknown else "")
+
+    async def describe(self, running):
+        """Every program, by name: its mode and planned time (or why it cannot run), user's or built in,
+        and how many runs it has going (`running(name)`)."""
+        out = []
+        programs = self.all()
+        for i, name in enumerate(sorted(programs)):
+            if i % SLICE == SLICE - 1:
+                await sleep_ms(0)  # a long list must not hold up the loop (and the devices' timers)
+            about = {"name": name, "mode": self.mode(name), "user": name in self.user, "running": running(name)}
+            try:
+                about["planned_ms"] = self.compiled(name).planned_ms
+            except IOTError as e:  # a built-in program on a device that did not connect
+                about["error"] = str(e)
+            out.append(about)
+        return out
+
+    async def listing(self, running):
+        """`programs`: each one in a few words."""
+        parts = []
+        for p in await self.describe(running):
+            if "error" in p:
+                what = ["cannot run: %s" % p["error"]]
+            else:
+                what = [p["mode"], "%d ms" % p["planned_ms"]]
+            if p["user"]:
+                what.append("user")
+            if p["running"]:
+                what.append("running %d" % p["running"])
+            parts.append("%s (%s)" % (p["name"], ", ".join(what)))
+        return ", ".join(parts)
+
+    def define(self, rest):
+        """`define <name> [mode] <JSON>`: checked and planned as `run` would, and within the saved budget."""
+        name, _, text = rest.partition(" ")
+        text = text.strip()
+        mode = None
+        if text[:1] not in "{[":
+            mode, _, text = text.partition(" ")
+            text = text.strip()
+            if mode not in MODES:
+                raise IOTError("define %s: %r is no mode (%s); the program is JSON" % (name, mode, ", ".join(MODES)))
+        check_name(name)
+        if name in self.builtin:
+            raise IOTError("%s is built in; pick another name" % name)
+        if not text:
+            raise IOTError("define <name> [mode] <program as JSON>")
+        if name not in self.user and len(self.user) >= MAX_PROGRAMS:
+            raise IOTError("there are %d programs, the most there can be" % MAX_PROGRAMS)
+        compiled = self.get(text)
+        program = compiled.source
+        size = _saved_bytes(name, program)
+        total = self._saved + size - self._sizes.get(name, 0)
+        if total > MAX_SAVED:
+            raise IOTError("the programs would take %d bytes, over the %d the flash file holds" % (total, MAX_SAVED))
+        self.user[name] = program
+        self._sizes[name] = size
+        self._saved = total
+        self._compiled[name] = compiled
+        if mode:
+            self.modes[name] = mode
+        return "defined %s (planned %d ms); save keeps it" % (name, compiled.planned_ms)
+
+    def set_mode(self, rest):
+        """`mode <program> <mode>`."""
+        words = split(rest)
+        if len(words) != 2 or words[1] not in MODES:
+            raise IOTError("mode <program> %s" % "|".join(MODES))
+        self._named(words[0])
+        self.modes[words[0]] = words[1]
+        return "%s mode %s" % (words[0], words[1])
+
+    async def save(self):
+        if self.store is None:
+            raise IOTError("no storage here")
+        await self.store.save(self.user, self.modes)
+        return "saved %d programs to %s" % (len(self.user), self.store.path)

@@ -1,0 +1,71 @@
+"""The firmware's shape: no module imports one that imports it back, however far round (lower never imports
+higher)."""
+import ast
+
+import hostrun
+
+FIRMWARE = hostrun.FIRMWARE
+
+
+def _modules():
+    """{dotted name: path} of every firmware module."""
+    out = {}
+    for path in FIRMWARE.rglob("*.py"):
+        parts = list(path.relative_to(FIRMWARE).with_suffix("").parts)
+        if parts[-1] == "__init__":
+            parts.pop()
+        out[".".join(parts)] = path
+    return out
+
+
+def imports_of(path, known):
+    """The firmware modules a file imports, at its top or inside a function (a lazy import is an edge too)."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found.update(a.name for a in node.names if a.name in known)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            for a in node.names:
+                sub = node.module + "." + a.name
+                found.add(sub if sub in known else node.module)
+    return {m for m in found if m in known}
+
+
+def cycles(graph):
+    """Each circle of imports found, as [a, b, ..., a]."""
+    out, state, stack = [], {}, []
+
+    def visit(m):
+        state[m] = "open"
+        stack.append(m)
+        for n in sorted(graph[m]):
+            if state.get(n) == "open":
+                out.append(stack[stack.index(n):] + [n])
+            elif n not in state:
+                visit(n)
+        stack.pop()
+        state[m] = "done"
+
+    for m in sorted(graph):
+        if m not in state:
+            visit(m)
+    return out
+
+
+def _graph():
+    known = _modules()
+    graph = {}
+    for name, path in known.items():
+        # A package's __init__ is imported by each of its modules' imports: that is no edge back.
+        graph[name] = {m for m in imports_of(path, known) if not name.startswith(m + ".")}
+    return graph
+
+
+def test_no_firmware_module_imports_itself_back():
+    assert cycles(_graph()) == []
+
+
+def test_the_cycle_finder_finds_a_circle():
+    """The check above can fail: bridge and discovery importing each other, as they once did."""
+    assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": set()}) == [["a", "b", "c", "a"]]
+
