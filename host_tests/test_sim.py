@@ -93,3 +93,22 @@ def test_make_sim_fast_runs_a_day_long_program_at_once_on_simulated_time(tmp_pat
     light_on = [r["t_us"] for r in trace if r["pin"] == 15 and r.get("duty_u16")]
     flush_on = [r["t_us"] for r in trace if r["pin"] == 18 and r.get("value")]
     assert light_on[0] - flush_on[0] == (500 + 86400000) * 1000  # the flush and a day, in simulated µs, exactly
+
+
+def test_make_sim_says_where_the_configs_own_page_is_served_or_why_not(tmp_path):
+    """`make sim CONFIG=file` with "web" in that file serves the page and says where; with FAST=1 (simulated
+    time, which no browser shares) it says in one line that it left the network off, and what to type."""
+    cfg = tmp_path / "config.json"
+    cfg.write_text(json.dumps({"op_ms": 0, "demo": False, "web": {"port": 1}, "mqtt": {"host": "127.0.0.1", "port": 1}}))
+    out = {}
+    for fast in (False, True):
+        proc = subprocess.run([sys.executable, hostrun.TOOLS / "sim.py", "--config", cfg, "--trace",
+                               tmp_path / str(fast) / "trace.jsonl"] + (["--fast"] if fast else []),
+                              stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        out[fast] = proc.stdout.splitlines()
+    assert out[False][0] == "The web page: http://localhost:1/"
+    assert out[False][1].startswith("On MQTT: 127.0.0.1:1, as node ")
+    assert out[True][0] == ("sim: mqtt and web in config.json left off: the network runs on real time and FAST=1 "
+                            "is simulated time; leave out FAST=1 to serve it")
+    assert out[True][1].startswith("Simulating firmware/main.py")

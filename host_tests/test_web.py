@@ -171,3 +171,30 @@ def test_make_sim_web_serves_the_page(interp, tmp_path):
     finally:
         out, _ = sim.communicate("", timeout=30)
     assert "The web page: http://localhost:%d/" % port in out and "event: end of input; all outputs off" in out
+
+
+def test_while_the_board_boots_the_api_answers_503_with_retry_after_then_200(interp, tmp_path):
+    """The web server starts before the demo; until the shell takes commands the API says when to come back."""
+    import urllib.error
+    import urllib.request
+
+    from mqtt_rig import Firmware, free_port
+
+    port = free_port()
+    fw = Firmware(interp, tmp_path, web={"port": port}, demo=True).start()
+    seen = []
+    try:
+        end = time.monotonic() + 30
+        while time.monotonic() < end and (not seen or seen[-1][0] != 200):
+            try:
+                with urllib.request.urlopen("http://127.0.0.1:%d/api/status" % port, timeout=5) as r:
+                    seen.append((r.status, None))
+            except urllib.error.HTTPError as e:
+                seen.append((e.code, e.headers.get("Retry-After")))
+            except OSError:
+                pass  # not listening yet
+            time.sleep(0.05)
+    finally:
+        fw.kill()
+    assert seen and seen[-1] == (200, None), seen
+    assert (503, "1") in seen and set(seen[:-1]) <= {(503, "1"), (200, None)}, seen

@@ -151,9 +151,15 @@ def main():
         shutil.copy(args.config, flash / "config.json")
     else:
         (flash / "config.json").write_text(json.dumps({"board": args.board}))
-    if args.no_demo or args.mqtt or args.web:
+    if args.no_demo or args.mqtt or args.web or args.fast:
         try:
             cfg = json.loads((flash / "config.json").read_text())
+            network = [k for k in ("mqtt", "web") if cfg.get(k) is not None]
+            if args.fast and network:  # the config's own network: said once, and left off, not silently dead
+                print("sim: %s in config.json left off: the network runs on real time and FAST=1 is simulated "
+                      "time; leave out FAST=1 to serve it" % " and ".join(network))
+                for k in network:
+                    del cfg[k]
             if args.no_demo:
                 cfg["demo"] = False
             if args.mqtt:
@@ -173,11 +179,13 @@ def main():
     except Exception as e:  # the firmware will say the same and drive nothing
         board = None
         print("config.json: %s" % e)
-    if args.web:
-        print("The web page: http://localhost:%d/" % args.web)
-    if args.mqtt:
-        print("On MQTT: %s, as node %s; try: mosquitto_sub -h %s -p %s -t 'iot/#' -v" % (
-            args.mqtt, board and board["mqtt"]["node"], *(args.mqtt.rpartition(":")[::2] if ":" in args.mqtt else (args.mqtt, 1883))))
+    if board is not None and board["web"] is not None:  # from WEB= or from the config's own "web"
+        print("The web page: http://localhost:%d/" % board["web"]["port"])
+    if board is not None and board["mqtt"] is not None:
+        m = board["mqtt"]
+        port = m["port"] or (8883 if m["tls"] else 1883)
+        print("On MQTT: %s:%s, as node %s; try: mosquitto_sub -h %s -p %s -t '%s/#' -v" % (
+            m["host"], port, m["node"], m["host"], port, m["prefix"]))
     print("Simulating firmware/main.py on %s (%s), board %s" % (
         interpreter, hostrun.shown(hostrun.command(interpreter, "main.py")[0]), board and board["board"]))
     names = board and pintrace.outputs(board)

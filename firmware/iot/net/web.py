@@ -13,6 +13,9 @@
     GET  /api/events                Server-Sent Events: "state" (a device's status), "run" (a program's run
                                     begins: its name and planned ms) and "event" (an event line)
 
+While the board boots (the demo runs, the programs load) the API answers 503 with `Retry-After: 1`: the
+page is served from the start, its data once the shell takes commands.
+
 Every command goes through the command layer, so a refusal has the shell's
 text: {"reply": "error: ..."} with a 4xx status, and nothing changes. With a
 password set, every route asks for HTTP Basic authentication.
@@ -155,7 +158,7 @@ class Web:
             return {"reply": "error: this board asks for its user name and password"}, 401, {
                 "WWW-Authenticate": 'Basic realm="iot"'}
         if self.commands is None and request.path.startswith("/api/"):
-            return {"reply": "error: starting; try again in a moment"}, 503
+            return {"reply": "error: starting; try again in a moment"}, 503, {"Retry-After": "1"}
 
     async def _index(self, request):
         """The page, gzipped as make deploy leaves it on a board (a third of the bytes), else as it is."""
