@@ -1,6 +1,7 @@
 """The firmware's shape: no module imports one that imports it back, however far round (lower never imports
 higher)."""
 import ast
+import re
 
 import hostrun
 
@@ -69,3 +70,25 @@ def test_the_cycle_finder_finds_a_circle():
     """The check above can fail: bridge and discovery importing each other, as they once did."""
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": set()}) == [["a", "b", "c", "a"]]
 
+
+
+def test_architecture_md_lists_every_firmware_file_and_no_other():
+    """Its layout block names each file of firmware/ as a tree (folders end in /); a file added or moved
+    without the picture following fails here."""
+    text = (hostrun.ROOT / "docs" / "architecture.md").read_text()
+    block = re.search(r"<!-- tree -->\n```\n(.*?)```", text, re.S)
+    assert block, "docs/architecture.md has no <!-- tree --> block"
+    listed, folders = set(), []
+    for line in block.group(1).splitlines():
+        m = re.match(r"( *)([\w.]+\.\w+|\w+/)(  |$)", line)  # a file or folder; else a description goes on
+        if not m:
+            continue
+        depth, name = len(m.group(1)) // 4, m.group(2)
+        folders[depth:] = []
+        if name.endswith("/"):
+            folders.append(name)
+        else:
+            listed.add("".join(folders) + name)
+    actual = {p.relative_to(FIRMWARE).as_posix() for p in FIRMWARE.rglob("*")
+              if p.is_file() and "__pycache__" not in p.parts}
+    assert listed == actual, "missing: %s; not there: %s" % (sorted(actual - listed), sorted(listed - actual))
