@@ -1,7 +1,6 @@
 """The controller: the seed's devices on the board's pins, its two programs, and the boot (demo.py runs once)."""
 import asyncio
 import gc
-import sys
 
 from iot.blinker import Blinker
 from iot.compat import sleep_ms, unload
@@ -131,7 +130,7 @@ def main(sequential=False, path="config.json"):
     finally:
         del config
         for name in ("config", "boards"):  # needed at boot only: their heap goes back to the app
-            sys.modules.pop(name, None)
+            unload(name)
     try:
         if hasattr(gc, "threshold"):  # collect before the heap fills: allocation stays fast
             gc.collect()
