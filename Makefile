@@ -4,16 +4,18 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum < requirements.txt | cut -d' ' -f1)
-FIRMWARE_PY := $(shell find firmware -name '*.py')
+FIRMWARE_PY := $(shell find firmware -name '*.py')  # manifest.py too: it must compile like the rest
 BOARD ?= pico
-# Board targets: PORT (default: the first board mpremote finds), FIRMWARE=image, CONFIG=config.json, DRY_RUN=1.
+# Board targets: PORT (default: the first board mpremote finds), FIRMWARE=image, CONFIG=config.json, DRY_RUN=1,
+# APP=frozen|files (deploy: default, ask the board whether its image has the app frozen in).
 BOARD_TOOL = $(BIN)/python tools/board.py --board $(BOARD) $(if $(PORT),--port $(PORT)) \
 	$(if $(FIRMWARE),--firmware $(FIRMWARE)) $(if $(FIRMWARE_SHA256),--sha256 $(FIRMWARE_SHA256)) \
-	$(if $(CONFIG),--config $(CONFIG)) $(if $(SECRETS),--secrets $(SECRETS)) $(if $(filter 1,$(DRY_RUN)),--dry-run)
+	$(if $(CONFIG),--config $(CONFIG)) $(if $(SECRETS),--secrets $(SECRETS)) $(if $(APP),--app $(APP)) \
+	$(if $(filter 1,$(DRY_RUN)),--dry-run)
 # Wi-Fi and MQTT passwords: secrets.json in the checkout (git ignores it) goes onto the board with make deploy.
 SECRETS ?= $(wildcard secrets.json)
 
-.PHONY: help venv sim test mpy typecheck bench clean flash deploy run repl reset test-board mip
+.PHONY: help venv sim test mpy typecheck bench clean firmware flash deploy run repl reset test-board mip
 
 help:
 	@echo "make sim     the seed demo, then the command shell, on the host MicroPython with simulated pins (MQTT=host:port, WEB=port)"
@@ -23,7 +25,8 @@ help:
 	@echo "make typecheck  mypy on firmware/ against the rp2 and esp32 MicroPython stubs"
 	@echo "make bench   benchmark figures on CPython and MicroPython side by side, targets met or missed"
 	@echo "             (PORT=...: on that board too, as a third column; its relays switch)"
-	@echo "make flash   MicroPython, then the app, onto the board (BOARD, PORT, FIRMWARE=image, DRY_RUN=1)"
+	@echo "make firmware  MicroPython with the app frozen in: build/firmware/BOARD/firmware.uf2 (BOARD, MICROPY_DIR=checkout)"
+	@echo "make flash   MicroPython (make firmware's image, else the release), then the app (BOARD, PORT, FIRMWARE=image, DRY_RUN=1)"
 	@echo "make deploy  the app as .mpy onto the board with mpremote, changed files only (BOARD, PORT, CONFIG, SECRETS)"
 	@echo "make run     run firmware/ on the board from this machine (mpremote mount), nothing copied"
 	@echo "make mip     the app's sources onto the board with mpremote mip: MIP_REPO=owner/name (your fork), else this checkout"
@@ -42,6 +45,10 @@ venv: $(STAMP)
 sim: $(STAMP)
 	$(BIN)/python tools/sim.py --board $(BOARD) $(if $(CONFIG),--config $(CONFIG)) $(if $(filter 0,$(DEMO)),--no-demo) \
 		$(if $(filter 1,$(FAST)),--fast) $(if $(MAIN),--main $(MAIN)) $(if $(MQTT),--mqtt $(MQTT)) $(if $(WEB),--web $(WEB))
+
+# The app frozen into MicroPython: from MICROPY_DIR=checkout, else the offline kit beside this checkout.
+firmware: $(STAMP)
+	$(BIN)/python tools/firmware.py --board $(BOARD) $(if $(MICROPY_DIR),--micropy-dir $(MICROPY_DIR)) $(if $(filter 1,$(DRY_RUN)),--dry-run)
 
 flash deploy run repl reset: $(STAMP)
 	$(BOARD_TOOL) $@

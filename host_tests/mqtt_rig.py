@@ -134,9 +134,11 @@ class Firmware:
     """main.py on the host (CPython or the unix port) with the stub machine, a flash folder holding its
     config.json, a console we type into, and a pin trace."""
 
-    def __init__(self, interp, folder, port=None, node="test", env=None, **config):
-        """On the broker at 127.0.0.1:port (if given) as `node`; `config`: more of config.json."""
+    def __init__(self, interp, folder, port=None, node="test", env=None, firmware=hostrun.FIRMWARE, **config):
+        """On the broker at 127.0.0.1:port (if given) as `node`; `config`: more of config.json; `firmware`: the
+        folder main.py and the app run from."""
         self.interp = interp
+        self.firmware = Path(firmware)
         self.folder = Path(folder)
         self.flash = self.folder / "flash"
         self.flash.mkdir(exist_ok=True)
@@ -153,9 +155,9 @@ class Firmware:
 
     def start(self):
         self.out = open(self.folder / "console.txt", "a")
-        env = hostrun.environ(self.trace_path, [HERE])
+        env = hostrun.environ(self.trace_path, [HERE], firmware=self.firmware)
         env.update(self.env)
-        self.proc = subprocess.Popen(hostrun.command(self.interp, str(hostrun.FIRMWARE / "main.py")),
+        self.proc = subprocess.Popen(hostrun.command(self.interp, str(self.firmware / "main.py")),
                                      env=env, cwd=self.flash,
                                      stdin=subprocess.PIPE, stdout=self.out, stderr=subprocess.STDOUT, text=True)
         return self

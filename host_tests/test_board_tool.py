@@ -161,7 +161,7 @@ def test_package_json_lists_every_firmware_file_relative_to_itself():
     assert package["version"] == version  # what mip installs is what the firmware says it is
     assert sorted(dest for dest, _ in ours) == sorted(
         p.relative_to(hostrun.FIRMWARE).as_posix() for p in hostrun.FIRMWARE.rglob("*")
-        if p.is_file() and "__pycache__" not in p.parts)
+        if p.is_file() and "__pycache__" not in p.parts and p.name != "manifest.py")  # the build's, not the board's
     assert all(src == "firmware/" + dest and (hostrun.ROOT / src).exists() for dest, src in ours)
     pinned = re.search(r"^microdot==(\S+)", (hostrun.ROOT / "requirements.txt").read_text(), re.M).group(1)
     microdot = {dest: src for dest, src in package["urls"] if dest.startswith("microdot/")}
@@ -226,3 +226,48 @@ def test_deploy_copies_secrets_json_and_prints_nothing_of_it(tmp_path, capsys):
     assert (out / "secrets.json").read_text() == secrets.read_text()
     assert "hunter2" not in " ".join(cmds) and "broker-pass" not in " ".join(cmds)
     assert "secrets.json" in tool.USER_FILES  # never pruned as stale
+
+
+def test_onto_an_image_with_the_app_frozen_in_deploy_copies_main_and_the_users_files_only(tmp_path):
+    cfg = tmp_path / "config.json"
+    cfg.write_text('{"board": "pico"}')
+    cmds = dry("deploy", "--board", "pico", "--port", "/dev/ttyACM0", "--config", str(cfg), "--app", "frozen")
+    assert cmds[2] == "(cd build/deploy/pico && %s/mpremote connect /dev/ttyACM0 fs cp -r config.json main.py :)" % BIN
+    assert sorted(p.name for p in (hostrun.ROOT / "build/deploy/pico").iterdir()) == ["config.json", "main.py"]
+
+
+def test_the_frozen_deploys_prune_removes_every_copy_of_the_app_that_would_shadow_the_image(tmp_path):
+    """On the unix port in a folder standing for the flash: the app as files (either form), the page and
+    microdot go, with the folders they leave empty; main.py and the user's files stay."""
+    app = ["app.mpy", "boards.py", "iot/__init__.mpy", "iot/devices/light.mpy", "iot/net/web.py", "microdot/sse.mpy",
+           "www/index.html.gz", "demo.mpy"]
+    own = ["main.py", "config.json", "secrets.json", "programs.json", "notes.py", "lib/sensor.py"]
+    for name in app + own:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("x")
+    (tmp_path / tool.MANIFEST).write_text("app.mpy demo.mpy iot/__init__.mpy main.py")
+    (tmp_path / "prune.py").write_text(tool.prune_code([Path("main.py"), Path("config.json")], frozen=True))
+    out = subprocess.run(hostrun.command("micropython", "prune.py"), cwd=tmp_path, capture_output=True, text=True,
+                         env=hostrun.environ())
+    assert out.returncode == 0, out.stderr
+    left = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file())
+    assert left == sorted([".deployed", "prune.py"] + own)
+    assert not [d for d in ("iot", "microdot", "www") if (tmp_path / d).exists()]
+    assert (tmp_path / tool.MANIFEST).read_text().split() == ["main.py"]
+
+
+def test_flash_takes_make_firmwares_image_when_built_and_then_deploys_frozen(monkeypatch, tmp_path, capsys):
+    image = tmp_path / "firmware.uf2"
+    image.write_bytes(b"UF2")
+    monkeypatch.setattr(tool, "own_image", lambda board: image)
+    monkeypatch.setattr(tool.shutil, "which", lambda name: "/usr/bin/picotool" if name == "picotool" else None)
+    assert tool.main(["flash", "--board", "pico", "--port", "/dev/ttyACM0", "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "# flashing make firmware's image, the app frozen in: %s" % image in out
+    assert "picotool load --verify --execute %s --force" % image in out
+    assert "fs cp -r main.py :" in out  # then only main.py: the app is in the image
+    monkeypatch.setattr(tool, "own_image", lambda board: None)
+    assert tool.main(["flash", "--board", "pico", "--port", "/dev/ttyACM0", "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "no image of our own (make firmware BOARD=pico builds one): flashing the official release" in out
+    assert "fs cp -r app.mpy" in out

@@ -198,3 +198,39 @@ def test_while_the_board_boots_the_api_answers_503_with_retry_after_then_200(int
         fw.kill()
     assert seen and seen[-1] == (200, None), seen
     assert (503, "1") in seen and set(seen[:-1]) <= {(503, "1"), (200, None)}, seen
+
+
+def test_an_image_with_the_page_frozen_in_sends_it_from_flash(interp, tmp_path):
+    """No page among the files (make firmware's frozen mode): the page make firmware froze, gzipped, in slices."""
+    import gzip
+    import shutil
+    import sys
+    import urllib.request
+
+    import hostrun
+    from mqtt_rig import Firmware, free_port
+
+    sys.path.insert(0, str(hostrun.TOOLS))
+    import firmware as build
+
+    build.stage()
+    app = tmp_path / "app"
+    shutil.copytree(hostrun.FIRMWARE, app, ignore=shutil.ignore_patterns("www", "__pycache__"))
+    shutil.copy(build.STAGE / "webpage.py", app / "webpage.py")
+    port = free_port()
+    fw = Firmware(interp, tmp_path, web={"port": port}, firmware=app).start()
+    try:
+        end = time.monotonic() + 20
+        while True:
+            try:
+                with urllib.request.urlopen("http://127.0.0.1:%d/" % port, timeout=5) as r:
+                    status, headers, raw = r.status, r.headers, r.read()
+                    break
+            except OSError:
+                assert time.monotonic() < end and fw.proc.poll() is None, fw.console()
+                time.sleep(0.1)
+    finally:
+        fw.kill()
+    page = (hostrun.FIRMWARE / "www" / "index.html").read_bytes()
+    assert status == 200 and headers["Content-Encoding"] == "gzip" and int(headers["Content-Length"]) == len(raw)
+    assert gzip.decompress(raw) == page and len(raw) > 1024  # more than one slice of the flash

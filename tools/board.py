@@ -1,11 +1,13 @@
 """Put MicroPython and the firmware on a board: the commands behind make flash, deploy, run, repl and reset.
 
     python tools/board.py flash  --board pico [--port PORT] [--firmware FILE] [--dry-run]
-    python tools/board.py deploy --board pico [--port PORT] [--config FILE] [--dry-run]
+    python tools/board.py deploy --board pico [--port PORT] [--config FILE] [--app frozen|files] [--dry-run]
     python tools/board.py run|repl|reset [--port PORT] [--dry-run]   (run: tools/mountrun.py)
 
 Without --port, mpremote and esptool find the board themselves. --dry-run
-prints each command, exactly, and runs none.
+prints each command, exactly, and runs none. On a board whose image has the app
+frozen in (make firmware), deploy copies only the user's files and removes any
+app file that would shadow a frozen module.
 """
 import argparse
 import hashlib
@@ -80,14 +82,27 @@ class Plan:
         print(("# " if self.dry_run else "") + text, flush=True)
 
 
+def own_image(board):
+    """make firmware's image for this board, if it was built."""
+    built = hostrun.ROOT / "build" / "firmware" / board / ("firmware.bin" if FIRMWARE[board][2] else "firmware.uf2")
+    return built if built.exists() else None
+
+
 def image(board, given, plan, digest=None):
-    """The firmware image: FIRMWARE=path, else the pinned release, downloaded once into build/firmware/.
+    """The firmware image: FIRMWARE=path, else make firmware's (the app frozen in), else the pinned release,
+    downloaded once into build/firmware/.
 
     Its SHA-256 is shown; where one is pinned (SHA256 below, or `digest`), an image that does not
     match it is deleted and nothing is flashed.
     """
     if given:
         return Path(given)
+    built = own_image(board)
+    if built is not None:
+        plan.step("flashing make firmware's image, the app frozen in: %s" % hostrun.shown(built))
+        return built
+    plan.step("no image of our own (make firmware BOARD=%s builds one): flashing the official release, the app "
+              "goes on as files" % board)
     url = firmware_url(board)
     target = hostrun.ROOT / "build" / "firmware" / url.rsplit("/", 1)[1]
     digest = digest or SHA256[FIRMWARE[board][0]]
@@ -155,14 +170,34 @@ def web_files():
     return [(page, page.relative_to(hostrun.FIRMWARE))] + [(here / f, Path("microdot") / f) for f in MICRODOT]
 
 
-def build_deploy(board, config=None, secrets=None):
+def app_files():
+    """[(source, path on the board)] of the app as make deploy puts it there as files: firmware/ (but the
+    freeze manifest, which only MicroPython's build reads), the page and microdot."""
+    return [(src, src.relative_to(hostrun.FIRMWARE)) for src in sorted(hostrun.FIRMWARE.rglob("*.py"))
+            if src.name != "manifest.py" or src.parent != hostrun.FIRMWARE] + web_files()
+
+
+def shadows():
+    """Every path of the app on a board's filesystem, in either form (.py or .mpy, the page plain or gzipped):
+    on a board with the app frozen in, each would be imported before the frozen module, so each goes."""
+    paths = set()
+    for _, rel in app_files():
+        stem = rel.with_suffix("").as_posix()
+        paths.update([stem + ".py", stem + ".mpy"] if rel.suffix == ".py" else [rel.as_posix(), rel.as_posix() + ".gz"])
+    paths.discard("main.py")
+    return sorted(paths)
+
+
+def build_deploy(board, config=None, secrets=None, frozen=False):
     """build/deploy/<board>: every firmware module as .mpy, main.py as source, and config.json and
-    secrets.json if given (copied as they are: their contents are never printed)."""
+    secrets.json if given (copied as they are: their contents are never printed). `frozen`: main.py only,
+    beside config.json and secrets.json: the rest is in the board's image."""
     out = hostrun.ROOT / "build" / "deploy" / board
     shutil.rmtree(out, ignore_errors=True)
     files = []
-    firmware = [(src, src.relative_to(hostrun.FIRMWARE)) for src in sorted(hostrun.FIRMWARE.rglob("*.py"))]
-    for src, rel in firmware + web_files():
+    for src, rel in app_files():
+        if frozen and rel.name != "main.py":
+            continue
         dest = out / rel
         dest.parent.mkdir(parents=True, exist_ok=True)
         if rel.name == "main.py":
@@ -205,7 +240,7 @@ try:
         old = f.read().split()
 except OSError:
     old = []
-gone = [p for p in old if p not in new]
+gone = [p for p in old if p not in new] + %r
 for p in new:
     stem, _, ext = p.rpartition(".")
     if ext in ("py", "mpy"):
@@ -227,21 +262,44 @@ with open(%r, "w") as f:
 """
 
 
-def prune_code(files):
-    """The board-side code that removes the app's stale files, given the files this deploy copies."""
+def prune_code(files, frozen=False):
+    """The board-side code that removes the app's stale files, given the files this deploy copies; `frozen`:
+    every app file, which would shadow the frozen app."""
     new = sorted(f.as_posix() for f in files if f.as_posix() not in USER_FILES)
-    return PRUNE % (new, list(USER_FILES), MANIFEST, MANIFEST)
+    return PRUNE % (new, list(USER_FILES), MANIFEST, shadows() if frozen else [], MANIFEST)
 
 
-def deploy(board, port, config, plan, secrets=None):
-    out, files = build_deploy(board, config, secrets)
-    plan.step("compiled firmware/ into %s (%d files; main.py stays source)" % (hostrun.shown(out), len(files)))
+# Asked of the board before a deploy: does its image hold the app (tools/firmware.py writes frozen_build)?
+ASK_FROZEN = "try:\n import frozen_build\n print('frozen', frozen_build.VERSION)\nexcept ImportError:\n print('files')"
+
+
+def app_mode(port, plan):
+    """"frozen" when the board's image has the app frozen in, else "files"; a dry run cannot ask: files."""
+    argv = mpremote(port, "exec", ASK_FROZEN)
+    if plan.dry_run:
+        plan.step("a dry run cannot ask the board whether its image has the app frozen in (make firmware): "
+                  "shown as files; APP=frozen shows the other")
+        return "files"
+    said = subprocess.run([str(a) for a in argv], capture_output=True, text=True, check=True).stdout.split()
+    if said and said[0] == "frozen":
+        plan.step("the board's image has the app frozen in (%s): only main.py and your files go on" % said[-1])
+        return "frozen"
+    return "files"
+
+
+def deploy(board, port, config, plan, secrets=None, mode=None):
+    mode = mode or app_mode(port, plan)
+    frozen = mode == "frozen"
+    out, files = build_deploy(board, config, secrets, frozen)
+    plan.step(("main.py and your files into %s (the app is in the image; any copy of it on the board goes)"
+               if frozen else "compiled firmware/ into %s (%d files; main.py stays source)") % (
+        (hostrun.shown(out),) if frozen else (hostrun.shown(out), len(files))))
     # The board must load .mpy 6.3 (MicroPython 1.23 or later); mpremote cp copies only what changed (SHA-256).
     plan.run(mpremote(port, "exec", "import sys; v = sys.implementation._mpy & 0x3ff; print(sys.version); "
                                     "assert v == 0x306, 'needs .mpy 6.3: flash MicroPython 1.23 or later'"))
     tops = sorted({str(f).split(os.sep)[0] for f in files})
     prune = out.parent / ("%s-prune.py" % board)
-    prune.write_text(prune_code(files))
+    prune.write_text(prune_code(files, frozen))
     plan.run(mpremote(port, "run", prune))
     plan.run(mpremote(port, "fs", "cp", "-r", *tops, ":"), cwd=out)
     plan.run(mpremote(port, "reset"))
@@ -257,18 +315,21 @@ def main(argv=None):
     ap.add_argument("--sha256", default="", help="the SHA-256 the downloaded release must have")
     ap.add_argument("--config", default="", help="a config.json to deploy with the firmware")
     ap.add_argument("--secrets", default="", help="a secrets.json (Wi-Fi and MQTT passwords) to deploy with it")
+    ap.add_argument("--app", choices=["frozen", "files"], help="deploy as if the board's image has the app frozen "
+                    "in, or not (default: ask the board)")
     ap.add_argument("--dry-run", action="store_true", help="print the commands, run none")
     args = ap.parse_args(argv)
     plan = Plan(args.dry_run)
     try:
         if args.action == "flash":
+            ours = not args.firmware and own_image(args.board) is not None
             flash(args.board, args.port, args.firmware, plan, digest=args.sha256 or None)
             plan.step("wait 5 s for MicroPython to start")
             if not plan.dry_run:
                 time.sleep(5)
-            deploy(args.board, args.port, args.config, plan, args.secrets)
+            deploy(args.board, args.port, args.config, plan, args.secrets, args.app or ("frozen" if ours else None))
         elif args.action == "deploy":
-            deploy(args.board, args.port, args.config, plan, args.secrets)
+            deploy(args.board, args.port, args.config, plan, args.secrets, args.app)
         elif args.action == "run":  # the board runs firmware/ from this machine: nothing is copied
             plan.run([sys.executable, hostrun.TOOLS / "mountrun.py", *(["--port", args.port] if args.port else []),
                       hostrun.FIRMWARE])

@@ -317,11 +317,17 @@ def main(argv=None):
     stale.write_text("raise ImportError('a stale app.py ran instead of app.mpy')\n")
     mpremote(args.port, "fs", "cp", str(stale), ":app.py")
     mpremote(args.port, "fs", "cp", str(cfg), ":notes.json")  # stands for a file of the maker's own
+    frozen = tool.app_mode(args.port, tool.Plan(False)) == "frozen"
     if tool.main(["deploy", "--board", args.board, "--port", args.port, "--config", str(cfg)]) != 0:
         print("FAIL  make deploy")
         return 1
     files = mpremote(args.port, "fs", "ls", check=False).stdout.split()
-    report.check("app.py" not in files and "app.mpy" in files, "deploy: a stale app.py is removed", " ".join(files))
+    report.check("app.py" not in files and (frozen or "app.mpy" in files), "deploy: a stale app.py is removed",
+                 " ".join(files))
+    if frozen:  # the image holds the app: on the filesystem, the user's files and nothing of the app
+        names = sorted(files[3::2])  # "ls :", then a size and a name per file
+        report.check(names == [".deployed", "config.json", "main.py", "notes.json"],
+                     "deploy onto an image with the app frozen in: main.py and config.json only", " ".join(names))
     report.check("notes.json" in files, "deploy: a file of the maker's own stays", " ".join(files))
     mpremote(args.port, "fs", "rm", ":notes.json", check=False)
     version = mpremote(args.port, "exec", "import sys; print(sys.version, sys.implementation._machine)").stdout.strip()
@@ -340,6 +346,9 @@ def main(argv=None):
         report.check(con.command("programs") == "ok nap (queued, %d ms, user), sleep (single, %d ms), wake_up "
                      "(single, %d ms)" % (2 * OP_MS + 300, 2 * OP_MS, int(m.group(1)) if m else 0),
                      "reset: the saved program is still there")
+        status = con.command("status") or ""
+        report.check('"app": "%s"' % ("frozen" if frozen else "files") in status,
+                     "status: the app runs %s" % ("frozen in the image" if frozen else "from files"), status[-160:])
         if log:
             time.sleep(0.5)  # the emulator writes its log within 0.2 s
             records = [json.loads(x) for x in log.read_text().splitlines()[mark:] if x.strip()]

@@ -105,8 +105,12 @@ class Commands:
         raise IOTError("unknown command or device %r; try help" % (word or line.partition(" ")[0]))
 
     def status(self):
-        """What `status` shows: every device's state, and the network's when it is on."""
+        """What `status` shows: every device's state, how the app is installed, and the network's when it is on."""
+        from iot import installed
+
         status = self.service.status()
+        kind, version = installed()
+        status["firmware"] = {"app": kind, "version": version}
         if self.network is not None:
             status["network"] = self.network.status()
         return status

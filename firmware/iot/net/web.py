@@ -43,6 +43,19 @@ def _page():
     return here[:at] + "www/index.html" if at >= 0 else "www/index.html"
 
 
+class FlashFile:
+    """Bytes frozen in the image, read as a file: each read is a slice of the flash, never a copy in the heap."""
+
+    def __init__(self, data):
+        self.view = memoryview(data)
+        self.at = 0
+
+    def read(self, n):
+        chunk = self.view[self.at:self.at + n]
+        self.at += len(chunk)
+        return chunk
+
+
 def _reply(text, ok_status=200):
     """A command's reply as JSON, with the status it deserves: 200, 404 or 400."""
     if text.startswith("ok"):
@@ -161,7 +174,8 @@ class Web:
             return {"reply": "error: starting; try again in a moment"}, 503, {"Retry-After": "1"}
 
     async def _index(self, request):
-        """The page, gzipped as make deploy leaves it on a board (a third of the bytes), else as it is."""
+        """The page, gzipped as make deploy leaves it on a board (a third of the bytes), else as it is; else the
+        one frozen into the image by make firmware, sent from the flash."""
         page = _page()
         for path, gzipped in ((page + ".gz", True), (page, False)):
             try:
@@ -169,7 +183,14 @@ class Web:
             except OSError:
                 continue
             return Response.send_file(path, content_type="text/html; charset=UTF-8", max_age=0, compressed=gzipped)
-        return {"reply": "error: the page is not on this board (make deploy puts it there)"}, 404
+        try:
+            from webpage import INDEX_HTML_GZ  # type: ignore[import-not-found]  # written by tools/firmware.py
+        except ImportError:
+            return {"reply": "error: the page is not on this board (make deploy puts it there)"}, 404
+        # microdot streams a body with read() as it streams send_file's file (its stub says bytes only)
+        return Response(FlashFile(INDEX_HTML_GZ), headers={  # type: ignore[arg-type]
+            "Content-Type": "text/html; charset=UTF-8", "Content-Encoding": "gzip", "Cache-Control": "max-age=0",
+            "Content-Length": str(len(INDEX_HTML_GZ))})
 
     async def _info(self, request):
         devices = {}
