@@ -42,3 +42,13 @@ def unload(name):
     package, _, attr = name.rpartition(".")
     if package in sys.modules and hasattr(sys.modules[package], attr):
         delattr(sys.modules[package], attr)
+
+
+def heap_free():
+    """Bytes free in the heap after a collection; None on CPython, whose heap is the host's."""
+    import gc
+
+    if not hasattr(gc, "mem_free"):
+        return None
+    gc.collect()
+    return gc.mem_free()

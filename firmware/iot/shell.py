@@ -23,5 +23,10 @@ async def serve(commands, console):
         if line is TOO_LONG:
             write("error: line over %d characters; ignored" % console.max_len)
         elif line.strip(" \t"):
-            write(await commands.execute(line))
+            reply = await commands.execute(line)
+            try:
+                write(reply)
+            except MemoryError:  # the reply is made; writing it out needs a little more: after a collection
+                gc.collect()
+                write(reply)
     await commands.wait()

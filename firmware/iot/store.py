@@ -40,18 +40,22 @@ class ProgramStore:
             if size > MAX_BYTES:
                 raise IOTError("it is %d bytes, over %d" % (size, MAX_BYTES))
             with open(path, "rb") as f:
-                text = jsontext.decode(f.read(), "it")
+                raw = f.read(size)  # its size at once: a read that grows its buffer would need twice the heap
+            text = jsontext.decode(raw, "it")
+            del raw
             data = jsontext.loads(text, MAX_BYTES, "it")
+            del text
         except IOTError as e:
-            return {}, {}, self._set_aside(str(e))
+            return {}, {}, self.set_aside(str(e))
         except MemoryError:
-            return {}, {}, self._set_aside("it does not fit in the heap")
+            return {}, {}, self.set_aside("it does not fit in the heap beside the app")
         if type(data) is not dict or type(data.get("programs", {})) is not dict \
                 or type(data.get("modes", {})) is not dict:
-            return {}, {}, self._set_aside('it is not {"programs": {...}, "modes": {...}}')
+            return {}, {}, self.set_aside('it is not {"programs": {...}, "modes": {...}}')
         return data.get("programs", {}), data.get("modes", {}), None
 
-    def _set_aside(self, why):
+    def set_aside(self, why):
+        """Rename the file to <path>.bad (replacing an older one); the line that says so."""
         bad = self.path + ".bad"
         try:
             os.remove(bad)

@@ -1,21 +1,29 @@
 """The programs by name, built in and the user's: define, mode, save, plan and programs.
 
 A program is checked and planned once (iot.program.compile_program, through the service), at its first
-use or when it is defined, and kept: running it parses nothing. What the user defines is budgeted by its
-bytes in programs.json, so that what `save` writes is what the next boot loads.
+use or when it is defined, and kept: running it parses nothing. What the user defines is budgeted twice,
+so that what `save` writes is what the next boot loads: by its bytes in programs.json, and by the heap it
+takes to load. At boot the programs' objects are built while the file is read whole (its bytes, then its
+text: twice its size), and the boot must go on after; the objects are the same now as then, so the heap
+free now beside them must hold that reading and the boot's own need (LOAD_ROOM). A board with less heap
+gets a smaller budget: it is asked of the heap, not written down.
 """
 import json
+import sys
 
 from iot import IOTError, jsontext
 from iot import program as prog
 from iot.commands.parse import MAX_LINE, check_name, split
-from iot.compat import sleep_ms
+from iot.compat import heap_free, sleep_ms
 from iot.store import MAX_BYTES
 
 MODES = ("single", "restart", "queued", "parallel")
 MAX_PROGRAMS = 256  # user programs
 SLICE = 8  # programs listed between two yields to the loop
 MAX_SAVED = MAX_BYTES - 1024  # the user programs, as JSON: room in programs.json for the modes
+# Heap the boot needs once the programs are loaded: a song to parse (the built-in wake_up's), a run, a listing,
+# the network's replies. Twice on a 64-bit host (the unix port), whose objects are twice the size.
+LOAD_ROOM = 16384 if sys.maxsize < 1 << 32 else 32768
 
 
 def _saved_bytes(name, program):
@@ -36,10 +44,21 @@ class Programs:
         self._saved = 0  # their sum: kept under MAX_SAVED, so that what is saved loads again
 
     def load(self):
-        """Take up the saved programs; each one that no longer validates is reported and left out."""
+        """Take up the saved programs; each one that no longer validates is reported and left out. A file whose
+        programs do not fit in the heap, or that this board could not have saved (_loadable), is set aside whole:
+        the boot goes on with the built-in ones."""
         if self.store is None:
             return
-        programs, modes, problem = self.store.load()
+        try:
+            self._take_up(*self.store.load())
+            free = heap_free()
+            if free is not None and free < self._load_need(self._saved):  # more than this board could have saved
+                raise MemoryError
+        except MemoryError:
+            self.user, self.modes, self._compiled, self._sizes, self._saved = {}, {}, {}, {}, 0
+            self.write("event: " + self.store.set_aside("it does not fit in the heap beside the app"))
+
+    def _take_up(self, programs, modes, problem):
         if problem:
             self.write("event: " + problem)
         for name in programs:
@@ -155,6 +174,7 @@ class Programs:
         total = self._saved + size - self._sizes.get(name, 0)
         if total > MAX_SAVED:
             raise IOTError("the programs would take %d bytes, over the %d the flash file holds" % (total, MAX_SAVED))
+        self._loadable(total, "define %s: nothing defined" % name)
         self.user[name] = program
         self._sizes[name] = size
         self._saved = total
@@ -172,8 +192,23 @@ class Programs:
         self.modes[words[0]] = words[1]
         return "%s mode %s" % (words[0], words[1])
 
+    def _load_need(self, saved):
+        """Heap to boot with programs of `saved` bytes beside those programs: reading their file, then LOAD_ROOM."""
+        return 2 * (saved + len(json.dumps(self.modes)) + 32) + LOAD_ROOM
+
+    def _loadable(self, saved, refused):
+        """IOTError (`refused`, and the budget) unless a boot could load programs of `saved` bytes, as they
+        are in the heap now, back (see the module's docstring)."""
+        free = heap_free()
+        need = self._load_need(saved)
+        if free is not None and free < need:
+            raise IOTError("%s: this board could not load the programs back at boot (reading their file takes "
+                           "%d bytes of heap beside them, and %d are free); define fewer or shorter ones"
+                           % (refused, need, free))
+
     async def save(self):
         if self.store is None:
             raise IOTError("no storage here")
+        self._loadable(self._saved, "not saved, the old file kept")
         await self.store.save(self.user, self.modes)
         return "saved %d programs to %s" % (len(self.user), self.store.path)

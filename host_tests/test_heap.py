@@ -1,0 +1,78 @@
+"""Issue 22: the heap never fails a user. MicroPython on a board-sized heap (the unix port, -X heapsize=256K):
+programs are budgeted by what they cost to load, a flood of defines gets a reply per line, and a programs
+file the heap cannot take is set aside at boot."""
+import json
+
+import hostrun
+import pytest
+from conftest import launch
+from test_hostile import events
+from test_shell import replies
+
+HEAP = "256K"
+LONG = {"seq": [{"delay": i + 1} for i in range(28)]}  # a 28-step program: about 350 bytes in the file
+BUDGET = "this board could not load the programs back at boot"
+
+
+def boot(interp, folder, lines):
+    (folder / "config.json").write_text(json.dumps({"demo": False, "op_ms": 1}))
+    main = [hostrun.FIRMWARE / "main.py"]
+    if interp == "micropython":
+        main = ["-X", "heapsize=" + HEAP] + main
+    run = launch(interp, [main], cwd=folder, trace=folder / "trace.jsonl", input="".join(x + "\n" for x in lines))
+    assert run.rc == 0 and "Traceback" not in run.stdout + run.stderr, run.stdout[-1500:] + run.stderr[-2000:]
+    assert run.lines[-1] == "event: end of input; all outputs off", run.lines[-3:]
+    return run
+
+
+def micropython_only(interp):
+    if interp != "micropython":
+        pytest.skip("CPython's heap is the host's: there is no board-sized heap to reach")
+
+
+def test_a_flood_of_defines_gets_one_reply_each_and_the_shell_goes_on(interp, tmp_path):
+    lines = ["define q%d %s" % (i, json.dumps({"seq": [{"delay": i + 1}, {"send": ["light", "SWITCH_ON"]}]}))
+             for i in range(5000)]
+    run = boot(interp, tmp_path, lines + ["status"])
+    r = replies(run)
+    assert len(r) == 5001 and r[-1].startswith("ok {"), (len(r), r[-1:])
+    defined = [x for x in r if x.startswith("ok defined ")]
+    refused = [x for x in r[:-1] if x.startswith("error: ")]
+    assert len(defined) + len(refused) == 5000 and defined and refused
+    assert all(BUDGET in x or "the most there can be" in x for x in refused), set(x[:80] for x in refused)
+
+
+def test_what_save_says_it_saved_loads_back_at_the_next_boot(interp, tmp_path):
+    micropython_only(interp)
+    run = boot(interp, tmp_path, ["define p%d %s" % (i, json.dumps(LONG)) for i in range(60)] + ["save"])
+    r = replies(run)
+    refused = [x for x in r[:60] if x.startswith("error: ")]
+    assert refused and all(x.startswith("error: define p") and ": nothing defined: " + BUDGET in x and
+                           "bytes of heap beside them, and " in x for x in refused), refused[:2]
+    saved = int(r[60].split()[2])
+    assert r[60] == "ok saved %d programs to programs.json" % saved and saved == 60 - len(refused)
+    again = boot(interp, tmp_path, ["programs", "run p0", "status"])
+    assert not [e for e in events(again) if "programs.json" in e], events(again)
+    listing = replies(again)[0]
+    assert listing.startswith("ok ") and listing.count(", user)") == saved, listing[:200]
+    assert replies(again)[1].startswith("ok p0 started") and replies(again)[2].startswith("ok {")
+
+
+@pytest.mark.parametrize("count", [30, 75], ids=["loads-but-leaves-too-little", "cannot-be-parsed"])
+def test_a_programs_file_this_heap_cannot_load_is_set_aside_and_the_board_boots(interp, tmp_path, count):
+    """Saved by a board with more heap: 30 programs load here but leave less than this board could have saved
+    them with; 75 do not even parse."""
+    micropython_only(interp)
+    programs = {"p%d" % i: LONG for i in range(count)}
+    text = json.dumps({"modes": {}, "programs": programs})
+    assert len(text) < 32768  # within the file's own cap: only the heap refuses it
+    (tmp_path / "programs.json").write_text(text)
+    run = boot(interp, tmp_path, ["programs", "light switch_on", "status"])
+    said = [e for e in events(run) if "programs.json" in e]
+    assert said == ["event: programs.json: it does not fit in the heap beside the app; set aside as "
+                    "programs.json.bad, starting without user programs"], events(run)
+    r = replies(run)
+    assert r[0].startswith("ok sleep (single, ") and "user" not in r[0], r[0]
+    assert r[1] == "ok light SWITCH_ON" and r[2].startswith("ok {")
+    assert (tmp_path / "programs.json.bad").read_text() == text and not (tmp_path / "programs.json").exists()
+    assert [v for _, v in run.pin("flush") + run.pin("clean")] == [0, 0]  # the relays never switched
