@@ -1,5 +1,5 @@
 """A failing step, a cancel or a crash leaves every output in its safe state, on both interpreters."""
-from conftest import AT_ONCE, PINS, REAL_EARLY, REAL_LATE, assert_all_off_at, near
+from conftest import AT_ONCE, LATE, PINS, REAL_EARLY, REAL_LATE, assert_all_off_at, near
 
 OP = 40
 
@@ -90,3 +90,24 @@ def test_an_esp32_relay_gives_its_hardware_timer_back(monkeypatch):
     for relay in relays:
         relay.deinit()
     assert sorted(outputs._esp32_timers) == [0, 1, 2, 3]
+
+
+def test_a_starved_loop_keeps_neither_relay_on_past_its_bound_nor_both_on_together(scenario):
+    """Simulated time: two tasks hog the loop for 150 to 450 ms between their steps while a burst of flushes and
+    cleans arrives. Each switch-on is decided on the relay's own clock (a pulse that would outlast the bound is
+    refused, in the reply or its event), and one relay goes on only once the other's off is on its pin."""
+    import json
+
+    from invariants import Invariants
+
+    hogs = [150 + (i * 97) % 300 for i in range(120)]
+    lines = ["toilet flush" if i % 5 else "toilet clean" for i in range(150)]
+    run = scenario("safety.starved_relays", op_ms=200, max_on_ms=1000, min_off_ms=500, commands=lines, hogs_ms=hogs)
+    r = run.result["replies"]
+    settings = {"pins": PINS, "active_low": ["light"], "max_on_ms": 1000, "min_off_ms": 500}
+    check = Invariants(settings, late_ms=LATE)
+    check.feed(run.trace)
+    assert check.longest > 600, check.longest  # the stretches did reach towards the bound
+    refused = [x for x in r if "relay: " in x]
+    assert refused and all(x.startswith("error: toilet: ") for x in refused), json.dumps(r[:20])
+    assert len(run.edges("flush", 1)) >= 5 and len(run.edges("clean", 1)) >= 2

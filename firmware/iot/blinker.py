@@ -7,7 +7,7 @@ from iot.compat import sleep_ms, ticks_add, ticks_diff, ticks_ms
 class Blinker:
     """Switches `output` (anything with on()/off()) on, and off again after a time.
 
-    trigger(ms) switches on and (re)sets the deadline; stop() switches off now;
+    trigger(ms) switches on and (re)sets the deadline (until(t): to ticks_ms t); stop() switches off now;
     deinit() ends the task. `callback()` runs on expiry, not on stop().
 
     One long-lived task serves every trigger: a later deadline is picked up when
@@ -27,7 +27,10 @@ class Blinker:
         self._waking = False  # the next CancelledError is ours: wake, don't die
 
     def trigger(self, ms=0):
-        deadline = ticks_add(ticks_ms(), ms if ms > 0 else self.duration_ms)
+        self.until(ticks_add(ticks_ms(), ms if ms > 0 else self.duration_ms))
+
+    def until(self, deadline):
+        """On until the ticks_ms `deadline`: the clock is read once, by whoever decided it."""
         self._deadline = deadline
         if not self._on:
             self._on = True
@@ -43,8 +46,8 @@ class Blinker:
     def stop(self):
         self._deadline = None
         if self._on:
+            self._out.off()  # written before it is said: whoever sees running() False finds the output off
             self._on = False
-            self._out.off()
 
     def running(self):
         return self._on

@@ -5,7 +5,7 @@ from machine import PWM, Pin, Signal, Timer
 
 from iot import IOTError
 from iot.blinker import Blinker
-from iot.compat import const, ticks_diff, ticks_ms
+from iot.compat import const, ticks_add, ticks_diff, ticks_ms
 
 LOUD = const(32768)  # 50 % duty: the loudest square wave a passive buzzer makes
 LED_HZ = const(1000)  # fast enough not to flicker, slow enough for any LED driver transistor
@@ -37,6 +37,23 @@ def output_pin(pin_id, active_low=False):
     return Signal(Pin(pin_id, Pin.OUT, value=1 if active_low else 0), invert=active_low)
 
 
+class _Coil:
+    """A relay's pin as its Blinker drives it: each switch-off is stamped on the relay's clock just before it
+    is written, so that whenever the relay is seen off, its rest is counted from no earlier than its pin went
+    off (an interrupt, or the host stub's timer thread, may switch it off between any two lines)."""
+
+    def __init__(self, pin, relay):
+        self.pin = pin
+        self.relay = relay
+
+    def on(self):
+        self.pin.on()
+
+    def off(self):
+        self.relay._off_at = ticks_ms()
+        self.pin.off()
+
+
 class Relay:
     """A relay whose energised time is bounded, whatever switches it (Tasmota's PulseTime, with a rest).
 
@@ -47,7 +64,10 @@ class Relay:
     The limit is kept by the relay's own Blinker task, so it holds even when the
     program that switched the relay on crashed or was cancelled, and backed by a
     machine.Timer armed for the same deadline, whose callback needs no asyncio:
-    the relay goes off on time even while the loop is busy or blocked.
+    the relay goes off on time even while the loop is busy or blocked. Each
+    switch-on is decided on one reading of the relay's clock: the pulse's end,
+    never past the period's, is fixed then, and the Blinker and the Timer both
+    aim at that instant, however late either is set going.
     """
 
     def __init__(self, pin_id, max_on_ms, active_low=False, min_off_ms=0, name="relay"):
@@ -56,8 +76,8 @@ class Relay:
         self.min_off_ms = min_off_ms
         self.interlock = ()  # type: tuple  # relays that must be off whenever this one is on
         self._since = ticks_ms()  # when the energised period began
-        self._off_at = None  # ticks_ms of the last switch-off; None: rested since boot
-        self._blinker = Blinker(output_pin(pin_id, active_low), max_on_ms, self._went_off)
+        self._off_at = None  # ticks_ms of the last switch-off (while on: the one planned); None: rested since boot
+        self._blinker = Blinker(_Coil(output_pin(pin_id, active_low), self), max_on_ms, self._went_off)
         self._backstop, self._backstop_id = backstop_timer()
 
     def on(self):
@@ -98,11 +118,12 @@ class Relay:
         if self._rested(now):
             self._since = now
         for other in self.interlock:
-            other.off()
-        ms = min(ms, left)
+            other.off()  # returns once the other's off is on its pin (Blinker.stop)
+        deadline = ticks_add(now, min(ms, left))  # never past since + max_on_ms
+        self._off_at = deadline  # not rested while on, whatever a timer does meanwhile
         self._backstop.deinit()  # the last pulse's backstop must not cut into this trigger
-        self._blinker.trigger(ms)
-        self._backstop.init(mode=Timer.ONE_SHOT, period=max(1, ms), callback=self._cut)
+        self._blinker.until(deadline)
+        self._backstop.init(mode=Timer.ONE_SHOT, period=max(1, ticks_diff(deadline, ticks_ms())), callback=self._cut)
 
     def _cut(self, timer):
         """The backstop's callback: off, if the asyncio side has not done it yet."""
@@ -110,12 +131,11 @@ class Relay:
 
     def off(self):
         if self._blinker.running():
-            self._blinker.stop()
+            self._blinker.stop()  # its _Coil stamps the switch-off
             self._went_off()
 
     def _went_off(self):
         self._backstop.deinit()
-        self._off_at = ticks_ms()
 
     def value(self):
         return 1 if self._blinker.running() else 0

@@ -47,3 +47,16 @@ class Faulty(Device):
 
     def safe(self):
         pass
+
+
+def hog(ms):
+    """Hold the loop for `ms` of simulated time, as a task that runs long without an await: the clock moves on
+    and the machine.Timer alarms fire at their instants (as interrupts would), but no other task runs."""
+    try:
+        import virtualtime  # CPython's simulated time
+    except ImportError:
+        import time  # the unix port's: tools/simtime/micropython/time.py, whose sleeps move the clock
+
+        time.sleep_ms(ms)  # type: ignore[attr-defined]
+        return
+    virtualtime.advance_ns(ms * 1_000_000)

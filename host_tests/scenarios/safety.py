@@ -1,11 +1,12 @@
 """Failure, cancellation and crashes leave every output in its safe state."""
 import asyncio
 
+from iot import IOTError
 from iot.compat import ticks_diff, ticks_ms
 from iot.message import Message, MessageType
 from iot.program import parallel, send, sequence
 from iot.runner import run_parallel
-from scenarios.common import Faulty, now_ms, registered
+from scenarios.common import Faulty, hog, now_ms, registered
 
 SONG = "Miles Davis - Kind of Blue"
 
@@ -110,3 +111,40 @@ async def blocked_loop(max_on_ms, block_ms):
     unblocked = now_ms()
     await asyncio.sleep(0.01)
     return {"start_ms": start, "unblocked_ms": unblocked, "relay_on": relay.value()}
+
+
+async def starved_relays(op_ms, max_on_ms, min_off_ms, commands, hogs_ms):
+    """A burst of toilet commands while other tasks hog the loop for hundreds of ms between their steps:
+    the relays' switch-offs run late (the Blinker waits for the loop), only their machine.Timer is on time."""
+    import app
+    import config
+
+    settings = config.check({"op_ms": op_ms, "max_on_ms": max_on_ms, "min_off_ms": min_off_ms, "demo": False})
+    service, devices = app.build(settings)
+    await service.register_devices(devices)
+    shell = app.make_commands(service, write=lambda line: None)
+
+    async def hogging(pattern, relay):
+        """Hogs the loop, and between two hogs switches a relay itself, past the toilet's one-at-a-time lock:
+        only the interlock keeps the other one off then."""
+        for ms in pattern:
+            hog(ms)
+            try:
+                relay.pulse(ms // 3)
+            except IOTError:
+                pass  # at its bound: refused, as it must be
+            await asyncio.sleep(0.001)
+
+    toilet = devices["toilet"]
+    hogs = [asyncio.create_task(hogging(hogs_ms[i::2], relay))
+            for i, relay in enumerate((toilet.clean_relay, toilet.flush_relay))]
+    replies = []
+    for i, line in enumerate(commands):
+        replies.append(await shell.execute(line))
+        if i % 3 == 2:
+            await asyncio.sleep(0)
+    await shell.wait()
+    for t in hogs:
+        await t
+    await asyncio.sleep(2 * min_off_ms / 1000)
+    return {"replies": replies}

@@ -171,15 +171,59 @@ class PWM:
                 self._emit()
 
 
+_due = []  # CPython: callbacks the timer threads handed to the main thread, run by its signal handler
+_wake_main = None
+
+
+def _run_due(*args):
+    while _due:
+        _due.pop(0)()
+
+
+def _interrupt(fn):
+    """Run fn in the main thread between two of its bytecodes, as a board runs a timer's callback: never
+    beside the code it interrupts (a thread would race it: a relay seen off before its pin was written).
+    MicroPython: micropython.schedule; CPython: a signal, whose handler Python runs in the main thread."""
+    import sys
+
+    if sys.implementation.name == "micropython":
+        import micropython
+
+        micropython.schedule(lambda _: fn(), None)
+        return
+    if _wake_main is None:
+        fn()  # no handler could be installed (Timers made off the main thread): as before, on this thread
+        return
+    _due.append(fn)
+    _wake_main()
+
+
+def _install_interrupts():
+    """CPython, from the main thread: SIGUSR2 runs the due callbacks there."""
+    global _wake_main
+    try:
+        import signal
+        import threading
+
+        signal.signal(signal.SIGUSR2, _run_due)
+        main = threading.main_thread().ident
+        _wake_main = lambda: signal.pthread_kill(main, signal.SIGUSR2)  # noqa: E731
+    except (ImportError, ValueError, AttributeError):
+        _wake_main = None
+
+
 class Timer:
-    """A one-shot or periodic timer whose callback runs as an interrupt's would, between two bytecodes of
-    whatever runs: on a thread on real time; on simulated time (tools/simtime), at its exact instant as
-    the clock jumps. A re-armed or deinit()ed timer's old callback never runs."""
+    """A one-shot or periodic timer whose callback runs as an interrupt's would, whole, between two bytecodes
+    of whatever runs: on real time a thread waits, then hands it to the main thread (_interrupt); on
+    simulated time (tools/simtime), at its exact instant as the clock jumps. A re-armed or deinit()ed
+    timer's old callback never runs."""
 
     ONE_SHOT = 0
     PERIODIC = 1
 
     def __init__(self, id=-1, **kwargs):
+        if _wake_main is None:
+            _install_interrupts()
         self._armed = None
         self._pending = None  # (clock, alarm) on simulated time
         if kwargs:
@@ -199,7 +243,7 @@ class Timer:
 
             def wait():
                 time.sleep(ms / 1000)
-                self._fire(token)
+                _interrupt(lambda: self._fire(token))
 
             _thread.start_new_thread(wait, ())
 
