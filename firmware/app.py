@@ -1,17 +1,14 @@
-"""The controller: the seed's devices on the board's pins, its two programs, and the boot (demo.py runs once)."""
+"""The controller: the seed's devices on the board's pins, its two programs, and the boot (demo.py runs once).
+
+The boot reads config.json before the rest of the app is imported, and lets the config modules go before
+it is: the heap holds one or the other at a time, never both (the devices, service and shell are imported
+by the functions that build them).
+"""
 import asyncio
 import gc
 
-from iot.blinker import Blinker
 from iot.compat import sleep_ms, unload
-from iot.console import Console
-from iot.devices import HueLightDevice, SmartSpeakerDevice, SmartToiletDevice
-from iot.outputs import output_pin
 from iot.program import parallel, send, sequence
-from iot.service import IOTService
-from iot.shell import serve
-from iot.commands import Commands, Events
-from iot.store import ProgramStore
 
 
 def wake_up(song="Miles Davis - Kind of Blue"):
@@ -42,6 +39,11 @@ def build(settings=None, op_ms=None, log=print):
         import config
 
         settings = config.check({})
+    from iot.blinker import Blinker
+    from iot.devices import HueLightDevice, SmartSpeakerDevice, SmartToiletDevice
+    from iot.outputs import output_pin
+    from iot.service import IOTService
+
     op_ms = settings["op_ms"] if op_ms is None else op_ms
     devices = {"light": HueLightDevice(settings, op_ms), "speaker": SmartSpeakerDevice(settings, op_ms),
                "toilet": SmartToiletDevice(settings, op_ms)}
@@ -68,6 +70,9 @@ async def feed_watchdog(timeout_ms):
 
 def make_commands(service, write=print):
     """The command layer over the built-in programs and those saved on the flash; events go to `write`."""
+    from iot.commands import Commands
+    from iot.store import ProgramStore
+
     commands = Commands(service, PROGRAMS, ProgramStore(), write)
     commands.load()
     return commands
@@ -79,6 +84,10 @@ async def run(service, devices, settings, sequential=False, shell=False):
     With "mqtt" or "web" in config.json (and "wifi" on a board) the network starts first and joins in
     the background, so the demo is seen there too; it takes commands once the shell does.
     """
+    from iot.commands import Events
+    from iot.console import Console
+    from iot.shell import serve
+
     watchdog = asyncio.create_task(feed_watchdog(settings["wdt_ms"])) if settings["wdt_ms"] else None
     console = Console() if shell else None
     events = Events(console.show if console is not None else service.log)  # never tearing a half-typed line
@@ -120,17 +129,18 @@ def main(sequential=False, path="config.json"):
 
     try:
         settings = config.load(path)
-        service, devices = build(settings)
     except config.ConfigError as e:
         print("error: %s; no outputs driven, fix the file and reset" % e)
         return
+    finally:
+        del config
+        for name in ("config", "boards"):  # needed at boot only: their heap goes back before the app comes
+            unload(name)
+    try:
+        service, devices = build(settings)
     except ValueError as e:  # a pin this board lacks
         print("error: %s: pins: %s; no outputs driven, fix the file and reset" % (path, e))
         return
-    finally:
-        del config
-        for name in ("config", "boards"):  # needed at boot only: their heap goes back to the app
-            unload(name)
     try:
         if hasattr(gc, "threshold"):  # collect before the heap fills: allocation stays fast
             gc.collect()

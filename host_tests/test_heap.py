@@ -76,3 +76,23 @@ def test_a_programs_file_this_heap_cannot_load_is_set_aside_and_the_board_boots(
     assert r[1] == "ok light SWITCH_ON" and r[2].startswith("ok {")
     assert (tmp_path / "programs.json.bad").read_text() == text and not (tmp_path / "programs.json").exists()
     assert [v for _, v in run.pin("flush") + run.pin("clean")] == [0, 0]  # the relays never switched
+
+
+def test_a_small_heap_with_no_programs_file_boots_without_a_word(tmp_path, monkeypatch):
+    """The load budget judges user programs: with none saved, however little heap is left, nothing is set aside
+    (the bench's heap bisection found a boot that tried to rename a file that was not there)."""
+    import app
+    from iot.commands import programs
+    from iot.store import ProgramStore
+
+    monkeypatch.setattr(programs, "heap_free", lambda: 100)
+    said = []
+    service, devices = app.build(op_ms=0)
+    from iot.commands import Commands
+
+    Commands(service, app.PROGRAMS, ProgramStore(str(tmp_path / "programs.json")), said.append).load()
+    assert said == []
+    (tmp_path / "programs.json").write_text('{"modes": {}, "programs": {"p": {"delay": 1}}}')
+    Commands(service, app.PROGRAMS, ProgramStore(str(tmp_path / "programs.json")), said.append).load()
+    assert said == ["event: %s: it does not fit in the heap beside the app; set aside as %s.bad, starting without "
+                    "user programs" % (tmp_path / "programs.json", tmp_path / "programs.json")]

@@ -61,7 +61,10 @@ class ProgramStore:
             os.remove(bad)
         except OSError:
             pass
-        os.rename(self.path, bad)
+        try:
+            os.rename(self.path, bad)
+        except OSError as e:  # gone, or the flash refuses: the boot goes on all the same
+            return "%s: %s; cannot set it aside (%s), starting without user programs" % (self.path, why, e)
         return "%s: %s; set aside as %s, starting without user programs" % (self.path, why, bad)
 
     async def save(self, programs, modes, slice=8):

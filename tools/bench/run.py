@@ -7,8 +7,12 @@ on its path). MicroPython runs it twice more with only the memory figures:
 importing firmware/ from .py and from build/mpy (make mpy). The flash footprint
 is the size of build/mpy against the sources. With --port, the app is deployed
 to that board (make deploy) and the suite runs there too (mpremote run), as a
-third column: its relays switch, so disconnect their loads. Prints one table,
-each target marked met or missed, and writes every figure as JSON.
+third column: its relays switch, so disconnect their loads. On a board whose
+image has the app frozen in (make firmware), a fourth column: the same suite
+with the app files removed, so the frozen app runs. Each board column opens
+with the heap free after a real boot, from `status`. The unix port's smallest
+heap that runs the demo is bisected. Prints one table, each target marked met
+or missed, and writes every figure as JSON.
 """
 import argparse
 import json
@@ -24,6 +28,7 @@ import hostrun  # noqa: E402
 SUITE = hostrun.TOOLS / "bench" / "suite.py"
 MPY = hostrun.ROOT / "build" / "mpy"
 FLASH_LIMIT = 24 * 1024
+BOOT_FREE_TARGET = {"frozen": 215 * 1024}  # issue 22: a Pico with the app frozen in, after boot
 
 
 def run_suite(interp, *args, firmware=hostrun.FIRMWARE):
@@ -35,12 +40,37 @@ def run_suite(interp, *args, firmware=hostrun.FIRMWARE):
     return figures_of(proc.stdout)
 
 
-def run_on_board(port, board):
-    """({key: figure}, what the board is) from the suite run on the board, the app deployed first."""
+def boot_figures(port, kind):
+    """The heap free after a real boot (main.py: the demo, then the shell), as the board's `status` says it."""
+    import board_test
+
+    con = board_test.Console(port)
+    try:
+        if con.reset() is None:
+            raise SystemExit("board: no 'ready for commands' after a reset")
+        reply = con.command("status") or ""
+    finally:
+        con.ser.write(b"\x03")  # main.py ends: every output off, the REPL for mpremote
+        con.ser.close()
+    free = json.loads(reply[3:])["firmware"]["heap_free"] if reply.startswith("ok {") else None
+    if free is None:
+        raise SystemExit("board: status said no heap_free: %r" % reply[:200])
+    target = BOOT_FREE_TARGET.get(kind)
+    return {"boot_free_" + kind: {
+        "key": "boot_free_" + kind, "name": "heap free after boot (demo done, shell ready: status), app %s"
+        % ("frozen in the image" if kind == "frozen" else "as .mpy files"), "unit": "bytes", "min": free,
+        "median": free, "max": free, "runs": 1, "target": target and ">= %d" % target,
+        "met": None if target is None else free >= target, "note": ""}}
+
+
+def run_on_board(port, board, app="files"):
+    """({key: figure}, what the board is) from the suite run on the board, the app deployed first: as .mpy
+    files, or (app="frozen", on an image make firmware built) only main.py beside the frozen app."""
     import board as tool
 
-    if tool.main(["deploy", "--board", board, "--port", port]) != 0:
+    if tool.main(["deploy", "--board", board, "--port", port, "--app", app]) != 0:
         raise SystemExit("board: make deploy failed")
+    figures = boot_figures(port, "frozen" if app == "frozen" else "mpy")
     mpremote = [str(tool.BIN / "mpremote"), "connect", port]
     what = subprocess.run(mpremote + ["exec", "import sys; print(sys.implementation._machine, 'MicroPython', "
                                       "'.'.join(str(v) for v in sys.implementation.version[:3]))"],
@@ -48,7 +78,14 @@ def run_on_board(port, board):
     proc = subprocess.run(mpremote + ["run", str(SUITE)], capture_output=True, text=True)
     if proc.returncode:
         raise SystemExit("board: the suite failed:\n%s%s" % (proc.stdout, proc.stderr))
-    return figures_of(proc.stdout), what
+    figures.update(figures_of(proc.stdout))
+    return figures, what
+
+
+def board_has_frozen_app(port):
+    import board as tool
+
+    return tool.app_mode(port, tool.Plan(False)) == "frozen"
 
 
 def figures_of(out):
@@ -82,6 +119,39 @@ def flash_figures():
                           "median": net_mpy, "max": net_mpy, "runs": 1, "target": None, "met": None, "note": ""}}
 
 
+SMALLEST_HEAP_TARGET = 112 * 1024
+
+
+def boots_with_heap(kb, folder):
+    """Does main.py (from build/mpy) run the demo and then the shell's `status` on a heap of `kb` KB?"""
+    exe = hostrun.micropython()
+    proc = subprocess.run([exe, "-X", "heapsize=%dK" % kb, "-m", "main"], input="status\n",
+                          env=hostrun.environ(firmware=MPY), capture_output=True, text=True, cwd=folder, timeout=120)
+    return proc.returncode == 0 and "event: demo done" in proc.stdout and "\nok {" in proc.stdout \
+        and "MemoryError" not in proc.stdout + proc.stderr
+
+
+def smallest_heap():
+    """The smallest unix-port heap (-X heapsize, bisected to 4 KB) that runs the demo with the shell, from .mpy."""
+    folder = hostrun.ROOT / "build" / "bench" / "heap"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "config.json").write_text(json.dumps({"op_ms": 10}))
+    low, high = 32, 512  # KB: low fails, high runs
+    if not boots_with_heap(high, folder):
+        raise SystemExit("the demo does not run on a %d KB unix-port heap" % high)
+    while high - low > 4:
+        mid = (low + high) // 2
+        if boots_with_heap(mid, folder):
+            high = mid
+        else:
+            low = mid
+    kb = high * 1024
+    return {"smallest_heap": {"key": "smallest_heap", "name": "smallest unix-port heap (-X heapsize) that runs the "
+                              "demo with the shell, from .mpy", "unit": "bytes", "min": kb, "median": kb, "max": kb,
+                              "runs": 1, "target": "<= %d" % SMALLEST_HEAP_TARGET, "met": kb <= SMALLEST_HEAP_TARGET,
+                              "note": ""}}
+
+
 def versions():
     exe = hostrun.micropython()
     code = "import sys; print('.'.join([str(v) for v in sys.implementation.version if v != '']), sys.platform)"
@@ -113,7 +183,8 @@ def fmt(fig):
     return "%s (min %s)" % (number(fig["median"]), number(fig["min"]))
 
 
-COLUMNS = (("cpython", "CPython"), ("micropython", "MicroPython"), ("board", "board"))
+COLUMNS = (("cpython", "CPython"), ("micropython", "MicroPython"), ("board", "board, .mpy"),
+           ("board_frozen", "board, frozen"))
 
 
 def table(results):
@@ -149,10 +220,15 @@ def main(argv=None):
     results["micropython"] = run_suite("micropython")
     results["micropython"].update(run_suite("micropython", "memory", firmware=MPY))
     results["micropython"].update(flash_figures())
+    results["micropython"].update(smallest_heap())
     if args.port:
+        frozen = board_has_frozen_app(args.port)
         results["board"], results["board_is"] = run_on_board(args.port, args.board)
         results["board"].update(flash_figures())
-        print("board: %s on %s" % (results["board_is"], args.port), flush=True)
+        if frozen:  # the same image runs the app frozen once the files that shadow it are gone
+            results["board_frozen"], _ = run_on_board(args.port, args.board, app="frozen")
+        print("board: %s on %s%s" % (results["board_is"], args.port, ", its image with the app frozen in (make "
+                                     "firmware)" if frozen else ""), flush=True)
     rows = table(results)
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     for i, row in enumerate(rows):

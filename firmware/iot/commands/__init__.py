@@ -18,6 +18,7 @@ from iot import IOTError
 from iot.commands.parse import check_line, split
 from iot.commands.programs import MODES, Programs
 from iot.commands.runs import Runs
+from iot.compat import heap_free
 from iot.message import ascii_lower
 
 HELP = ("commands: help | devices | status | <device> <message> [data] | run <program or JSON> | stop [program] | "
@@ -105,12 +106,13 @@ class Commands:
         raise IOTError("unknown command or device %r; try help" % (word or line.partition(" ")[0]))
 
     def status(self):
-        """What `status` shows: every device's state, how the app is installed, and the network's when it is on."""
+        """What `status` shows: every device's state, how the app is installed and the heap it leaves (bytes free
+        after a collection; null on CPython), and the network's when it is on."""
         from iot import installed
 
         status = self.service.status()
         kind, version = installed()
-        status["firmware"] = {"app": kind, "version": version}
+        status["firmware"] = {"app": kind, "version": version, "heap_free": heap_free()}
         if self.network is not None:
             status["network"] = self.network.status()
         return status

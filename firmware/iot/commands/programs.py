@@ -51,9 +51,10 @@ class Programs:
             return
         try:
             self._take_up(*self.store.load())
-            free = heap_free()
-            if free is not None and free < self._load_need(self._saved):  # more than this board could have saved
-                raise MemoryError
+            if self.user:
+                free = heap_free()
+                if free is not None and free < self._load_need(self._saved):  # more than this board could have saved
+                    raise MemoryError
         except MemoryError:
             self.user, self.modes, self._compiled, self._sizes, self._saved = {}, {}, {}, {}, 0
             self.write("event: " + self.store.set_aside("it does not fit in the heap beside the app"))
