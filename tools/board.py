@@ -174,7 +174,7 @@ def app_files():
     """[(source, path on the board)] of the app as make deploy puts it there as files: firmware/ (but the
     freeze manifest, which only MicroPython's build reads), the page and microdot."""
     return [(src, src.relative_to(hostrun.FIRMWARE)) for src in sorted(hostrun.FIRMWARE.rglob("*.py"))
-            if src.name != "manifest.py" or src.parent != hostrun.FIRMWARE] + web_files()
+            if src != hostrun.FREEZE_MANIFEST] + web_files()
 
 
 def shadows():

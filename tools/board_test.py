@@ -318,7 +318,8 @@ def main(argv=None):
     mpremote(args.port, "fs", "cp", str(stale), ":app.py")
     mpremote(args.port, "fs", "cp", str(cfg), ":notes.json")  # stands for a file of the maker's own
     frozen = tool.app_mode(args.port, tool.Plan(False)) == "frozen"
-    if tool.main(["deploy", "--board", args.board, "--port", args.port, "--config", str(cfg)]) != 0:
+    if tool.main(["deploy", "--board", args.board, "--port", args.port, "--config", str(cfg),
+                  "--app", "frozen" if frozen else "files"]) != 0:
         print("FAIL  make deploy")
         return 1
     files = mpremote(args.port, "fs", "ls", check=False).stdout.split()

@@ -22,16 +22,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import hostrun  # noqa: E402
 
 MICROPYTHON = "1.28.0"
-MANIFEST = hostrun.FIRMWARE / "manifest.py"
+MANIFEST = hostrun.FREEZE_MANIFEST
 STAGE = hostrun.ROOT / "build" / "firmware" / "frozen"  # what the manifest takes from outside firmware/
 KIT = Path(os.environ.get("MICROPY_SRC_KIT", hostrun.ROOT.parent / "shared" / "micropython-src"))
-# board: (port, MicroPython's board name, flash bytes: the image gets what the filesystem leaves)
+# board: (port, MicroPython's board name, KB of flash the image may take: what the filesystem leaves it,
+# MICROPY_HW_FLASH_STORAGE_BYTES of the two kit boards' mpconfigboard.h; None where not known here)
 BOARDS = {
-    "pico": ("rp2", "RPI_PICO", 2 << 20),
-    "pico_w": ("rp2", "RPI_PICO_W", 2 << 20),
-    "pico2": ("rp2", "RPI_PICO2", 4 << 20),
-    "pico2_w": ("rp2", "RPI_PICO2_W", 4 << 20),
-    "esp32_devkitc": ("esp32", "ESP32_GENERIC", 4 << 20),
+    "pico": ("rp2", "RPI_PICO", 2048 - 1408),
+    "pico_w": ("rp2", "RPI_PICO_W", 2048 - 848),
+    "pico2": ("rp2", "RPI_PICO2", None),
+    "pico2_w": ("rp2", "RPI_PICO2_W", None),
+    "esp32_devkitc": ("esp32", "ESP32_GENERIC", None),
 }
 KIT_BOARDS = ("RPI_PICO", "RPI_PICO_W")
 TOOLCHAIN = "gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib cmake build-essential"
@@ -64,18 +65,19 @@ def _write(path, data):
 
 def stage():
     """build/firmware/frozen/: microdot's modules the web server uses, the page as a bytes constant, the build's
-    version. The manifest freezes them beside firmware/."""
-    import board as tool  # MICRODOT: the one list of what iot/net/web.py takes from microdot
+    version. The manifest freezes them beside firmware/. Returns the gzipped page's size."""
+    import board as tool  # web_files(): the one list of what iot/net/web.py takes from microdot
 
-    for src, rel in tool.web_files()[1:]:
-        _write(STAGE / rel, src.read_bytes())
+    for src, rel in tool.web_files():
+        if rel.parts[0] == "microdot":
+            _write(STAGE / rel, src.read_bytes())
     page = gzip.compress((hostrun.FIRMWARE / "www" / "index.html").read_bytes(), 9, mtime=0)
     _write(STAGE / "webpage.py", (
         '"""www/index.html gzipped, frozen: a bytes constant in flash, sent in slices (memoryview), never copied."""\n'
         "INDEX_HTML_GZ = %r\n" % page).encode())
     _write(STAGE / "frozen_build.py", ('"""The build this image holds (make firmware)."""\nVERSION = %r\n'
                                        % version()).encode())
-    return {"webpage.py": len(page)}
+    return len(page)
 
 
 def checkout_version(mpy_dir):
@@ -133,7 +135,7 @@ def build(board, mpy_dir, jobs, dry_run):
     """Build the image into build/firmware/BOARD/; returns that folder (None when only commands were printed)."""
     port, name, _ = BOARDS[board]
     out = hostrun.ROOT / "build" / "firmware" / board
-    frozen = stage()
+    page_bytes = stage()
     if port == "esp32":
         commands = esp32_commands(mpy_dir and Path(mpy_dir).resolve(), name, out)
         if not (os.environ.get("IDF_PATH") and mpy_dir) or dry_run:
@@ -168,7 +170,7 @@ def build(board, mpy_dir, jobs, dry_run):
         for f in ("firmware.uf2", "firmware.elf", "firmware.elf.map"):
             shutil.copy(built / f, out / f)
     (out / "firmware.elf.map").replace(out / "firmware.map")
-    report(board, out, frozen)
+    report(board, out, page_bytes)
     return out
 
 
@@ -187,7 +189,7 @@ def frozen_parts():
     parts = {"app": [], "iot/net": [], "microdot": [], "page and version": []}
     for src in sorted(hostrun.FIRMWARE.rglob("*.py")):
         rel = src.relative_to(hostrun.FIRMWARE).as_posix()
-        if rel not in ("main.py", "manifest.py"):
+        if src != MANIFEST and rel != "main.py":
             parts["iot/net" if rel.startswith("iot/net/") else "app"].append(src)
     for src in sorted(STAGE.rglob("*.py")):
         parts["microdot" if src.parent.name == "microdot" else "page and version"].append(src)
@@ -203,25 +205,23 @@ def frozen_parts():
     return rows
 
 
-def report(board, out, frozen):
+def report(board, out, page_bytes):
     """Print the image's size against the flash the board leaves it, and what was frozen."""
-    _, name, flash = BOARDS[board]
+    _, name, room_kb = BOARDS[board]
     uf2 = out / "firmware.uf2"
     text = data = 0
     size = shutil.which("arm-none-eabi-size")
     if size:
         fields = subprocess.run([size, str(out / "firmware.elf")], capture_output=True, text=True).stdout.split()
         text, data = int(fields[6]), int(fields[7])
-    storage = {"RPI_PICO": 1408, "RPI_PICO_W": 848}.get(name)
-    room = " of the %d KB the %s leaves the firmware (the rest is the filesystem)" % (
-        (flash >> 10) - storage, name) if storage else ""
+    room = " of the %d KB the %s leaves the firmware (the rest is the filesystem)" % (room_kb, name) if room_kb else ""
     print("firmware: %s, %d B (UF2 %d B): image %d KB%s" % (hostrun.shown(uf2), text + data, uf2.stat().st_size,
                                                            (text + data) >> 10, room))
     print("frozen: %d B in flash, the board's own modules (asyncio...) included; ours, as .mpy:" % frozen_total(
         (out / "firmware.map").read_text(errors="replace")))
     for what, count, total in frozen_parts():
         print("  %-17s %2d files %6d B" % (what, count, total))
-    print("the page gzipped: %d B; version %s" % (frozen["webpage.py"], version()))
+    print("the page gzipped: %d B; version %s" % (page_bytes, version()))
 
 
 def main(argv=None):

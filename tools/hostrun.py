@@ -6,6 +6,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 FIRMWARE = ROOT / "firmware"
+FREEZE_MANIFEST = FIRMWARE / "manifest.py"  # MicroPython's build reads it (make firmware); no board gets it
 TOOLS = ROOT / "tools"
 HOSTMACHINE = TOOLS / "hostmachine"
 SIMTIME = TOOLS / "simtime"  # simulated time: micropython/ (time, select) and cpython/ (sitecustomize)

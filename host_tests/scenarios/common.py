@@ -57,6 +57,6 @@ def hog(ms):
     except ImportError:
         import time  # the unix port's: tools/simtime/micropython/time.py, whose sleeps move the clock
 
-        time.sleep_ms(ms)  # type: ignore[attr-defined]
+        time.sleep_ms(ms)
         return
     virtualtime.advance_ns(ms * 1_000_000)

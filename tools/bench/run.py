@@ -99,8 +99,10 @@ def figures_of(out):
 
 def footprint(network=False):
     """(bytes of .mpy, bytes of .py) of firmware/: the app without iot/net, or iot/net alone."""
-    def ours(p, root):
-        return (p.relative_to(root).parts[:2] == ("iot", "net")) == network
+    def ours(p, root):  # the freeze manifest goes on no board
+        rel = p.relative_to(root)
+        return (rel.parts[:2] == ("iot", "net")) == network and rel.with_suffix(".py") != \
+            hostrun.FREEZE_MANIFEST.relative_to(hostrun.FIRMWARE)
 
     mpy = sum(p.stat().st_size for p in MPY.rglob("*.mpy") if ours(p, MPY))
     py = sum(p.stat().st_size for p in hostrun.FIRMWARE.rglob("*.py") if ours(p, hostrun.FIRMWARE))

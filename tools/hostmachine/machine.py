@@ -12,6 +12,7 @@ the waveform the pins would show.
 import _thread
 import json
 import os
+import sys
 import time
 
 try:
@@ -172,7 +173,6 @@ class PWM:
 
 
 _due = []  # CPython: callbacks the timer threads handed to the main thread, run by its signal handler
-_wake_main = None
 
 
 def _run_due(*args):
@@ -180,36 +180,38 @@ def _run_due(*args):
         _due.pop(0)()
 
 
-def _interrupt(fn):
-    """Run fn in the main thread between two of its bytecodes, as a board runs a timer's callback: never
-    beside the code it interrupts (a thread would race it: a relay seen off before its pin was written).
-    MicroPython: micropython.schedule; CPython: a signal, whose handler Python runs in the main thread."""
-    import sys
-
+def _main_thread_waker():
+    """CPython, imported in the main thread: a function that has it run the due callbacks (SIGUSR2's
+    handler), else None. MicroPython needs none: micropython.schedule does it."""
     if sys.implementation.name == "micropython":
-        import micropython
-
-        micropython.schedule(lambda _: fn(), None)
-        return
-    if _wake_main is None:
-        fn()  # no handler could be installed (Timers made off the main thread): as before, on this thread
-        return
-    _due.append(fn)
-    _wake_main()
-
-
-def _install_interrupts():
-    """CPython, from the main thread: SIGUSR2 runs the due callbacks there."""
-    global _wake_main
+        return None
     try:
         import signal
         import threading
 
         signal.signal(signal.SIGUSR2, _run_due)
         main = threading.main_thread().ident
-        _wake_main = lambda: signal.pthread_kill(main, signal.SIGUSR2)  # noqa: E731
-    except (ImportError, ValueError, AttributeError):
-        _wake_main = None
+        return lambda: signal.pthread_kill(main, signal.SIGUSR2)
+    except (ValueError, AttributeError):  # imported off the main thread, or no pthread_kill here
+        return None
+
+
+_wake_main = _main_thread_waker()
+
+
+def _interrupt(fn):
+    """Run fn in the main thread between two of its bytecodes, as a board runs a timer's callback: never
+    beside the code it interrupts (a thread would race it: a relay seen off before its pin was written).
+    MicroPython: micropython.schedule; CPython: a signal, whose handler Python runs in the main thread."""
+    if sys.implementation.name == "micropython":
+        import micropython
+
+        micropython.schedule(lambda _: fn(), None)
+    elif _wake_main is None:
+        fn()  # no handler could be installed: as before, on the timer's thread
+    else:
+        _due.append(fn)
+        _wake_main()
 
 
 class Timer:
@@ -222,8 +224,6 @@ class Timer:
     PERIODIC = 1
 
     def __init__(self, id=-1, **kwargs):
-        if _wake_main is None:
-            _install_interrupts()
         self._armed = None
         self._pending = None  # (clock, alarm) on simulated time
         if kwargs:
@@ -271,8 +271,6 @@ def _simulated_clock():
     """The simulated clock this run is on (a module with call_after_ms and cancel), or None on real time."""
     if hasattr(time, "call_after_ms"):  # MicroPython: tools/simtime/micropython/time.py
         return time
-    import sys
-
     clock = sys.modules.get("virtualtime")  # CPython: tools/simtime/cpython, when its loop is in use
     return clock if clock is not None and clock.in_use() else None
 

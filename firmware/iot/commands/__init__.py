@@ -14,7 +14,7 @@ and reply() turns what the room returns, or the IOTError it raises, into the one
 import gc
 import json
 
-from iot import IOTError
+from iot import IOTError, installed
 from iot.commands.parse import check_line, split
 from iot.commands.programs import MODES, Programs
 from iot.commands.runs import Runs
@@ -108,8 +108,6 @@ class Commands:
     def status(self):
         """What `status` shows: every device's state, how the app is installed and the heap it leaves (bytes free
         after a collection; null on CPython), and the network's when it is on."""
-        from iot import installed
-
         status = self.service.status()
         kind, version = installed()
         status["firmware"] = {"app": kind, "version": version, "heap_free": heap_free()}
