@@ -123,19 +123,29 @@ async def run(service, devices, settings, sequential=False, shell=False):
             watchdog.cancel()
 
 
-def main(sequential=False, path="config.json"):
-    """Boot: check config.json, create every output off, run the demo and the shell; all outputs off on any exit."""
+def load_settings(path="config.json", given=None):
+    """config.json checked (`given`: these settings instead of the file's), as build() takes them; the config
+    modules are let go before anything else is imported, their heap back before the app's comes (config.ConfigError
+    if the file is bad)."""
     import config
 
     try:
-        settings = config.load(path)
-    except config.ConfigError as e:
-        print("error: %s; no outputs driven, fix the file and reset" % e)
-        return
+        return config.load(path) if given is None else config.check(given)
     finally:
         del config
-        for name in ("config", "boards"):  # needed at boot only: their heap goes back before the app comes
+        for name in ("config", "boards"):  # needed at boot only
             unload(name)
+
+
+def main(sequential=False, path="config.json"):
+    """Boot: check config.json, create every output off, run the demo and the shell; all outputs off on any exit."""
+    from iot import IOTError
+
+    try:
+        settings = load_settings(path)
+    except IOTError as e:  # config.ConfigError, its module let go already
+        print("error: %s; no outputs driven, fix the file and reset" % e)
+        return
     try:
         service, devices = build(settings)
     except ValueError as e:  # a pin this board lacks

@@ -8,7 +8,7 @@ import run as bench  # noqa: E402
 
 
 def test_the_memory_figures_come_from_micropython_only(interp):
-    figures = bench.run_suite(interp, "memory")
+    figures = bench.run_suite(interp, bench.HEAP)
     if interp == "micropython":
         assert set(figures) == {"app_heap_py", "import_alloc_py", "net_heap_py"}
         assert 1000 < figures["app_heap_py"]["median"] < 1_000_000 and figures["app_heap_py"]["met"] in (True, False)

@@ -22,8 +22,8 @@ def test_trigger_retrigger_shorten_stop_expire(scenario):
     # The callback ran on the two expiries, not on stop().
     assert len(r["expiries"]) == 2
     assert near(r["expiries"][0], m["short"] + MS / 2) and near(r["expiries"][1], m["trigger3"] + MS)
-    # One task served every trigger, and deinit ended it.
-    assert r["same_task"] and r["task_done"] and not r["running_after_deinit"]
+    # One task served every trigger of an on-period and ended with it: an idle Blinker holds no task.
+    assert r["same_task"] and r["ended_when_off"] and r["idle_after_expiry"] and not r["running_after_deinit"]
 
 
 def test_edges_keep_time_on_the_real_clock(scenario):
@@ -39,7 +39,7 @@ def test_edges_keep_time_on_the_real_clock(scenario):
 def test_retrigger_storm_keeps_one_task_and_switches_off_once(scenario):
     run = scenario("blinker.retrigger_storm", ms=MS, n=200)
     r = run.result
-    assert r["same_task"]
+    assert r["same_task"] and r["ended"]
     assert [v for _, v in run.pin(2)] == [0, 1, 0]
     assert near(run.pin(2)[-1][0], r["last_ms"] + MS)
 

@@ -58,7 +58,9 @@ def test_a_crash_with_the_relay_on_switches_it_off_in_mains_finally(interp, tmp_
 def test_soak_leaves_no_task_and_no_heap_behind(scenario):
     run = scenario("reliability.soak", messages=10000, runs=1000)
     r = run.result
-    assert r["tasks"] == r["base_tasks"] == 3  # the Blinkers' own tasks: status LED, flush relay, step watch
+    # Nothing but what the soak's last steps left running: an idle Blinker (status LED, relay, step watch)
+    # holds no task, the step watch's ends a second after the last step.
+    assert r["tasks"] == r["base_tasks"] <= 1, r
     # A second soak leaves the heap where the first did (a leak of one small block per message would add
     # 160 KB); the first may leave asyncio's own tables (CPython's task WeakSet, timer heap) grown a little.
     assert r["heap_again"] - r["heap"] <= 512, r

@@ -31,7 +31,11 @@ class Console:
         self._long = False
         self._ended = False
         self._reader = asyncio.StreamReader(stream) if micro else None
-        self._lines = None if micro else _ThreadedLines(stream)  # CPython: a thread reads, the loop is told
+        self._lines = None
+        if not micro:  # CPython: a thread reads, the loop is told
+            from iot.threadlines import ThreadedLines
+
+            self._lines = ThreadedLines(stream)
 
     async def readline(self):
         """The next line as text (without its end), TOO_LONG, or None at the end of input."""
@@ -109,40 +113,3 @@ def _text(data):
         return data.decode()
     except UnicodeError:
         return "\x00"  # not UTF-8: the shell refuses it as a control character
-
-
-class _ThreadedLines:
-    """CPython only: a daemon thread reads lines, so a blocked read never holds up the loop or its shutdown.
-
-    It reads at most `ahead` lines before the shell has taken them, so a flood waits in the pipe, as
-    it waits in the USB buffer on a board, instead of in the heap.
-    """
-
-    def __init__(self, stream, ahead=4):
-        import threading  # type: ignore[import-not-found]  # CPython only
-
-        self._loop = asyncio.get_event_loop()
-        self._ready = []
-        self._event = asyncio.Event()
-        self._room = threading.Semaphore(ahead)
-        threading.Thread(target=self._read, args=(stream,), daemon=True).start()
-
-    def _read(self, stream):
-        while True:
-            self._room.acquire()
-            line = stream.readline()
-            self._loop.call_soon_threadsafe(self._put, line or None)
-            if not line:
-                return
-
-    def _put(self, line):
-        self._ready.append(line)
-        self._event.set()
-
-    async def get(self):
-        await asyncio.sleep(0)  # as on a board, work started by the last line gets to begin first
-        while not self._ready:
-            self._event.clear()
-            await self._event.wait()
-        self._room.release()
-        return self._ready.pop(0)

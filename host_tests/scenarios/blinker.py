@@ -25,7 +25,9 @@ async def timeline(ms):
     await asyncio.sleep(3 * ms / 4000)
     marks["short"] = now_ms()
     b.trigger(ms // 2)  # ...pull it in: the task must wake early, off at short + ms/2
+    same_task = b._task is task  # every retrigger of the on-period served by the one task
     await asyncio.sleep(ms / 1000)
+    ended_when_off = b._task is None and task.done()  # off: no task is left waiting
     marks["trigger2"] = now_ms()
     b.trigger(ms)
     await asyncio.sleep(ms / 4000)
@@ -35,7 +37,7 @@ async def timeline(ms):
     marks["trigger3"] = now_ms()
     b.trigger(ms)  # expires with callback
     await asyncio.sleep(2 * ms / 1000)
-    same_task = b._task is task
+    idle_after_expiry = b._task is None
     b.deinit()
     await asyncio.sleep(0)
     await asyncio.sleep(0)
@@ -43,13 +45,14 @@ async def timeline(ms):
         "marks": marks,
         "expiries": expiries,
         "same_task": same_task,
-        "task_done": task.done(),
+        "ended_when_off": ended_when_off,
+        "idle_after_expiry": idle_after_expiry,
         "running_after_deinit": b.running(),
     }
 
 
 async def retrigger_storm(ms, n):
-    """Many retriggers: one task throughout, off once, ms after the last trigger."""
+    """Many retriggers: one task throughout, off once, ms after the last trigger, and then no task."""
     b = Blinker(output_pin(PIN), ms)
     b.trigger()
     task = b._task
@@ -57,8 +60,9 @@ async def retrigger_storm(ms, n):
         await asyncio.sleep(0.001)
         b.trigger()
     last = now_ms()
+    same = b._task is task
     await asyncio.sleep(2 * ms / 1000)
-    out = {"last_ms": last, "same_task": b._task is task}
+    out = {"last_ms": last, "same_task": same, "ended": task.done() and b._task is None}
     b.deinit()
     return out
 

@@ -3,8 +3,8 @@
     python tools/bench/run.py [--json build/bench/results.json] [--port PORT --board pico]
 
 Each interpreter runs the suite in one process (firmware/ and the stub machine
-on its path). MicroPython runs it twice more with only the memory figures:
-importing firmware/ from .py and from build/mpy (make mpy). The flash footprint
+on its path). The app's own heap is tools/bench/heap.py's, in a process of its
+own: on MicroPython, importing firmware/ from .py and from build/mpy (make mpy). The flash footprint
 is the size of build/mpy against the sources. With --port, the app is deployed
 to that board (make deploy) and the suite runs there too (mpremote run), as a
 third column: its relays switch, so disconnect their loads. On a board whose
@@ -26,17 +26,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import hostrun  # noqa: E402
 
 SUITE = hostrun.TOOLS / "bench" / "suite.py"
+HEAP = hostrun.TOOLS / "bench" / "heap.py"
 MPY = hostrun.ROOT / "build" / "mpy"
 FLASH_LIMIT = 24 * 1024
 BOOT_FREE_TARGET = {"frozen": 215 * 1024}  # issue 22: a Pico with the app frozen in, after boot
 
 
-def run_suite(interp, *args, firmware=hostrun.FIRMWARE):
-    """{key: figure} from one run of the suite."""
-    proc = subprocess.run(hostrun.command(interp, SUITE, *args), env=hostrun.environ(firmware=firmware),
+def run_suite(interp, script=SUITE, firmware=hostrun.FIRMWARE):
+    """{key: figure} from one run of the suite (or of heap.py)."""
+    proc = subprocess.run(hostrun.command(interp, script), env=hostrun.environ(firmware=firmware),
                           capture_output=True, text=True, cwd=hostrun.ROOT / "build")
     if proc.returncode:
-        raise SystemExit("%s: the suite failed:\n%s%s" % (interp, proc.stdout, proc.stderr))
+        raise SystemExit("%s: %s failed:\n%s%s" % (interp, script.name, proc.stdout, proc.stderr))
     return figures_of(proc.stdout)
 
 
@@ -75,10 +76,11 @@ def run_on_board(port, board, app="files"):
     what = subprocess.run(mpremote + ["exec", "import sys; print(sys.implementation._machine, 'MicroPython', "
                                       "'.'.join(str(v) for v in sys.implementation.version[:3]))"],
                           capture_output=True, text=True).stdout.strip()
-    proc = subprocess.run(mpremote + ["run", str(SUITE)], capture_output=True, text=True)
-    if proc.returncode:
-        raise SystemExit("board: the suite failed:\n%s%s" % (proc.stdout, proc.stderr))
-    figures.update(figures_of(proc.stdout))
+    for script in (HEAP, SUITE):  # each from a soft reset: the heap figures see nothing of the suite's
+        proc = subprocess.run(mpremote + ["run", str(script)], capture_output=True, text=True)
+        if proc.returncode:
+            raise SystemExit("board: %s failed:\n%s%s" % (script.name, proc.stdout, proc.stderr))
+        figures.update(figures_of(proc.stdout))
     return figures, what
 
 
@@ -220,7 +222,8 @@ def main(argv=None):
                                                        results["versions"]["micropython"]), flush=True)
     results["cpython"] = run_suite("cpython")
     results["micropython"] = run_suite("micropython")
-    results["micropython"].update(run_suite("micropython", "memory", firmware=MPY))
+    results["micropython"].update(run_suite("micropython", HEAP))
+    results["micropython"].update(run_suite("micropython", HEAP, firmware=MPY))
     results["micropython"].update(flash_figures())
     results["micropython"].update(smallest_heap())
     if args.port:

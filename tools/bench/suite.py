@@ -8,43 +8,30 @@ with their loads disconnected. The bench's own devices only blink the status LED
 
 Prints one line per figure, `BENCH {json}`: its samples' min and median, the
 target, and whether the median meets it (every sample, for the Blinker edges).
-`memory` as the only argument measures the app's import and live heap alone
-(make bench runs that from .py and from .mpy); the memory figures are
-MicroPython's (gc.mem_alloc).
+The memory figures are MicroPython's (gc.mem_alloc); the app's own heap is
+tools/bench/heap.py's, measured in a run of its own.
 """
+import asyncio
 import gc
+import json
+import sys
+import time
 
-gc.collect()
-_HEAP_AT_START = gc.mem_alloc() if hasattr(gc, "mem_alloc") else 0
-if _HEAP_AT_START:
-    gc.disable()  # nothing freed while the app imports: what it allocates is the most it can need
-
-import asyncio  # noqa: E402
-import json  # noqa: E402
-import sys  # noqa: E402
-import time  # noqa: E402
-
-import app  # noqa: E402
-import config  # noqa: E402
-from iot.blinker import Blinker  # noqa: E402
-from iot.compat import sleep_ms  # noqa: E402
-from iot.devices.base import Device  # noqa: E402
-from iot.message import Message, MessageType  # noqa: E402
-from iot.outputs import Relay  # noqa: E402
-from iot.program import parallel, send, sequence  # noqa: E402
-from iot.service import IOTService  # noqa: E402
-from machine import Pin  # noqa: E402
-
-_IMPORT_ALLOC = gc.mem_alloc() - _HEAP_AT_START if _HEAP_AT_START else None
-gc.enable()
+import app
+import config
+from iot.blinker import Blinker
+from iot.compat import sleep_ms
+from iot.devices.base import Device
+from iot.message import Message, MessageType
+from iot.outputs import Relay
+from iot.program import parallel, send, sequence
+from iot.service import IOTService
+from machine import Pin
 
 MICRO = sys.implementation.name == "micropython"
 BOARD = sys.platform not in ("linux", "darwin", "win32")
 LED = config.check({})["pins"]["status_led"]  # the bench's own devices only ever blink the status LED
 SCALE_STEPS = 200 if BOARD else 1000  # a 1000-step fan-out needs about 600 KB of heap on a 64-bit host
-# The live heap on a Pico: issue 13's for the app as files; issue 22's for the app frozen into the image.
-HEAP_TARGET = {"py": 32 * 1024, "mpy": 32 * 1024, "frozen": 16 * 1024}
-NET_HEAP_TARGET = {"frozen": 20 * 1024}  # with the network built too; no target for files
 ON, OFF, PLAY, FLUSH, CLEAN = (MessageType.SWITCH_ON, MessageType.SWITCH_OFF, MessageType.PLAY_SONG,
                                MessageType.FLUSH, MessageType.CLEAN)
 try:
@@ -428,47 +415,7 @@ async def scale(steps):
                    [peak[0] - base], "bytes")
 
 
-async def app_heap():
-    """The app started as main.py starts it (devices, service, shell), as live heap after a collection."""
-    service, devices = app.build(config.check({"op_ms": 0}), log=quiet)
-    for d in devices.values():
-        d.connect_ms = 0
-    await service.register_devices(devices)
-    shell = app.make_commands(service)
-    gc.collect()
-    from iot import installed
-
-    kind = "frozen" if installed()[0] == "frozen" else "mpy" if app.__file__.endswith(".mpy") else "py"
-    where = "frozen in the image" if kind == "frozen" else "imported from .%s" % kind
-    target = HEAP_TARGET[kind]
-    report("app_heap_" + kind, "app live heap (devices, service, shell built), %s" % where,
-           [gc.mem_alloc() - _HEAP_AT_START], "bytes", "<= %d" % target, lambda m: m <= target)
-    report("import_alloc_" + kind, "allocated while importing, %s (GC off: the most it needs)" % where,
-           [_IMPORT_ALLOC], "bytes")
-    # The network's share as config.json's mqtt and web would start it, built but not connected (a Pico has
-    # no socket; a Pico W, Pico 2 W or ESP32 would then join): the MQTT client and bridge, the web server.
-    from iot.net.bridge import Bridge
-    from iot.net.mqtt import MQTTClient
-    from iot.net.web import Web
-    from iot.devices.speaker import SONGBOOK
-
-    client = MQTTClient("broker", 1883, "bench", log=quiet)
-    bridge = Bridge(client, "iot/bench", "bench", service, "pico", SONGBOOK, discover=True)
-    web = Web(service, {"board": "pico", "version": "bench", "songs": sorted(SONGBOOK)}, 80)
-    gc.collect()
-    target = NET_HEAP_TARGET.get(kind)
-    report("net_heap_" + kind, "the same with the MQTT client, bridge and web server built, %s" % where,
-           [gc.mem_alloc() - _HEAP_AT_START], "bytes", target and "<= %d" % target,
-           target and (lambda m: m <= target))
-    del client, bridge, web
-    return shell
-
-
-async def main(argv):
-    if MICRO:
-        await app_heap()
-    if "memory" in argv:
-        return
+async def main():
     await makespan(50, 5)
     await makespan(500, 3)
     await orchestration(5, 200)
@@ -480,5 +427,4 @@ async def main(argv):
     await scale(SCALE_STEPS)
 
 
-
-asyncio.run(main(sys.argv[1:]))
+asyncio.run(main())

@@ -108,9 +108,10 @@ class Commands:
     def status(self):
         """What `status` shows: every device's state, how the app is installed and the heap it leaves (bytes free
         after a collection; null on CPython), and the network's when it is on."""
+        free = heap_free()  # before this reply's own objects are made: the heap the app leaves
         status = self.service.status()
         kind, version = installed()
-        status["firmware"] = {"app": kind, "version": version, "heap_free": heap_free()}
+        status["firmware"] = {"app": kind, "version": version, "heap_free": free}
         if self.network is not None:
             status["network"] = self.network.status()
         return status

@@ -25,7 +25,7 @@ asyncio.set_event_loop_policy(_Policy())
 
 
 class _ReadLines:
-    """In place of iot.console's reader thread: the input's lines, read at once."""
+    """In place of iot.threadlines' reader thread: the input's lines, read at once."""
 
     def __init__(self, stream):
         self._lines = stream.read().splitlines(True) + [None]
@@ -36,8 +36,8 @@ class _ReadLines:
 
 
 try:
-    import iot.console
+    import iot.threadlines
 except ImportError:  # not a firmware run
     pass
 else:
-    iot.console._ThreadedLines = _ReadLines
+    iot.threadlines.ThreadedLines = _ReadLines

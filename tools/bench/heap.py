@@ -1,0 +1,73 @@
+"""The app's heap as main.py's boot holds it, measured in a run of its own (make bench runs this beside the suite).
+
+    mpremote run tools/bench/heap.py    on a board with the app on it (make deploy), as files or frozen
+
+The mark is taken before anything of the app is imported, and nothing of this script's own is made after
+it, so the figures are the app's alone: the settings read and their modules let go as the boot does
+(app.load_settings), the devices, service and shell built and the devices registered (with no bring-up
+time), then the same with the MQTT client, bridge and web server built but not connected. Prints one
+`BENCH {json}` line per figure, as tools/bench/suite.py does; the figures are MicroPython's (gc.mem_alloc).
+"""
+import gc
+import json
+import sys
+
+# The live heap on a Pico: issue 13's for the app as files; issue 22's for the app frozen into the image.
+HEAP_TARGET = {"py": 32 * 1024, "mpy": 32 * 1024, "frozen": 16 * 1024}
+NET_HEAP_TARGET = {"frozen": 20 * 1024}  # with the network built too; no target for files
+
+
+def figure(key, name, value, target=None):
+    print("BENCH " + json.dumps({"key": key, "name": name, "unit": "bytes", "min": value, "median": value,
+                                 "max": value, "runs": 1, "target": None if target is None else "<= %d" % target,
+                                 "met": None if target is None else value <= target, "note": ""}))
+
+
+def quiet(line):
+    pass
+
+
+async def register(service, devices):
+    for device in devices.values():
+        device.connect_ms = 0
+    await service.register_devices(devices)
+
+
+if sys.implementation.name != "micropython":
+    print("heap.py: the heap figures are MicroPython's; nothing measured on %s" % sys.implementation.name)
+    sys.exit()
+gc.collect()
+START = gc.mem_alloc()
+gc.disable()  # nothing freed until the app is built: what it allocates is the most the boot needs
+import asyncio  # noqa: E402
+import app  # noqa: E402
+
+service, devices = app.build(app.load_settings(given={"op_ms": 0}), log=quiet)
+asyncio.run(register(service, devices))
+shell = app.make_commands(service, quiet)
+BOOT_ALLOC = gc.mem_alloc() - START
+gc.enable()
+gc.collect()
+LIVE = gc.mem_alloc() - START
+
+from iot import installed  # noqa: E402
+
+KIND = "frozen" if installed()[0] == "frozen" else "mpy" if app.__file__.endswith(".mpy") else "py"
+WHERE = "frozen in the image" if KIND == "frozen" else "imported from .%s" % KIND
+figure("app_heap_" + KIND, "app live heap (settings read, devices, service, shell built), %s" % WHERE, LIVE,
+       HEAP_TARGET[KIND])
+figure("import_alloc_" + KIND, "allocated while building it, %s (GC off: the most it needs)" % WHERE, BOOT_ALLOC)
+
+# The network's share as config.json's mqtt and web would start it, built but not connected (a Pico has
+# no socket; a Pico W, Pico 2 W or ESP32 would then join): the MQTT client and bridge, the web server.
+from iot.devices.speaker import SONGBOOK  # noqa: E402
+from iot.net.bridge import Bridge  # noqa: E402
+from iot.net.mqtt import MQTTClient  # noqa: E402
+from iot.net.web import Web  # noqa: E402
+
+client = MQTTClient("broker", 1883, "bench", log=quiet)
+bridge = Bridge(client, "iot/bench", "bench", service, "pico", SONGBOOK, discover=True)
+web = Web(service, {"board": "pico", "version": "bench", "songs": sorted(SONGBOOK)}, 80)
+gc.collect()
+figure("net_heap_" + KIND, "the same with the MQTT client, bridge and web server built, %s" % WHERE,
+       gc.mem_alloc() - START, NET_HEAP_TARGET.get(KIND))
