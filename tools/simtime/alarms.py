@@ -23,6 +23,13 @@ class Alarms:
                 del self._due[i]
                 return
 
+    def first(self, now, end):
+        """Where a wait from `now` to `end` ends: at the first alarm on the way, so that the loop sees what
+        its interrupt did (a flag set, a level changed) at that instant, as a board's loop is woken; else at end."""
+        if self._due and now < self._due[0][0] < end:
+            return self._due[0][0]
+        return end
+
     def jump(self, now, end, set_now):
         """The clock from `now` to `end`, stopping at each alarm on the way (set_now(t) moves it)."""
         while self._due and self._due[0][0] <= end:

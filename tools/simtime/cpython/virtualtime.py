@@ -61,7 +61,8 @@ class VirtualTimeLoop(asyncio.SelectorEventLoop):
                 return events
             if timeout is None:
                 return select(None)  # no timer: only I/O (or another thread) can wake the loop
-            advance_ns(max(1, math.ceil(timeout * 1e9)))
+            now = _now[0]  # on to the next timer, or to the first alarm before it (an interrupt wakes the loop)
+            _alarms.jump(now, _alarms.first(now, now + max(1, math.ceil(timeout * 1e9))), _set_now)
             return []
 
         self._selector.select = fast_forward

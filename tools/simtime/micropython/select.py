@@ -33,7 +33,7 @@ class _Poll:
         if ready or timeout == 0:
             return ready
         if timeout > 0:
-            time.advance(timeout * 1000)
+            time.wait(timeout * 1000)
             return ready
         return self._poll.poll(timeout)
 

@@ -40,6 +40,11 @@ def advance(us):
     _alarms.jump(_now_us, _now_us + us, _set_now)
 
 
+def wait(us):
+    """The loop waits `us` for its next timer: the clock moves on to then, or to the first alarm before."""
+    _alarms.jump(_now_us, _alarms.first(_now_us, _now_us + us), _set_now)
+
+
 def ticks_us():
     return _now_us & (_PERIOD - 1)
 
