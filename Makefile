@@ -31,7 +31,8 @@ help:
 	@echo "make run     run firmware/ on the board from this machine (mpremote mount), nothing copied"
 	@echo "make mip     the app's sources onto the board with mpremote mip: MIP_REPO=owner/name (your fork), else this checkout"
 	@echo "make repl    the board's REPL; make reset: reset it"
-	@echo "make test-board PORT=...  acceptance run on the board through its console (BOARD, GPIO_LOG=pin log)"
+	@echo "make test-board PORT=...  acceptance run on the board through its console (BOARD, GPIO_LOG=pin log,"
+	@echo "             PRESS='command pressing the test button {pin}'; else you are asked to press it)"
 	@echo "make clean   remove build/ and .venv/"
 
 $(STAMP): requirements.txt
@@ -55,7 +56,8 @@ flash deploy run repl reset: $(STAMP)
 
 # On-board acceptance run: deploys, resets, checks the console (and pins, given the emulator's GPIO_LOG).
 test-board: $(STAMP)
-	$(BIN)/python tools/board_test.py --board $(BOARD) $(if $(PORT),--port $(PORT)) $(if $(GPIO_LOG),--gpio-log $(GPIO_LOG))
+	$(BIN)/python tools/board_test.py --board $(BOARD) $(if $(PORT),--port $(PORT)) $(if $(GPIO_LOG),--gpio-log $(GPIO_LOG)) \
+		$(if $(PRESS),--press "$(PRESS)")
 
 # mip reads package.json, whose file URLs are relative to it: the same file serves this checkout and any fork.
 mip: $(STAMP)

@@ -82,7 +82,8 @@ async def run(service, devices, settings, sequential=False, shell=False):
     """The demo (unless config.json says "demo": false), then the shell on the console until its input ends.
 
     With "mqtt" or "web" in config.json (and "wifi" on a board) the network starts first and joins in
-    the background, so the demo is seen there too; it takes commands once the shell does.
+    the background, so the demo is seen there too; it takes commands once the shell does, as do the
+    inputs, schedules and automations (iot.auto) when config.json has them.
     """
     from iot.commands import Events
     from iot.console import Console
@@ -93,7 +94,11 @@ async def run(service, devices, settings, sequential=False, shell=False):
     events = Events(console.show if console is not None else service.log)  # never tearing a half-typed line
     service.log = events
     network = None
+    auto = None
     try:
+        if settings["auto"] is not None:
+            for problem in settings["auto"]["problems"]:
+                events("error: " + problem)
         if settings["mqtt"] is not None or settings["web"] is not None:
             from iot import net  # only when configured: a board without it keeps the heap
 
@@ -110,6 +115,10 @@ async def run(service, devices, settings, sequential=False, shell=False):
             await service.register_devices(devices)
         if console is not None:
             commands = make_commands(service, events)
+            if settings["auto"] is not None:  # only when configured: a board without them keeps the heap
+                from iot.auto import Automations
+
+                auto = commands.auto = Automations(settings["auto"], commands, events)
             if network is not None:
                 network.serve(commands)
             console.show("event: ready for commands (help lists them)")
@@ -117,6 +126,8 @@ async def run(service, devices, settings, sequential=False, shell=False):
             safe_all(service, devices)
             print("event: end of input; all outputs off")
     finally:
+        if auto is not None:
+            auto.deinit()
         if network is not None:
             network.deinit()
         if watchdog is not None:

@@ -10,6 +10,9 @@ in `active_low` is driven low for on, the others high: polarity is per output.
 
 `demo` runs the seed's demo at boot, before the shell takes commands.
 
+`inputs`, `schedules`, `automations` and `clock` let the board act on its own (buttons, times of day,
+triggers bound to programs): iot.auto.check says their shape, docs/automations.md how to use them.
+
 `mqtt` puts the controller on a broker (iot.net), `web` serves its page and
 API, and `wifi` joins a network first (a board with Wi-Fi):
 
@@ -33,10 +36,11 @@ import os
 
 from boards import BOARDS, OPTIONAL, OUTPUTS, board_name, detect
 from iot import IOTError, jsontext
+from iot.compat import unload
 
 PATH = "config.json"
 SECRETS = "secrets.json"
-MAX_BYTES = 4096
+MAX_BYTES = 8192  # read whole at boot, before the app is imported
 # The network sections: key -> (type, default, low, high); a number's range, or a text's length.
 REQUIRED = object()  # a key the section cannot do without
 WIFI = {"ssid": (str, REQUIRED, 1, 32), "password": (str, "", 0, 64)}
@@ -50,6 +54,7 @@ DEFAULTS = {"op_ms": 500, "max_on_ms": 10000, "min_off_ms": 1000, "wdt_ms": 0}
 LIGHT_KINDS = ("pwm", "rgb", "neopixel")
 LIGHT_LIMITS = {"fade_ms": (0, 60000), "pixels": (1, 1024)}
 LIGHT_DEFAULTS = {"kind": "pwm", "fade_ms": 0, "pixels": 1}
+AUTOMATION = ("inputs", "schedules", "automations", "clock")  # checked by iot.auto.check (docs/automations.md)
 
 
 class ConfigError(IOTError):
@@ -99,7 +104,8 @@ def check(raw, path=PATH, machine_name=None):
     if type(raw) is not dict:
         raise ConfigError("%s: must be a JSON object" % path)
     for key in raw:
-        if key not in ("board", "pins", "active_low", "light", "demo", "wifi", "mqtt", "web") and key not in LIMITS:
+        if key not in ("board", "pins", "active_low", "light", "demo", "wifi", "mqtt", "web") + AUTOMATION \
+                and key not in LIMITS:
             raise ConfigError("%s: unknown key %r" % (path, key))
     board = board_name(raw.get("board", detect(machine_name)))
     if board is None:
@@ -151,6 +157,17 @@ def check(raw, path=PATH, machine_name=None):
         raise ConfigError("%s: wdt_ms must be 0 (off) or from 1000 to 8000" % path)
     if settings["op_ms"] > settings["max_on_ms"]:
         raise ConfigError("%s: op_ms must not be over max_on_ms" % path)
+    settings["auto"] = None
+    if [k for k in AUTOMATION if k in raw]:
+        from iot.auto import check as auto  # only when the file has automations: then let go with this module
+
+        try:
+            settings["auto"] = auto.check(raw, path, pins, BOARDS[board]["inputs"])
+        except IOTError as e:
+            raise ConfigError(str(e))
+        finally:
+            del auto
+            unload("iot.auto.check")
     return settings
 
 

@@ -1,7 +1,7 @@
 """Home Assistant's MQTT discovery rules for the entities the firmware announces, field by field.
 
 Taken from Home Assistant's MQTT integration (the platform schemas of light
-with schema json, siren, button, valve and sensor, the entity-common and
+with schema json, siren, button, valve, sensor, event and switch, the entity-common and
 device schemas, and discovery's topic format), for what the firmware sends.
 check() returns the problems with one config; [] means Home Assistant takes it.
 """
@@ -49,7 +49,13 @@ PLATFORMS = {
     "sensor": ({"state_topic": TOPIC, "value_template": TEMPLATE, "unit_of_measurement": str, "device_class": str,
                 "state_class": ("measurement", "total", "total_increasing"), "expire_after": int},
                ("state_topic",)),
+    "event": ({"state_topic": TOPIC, "event_types": list, "device_class": ("button", "doorbell", "motion"),
+               "value_template": TEMPLATE}, ("state_topic", "event_types")),
+    "switch": ({"command_topic": TOPIC, "state_topic": TOPIC, "value_template": TEMPLATE, "payload_on": str,
+                "payload_off": str, "state_on": str, "state_off": str, "device_class": ("outlet", "switch"),
+                "retain": bool, "optimistic": bool}, ("command_topic",)),
 }
+SENSOR_CLASSES_USED = ("data_size", "timestamp")  # of Home Assistant's sensor device classes, the firmware's
 DEVICE = {"identifiers": list, "connections": list, "name": str, "model": str, "manufacturer": str,
           "sw_version": str, "hw_version": str, "suggested_area": str, "configuration_url": str}
 
@@ -97,6 +103,11 @@ def check(topic, config):
             problems.append("%s: onoff and brightness stand alone in supported_color_modes" % topic)
     if component == "siren" and [t for t in config.get("available_tones", []) if type(t) is not str]:
         problems.append("%s: available_tones are text" % topic)
+    if component == "event" and (not config.get("event_types") or
+                                 [t for t in config["event_types"] if type(t) is not str]):
+        problems.append("%s: event_types is a list of text" % topic)
+    if component == "sensor" and config.get("device_class", "data_size") not in SENSOR_CLASSES_USED:
+        problems.append("%s: device_class %r" % (topic, config["device_class"]))
     if component == "sensor" and config.get("device_class") == "data_size" \
             and config.get("unit_of_measurement") not in DATA_SIZE_UNITS:
         problems.append("%s: a data_size sensor's unit is one of %s" % (topic, DATA_SIZE_UNITS))

@@ -181,8 +181,8 @@ def test_a_programs_file_that_cannot_be_loaded_is_set_aside_and_the_board_boots(
 
 @pytest.mark.parametrize("what,content,why", [
     ("nested 1,000 deep", '{"pins": ' + "[" * 1000 + "]" * 1000 + "}", "nested deeper than 40"),
-    ("nested 100,000 deep", '{"pins": ' + "[" * 100000 + "]" * 100000 + "}", "bytes, over 4096"),
-    ("megabytes of whitespace", " " * 3_000_000, "bytes, over 4096"),
+    ("nested 100,000 deep", '{"pins": ' + "[" * 100000 + "]" * 100000 + "}", "bytes, over 8192"),
+    ("megabytes of whitespace", " " * 3_000_000, "bytes, over 8192"),
     ("not UTF-8", b'{"board": "pic\xff"}', "not UTF-8 text")], ids=["deep", "deeper", "huge", "not-utf8"])
 def test_a_config_that_cannot_be_loaded_drives_no_pin_and_says_what_it_is(interp, tmp_path, what, content, why):
     (tmp_path / "config.json").write_bytes(content if type(content) is bytes else content.encode())

@@ -164,3 +164,43 @@ def test_the_demo_is_seen_on_the_broker_and_a_command_sent_meanwhile_is_answered
     assert order.index("ok light SWITCH_OFF") > order.index(done[0])  # answered once the demo is over
     speaker = [json.loads(p) for p in home.on(fw.base + "/speaker/state")]
     assert any(s["song"] == "Miles Davis - Kind of Blue" for s in speaker)  # states went out during the demo
+
+
+AUTOMATIONS = {"inputs": {"bath_button": {"pin": 14}, "door": {"pin": 13, "kind": "contact"}},
+               "schedules": {"night_clean": {"at": "03:00"}},
+               "automations": [{"on": "bath_button.press", "do": "toilet flush"}],
+               "clock": {"utc_offset": "+01:00", "dst": "eu"}}
+
+
+def test_inputs_are_event_entities_schedules_timestamps_and_automations_a_switch(firmware, home):
+    fw = firmware(**AUTOMATIONS)
+    online(home, fw)
+    expected = EXPECTED | {"event/test/input_bath_button", "event/test/input_door", "sensor/test/schedule_night_clean",
+                           "switch/test/automations"}
+    end = time.monotonic() + 15
+    while len(discovery(home)) < len(expected) and time.monotonic() < end:
+        time.sleep(0.05)
+    configs = discovery(home)
+    assert {t[len("homeassistant/"):-len("/config")] for t in configs} == expected
+    assert [p for topic, config in configs.items() for p in ha_schema.check(topic, config)] == []
+    button = configs["homeassistant/event/test/input_bath_button/config"]
+    assert button["event_types"] == ["press", "release", "long_press", "double_press"]
+    assert configs["homeassistant/event/test/input_door/config"]["event_types"] == ["closed", "open"]
+    assert configs["homeassistant/sensor/test/schedule_night_clean/config"]["device_class"] == "timestamp"
+    switch = configs["homeassistant/switch/test/automations/config"]
+    state = home.wait_for(fw.base + "/auto/state", lambda p: True)[-1]
+    assert json.loads(state) == {"enabled": "ON", "time": None, "schedules": {"night_clean": None}}
+    # A press: its event entity fires, and its automation flushes.
+    home.publish(fw.base + "/cmd", "press bath_button")
+    events = [json.loads(p)["event_type"] for p in home.wait_for(button["state_topic"], count=2)]
+    assert events == ["press", "release"]
+    home.wait_for(fw.base + "/event", lambda p: p.startswith("event: automation bath_button.press -> toilet flush: ok"))
+    # The time set: the schedule's next slot in auto/state, as Home Assistant's timestamp takes it.
+    home.publish(fw.base + "/cmd", "time set 2026-12-03T12:00")
+    state = home.wait_for(fw.base + "/auto/state", lambda p: json.loads(p)["time"] is not None)[-1]
+    assert json.loads(state)["schedules"] == {"night_clean": "2026-12-04T03:00:00+01:00"}
+    # The switch as Home Assistant sends it.
+    home.publish(switch["command_topic"], switch["payload_off"])
+    home.wait_for(fw.base + "/auto/state", lambda p: json.loads(p)["enabled"] == "OFF")
+    assert fw.stop() == 0
+    assert len(fw.run().edges("flush", 1)) == 1

@@ -234,3 +234,24 @@ def test_an_image_with_the_page_frozen_in_sends_it_from_flash(interp, tmp_path):
     page = (hostrun.FIRMWARE / "www" / "index.html").read_bytes()
     assert status == 200 and headers["Content-Encoding"] == "gzip" and int(headers["Content-Length"]) == len(raw)
     assert gzip.decompress(raw) == page and len(raw) > 1024  # more than one slice of the flash
+
+
+def test_the_page_gets_the_automations_live(page):
+    p = page(inputs={"bath_button": {"pin": 14}}, schedules={"night_clean": {"at": "03:00"}},
+             automations=[{"on": "bath_button.press", "do": "light switch_on"}])
+    stream = p.events()
+    try:
+        name, auto = stream.until(lambda n, d: n == "auto")
+        assert auto["enabled"] is True and auto["time"]["known"] is False
+        assert auto["inputs"] == {"bath_button": {"state": "released", "last": None}}
+        assert auto["schedules"] == {"night_clean": None}
+        assert p.request("POST", "/api/console", {"line": "press bath_button"})[1] == {"reply": "ok pressed bath_button"}
+        _, auto = stream.until(lambda n, d: n == "auto" and d["fired"])
+        assert auto["fired"]["bath_button.press"]["reply"] == "ok light SWITCH_ON"
+        assert p.request("POST", "/api/console", {"line": "automations off"})[0] == 200
+        assert stream.until(lambda n, d: n == "auto" and not d["enabled"])
+    finally:
+        stream.close()
+    status = p.request("GET", "/api/status")[1]
+    assert status["automations"]["inputs"]["bath_button"]["last"] == "release"
+    assert p.stop() == 0

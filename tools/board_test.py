@@ -10,6 +10,8 @@ program still there, every class of bad input); and that Ctrl-C with the flush r
 leaves it off, read back with Pin(n).value() at the REPL. With --gpio-log (a JSON-lines log
 of pin changes with microsecond times, as the emulated Pico writes) it also checks the pins:
 every output off at boot, the melody's notes and lengths, the relay pulses, the interlock.
+Last, a button bound to the light: `press` from the shell, then a press on the pin by --press
+(the emulated Pico's `pico-emu drive`) or by the maker at the board, asked on the terminal.
 Prints one line per check and exits 1 if any failed.
 """
 import argparse
@@ -296,12 +298,64 @@ def check_network(report, con, port, board, work):
                  str(reply)[:120])
 
 
+def button_pin(board):
+    """A GPIO for the test's button: GP14 where the board has it for an input and no output uses it."""
+    taken = set(p for p in BOARDS[board]["pins"].values() if type(p) is int)
+    free = [p for p in BOARDS[board]["inputs"] if p not in taken]
+    return 14 if 14 in free else free[0]
+
+
+def check_button(report, con, port, board, work, press, log):
+    """A button bound to the light: `press` from the shell, then (with a presser: `press` is the command that
+    presses the pin, as `pico-emu drive PIN 0 --for-ms 150 --wait`; else a maker at the board, asked) a
+    real press on the pin, whose automation switches the light; with the GPIO log, within 20 ms."""
+    pin = button_pin(board)
+    cfg = work / "config-button.json"
+    cfg.write_text(json.dumps({"board": board, "op_ms": OP_MS, "demo": False, "inputs": {"button": {"pin": pin}},
+                               "automations": [{"on": "button.press", "do": "light switch_on"},
+                                               {"on": "button.long_press", "do": "light switch_off"}]}))
+    con.ser.close()
+    mpremote(port, "fs", "cp", str(cfg), ":config.json")
+    con.open()
+    con.text = ""
+    report.check(con.reset() is not None, "button in config.json: the board boots to the shell")
+    automation = r"event: automation button\.press -> light switch_on: ok light SWITCH_ON"
+    report.check(con.command("press button") == "ok pressed button", "button: `press button` from the shell")
+    report.check(con.read(automation, 10)[0], "button: its automation switches the light")
+    report.check(con.command("light switch_off") == "ok light SWITCH_OFF", "button: the light off again")
+    if not press and not sys.stdin.isatty():
+        print("SKIP  button: a real press on GP%d (give PRESS='command' or run make test-board at a terminal)" % pin)
+        return
+    mark = len(log.read_text().splitlines()) if log else 0
+    if press:
+        done = subprocess.run(press.format(pin=pin), shell=True, capture_output=True, text=True)
+        said = done.stdout
+    else:
+        print("      press the button on GP%d (to GND) once, within 20 s" % pin, flush=True)
+        said = ""
+    ok, _ = con.read(automation, 20)
+    report.check(ok, "button: a press on GP%d switches the light" % pin)
+    edges = re.findall(r'"level":\s*0,\s*"t_us":\s*([0-9.]+)', said)
+    if log and edges and ok:
+        time.sleep(0.5)  # the emulator writes its log within 0.2 s
+        light = BOARDS[board]["pins"]["light"]
+        records = [json.loads(x) for x in log.read_text().splitlines()[mark:] if x.strip()]
+        on = [r["t_us"] for r in records if r.get("pin") == light and (r.get("value") == 1 or  # full duty is steady
+                                                                       r.get("state") == "pwm" and r.get("duty", 0) > 0)]
+        edge = float(edges[0])
+        late = [(t - edge) / 1000 for t in on if t >= edge]
+        report.check(bool(late) and late[0] <= 20, "button: press to light within 20 ms (GPIO log)",
+                     "%.2f ms" % late[0] if late else "no light change after the edge")
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--port", required=True, help="the board's serial port")
     ap.add_argument("--board", default="pico", type=hostrun.board_arg)
     ap.add_argument("--gpio-log", default="", help="JSON lines of pin changes (the emulated Pico's: pico-emu log)")
     ap.add_argument("--keep", action="store_true", help="leave the test config and programs on the board")
+    ap.add_argument("--press", default="", help="a command that presses the test button's pin ({pin}), as "
+                    "'pico-emu drive {pin} 0 --for-ms 150 --wait'; without it a maker at a terminal is asked")
     args = ap.parse_args(argv)
     pins = BOARDS[args.board]["pins"]
     low = list(BOARDS[args.board]["active_low"])
@@ -357,6 +411,7 @@ def main(argv=None):
         report.check(b"\r\r\n" not in con.raw and b"nap\r\n" in con.raw, "console: each line ends with one CR LF")
         check_ctrl_c(report, con, pins["flush"], "flush" in low)
         check_network(report, con, args.port, args.board, work)
+        check_button(report, con, args.port, args.board, work, args.press, log)
         con.ser.close()
     finally:
         if not args.keep:

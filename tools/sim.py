@@ -13,6 +13,8 @@ lines, a VCD file (PulseView, GTKWave) and an SVG timing diagram beside it.
 After the demo the firmware's shell reads this program's standard input, as it
 reads the serial console on a board, until the input ends:
     printf 'light switch_on 40%%\nrun wake_up\n' | python tools/sim.py --no-demo
+Without --config the board has examples/bathroom.json's button, schedules and
+automations (docs/automations.md): `press bath_button [long|double]` tries them.
 The flash folder (build/sim/flash) is kept between runs, as a board keeps its
 files: programs saved with `save` are there at the next start.
 
@@ -47,6 +49,18 @@ import config  # noqa: E402
 from boards import BOARDS  # noqa: E402
 
 DONE = re.compile(r"event: (\w+) done in (\d+) ms \(planned (\d+) ms\)")
+
+
+EXAMPLE = hostrun.ROOT / "examples" / "bathroom.json"  # docs/automations.md's config.json
+
+
+def example_automations():
+    """The example's inputs, schedules, automations and clock, without its NTP server: the sim's time is set by
+    `time set` (on --fast it is simulated time, which no server keeps)."""
+    example = json.loads(EXAMPLE.read_text())
+    out = {k: example[k] for k in config.AUTOMATION}
+    out["clock"] = {k: v for k, v in out["clock"].items() if k != "ntp"}
+    return out
 
 
 def timeline(trace, names):
@@ -149,8 +163,8 @@ def main():
     flash.mkdir(exist_ok=True)
     if args.config:
         shutil.copy(args.config, flash / "config.json")
-    else:
-        (flash / "config.json").write_text(json.dumps({"board": args.board}))
+    else:  # the board's defaults, and the example's button, schedules and automations to try (`press bath_button`)
+        (flash / "config.json").write_text(json.dumps(dict(example_automations(), board=args.board)))
     if args.no_demo or args.mqtt or args.web or args.fast:
         try:
             cfg = json.loads((flash / "config.json").read_text())

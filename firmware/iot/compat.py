@@ -29,10 +29,34 @@ except AttributeError:  # CPython: a monotonic clock that never wraps
 
 try:
     sleep_ms = asyncio.sleep_ms
+    wait_for_ms = asyncio.wait_for_ms
 except AttributeError:  # CPython
 
     def sleep_ms(ms):
         return asyncio.sleep(ms / 1000)
+
+    def wait_for_ms(aw, ms):
+        return asyncio.wait_for(aw, ms / 1000)
+
+
+try:
+    ThreadSafeFlag = asyncio.ThreadSafeFlag
+except AttributeError:  # CPython: set() from an interrupt (the stub machine's: a signal handler, or a thread)
+
+    class ThreadSafeFlag:  # type: ignore[no-redef]  # CPython only
+        def __init__(self):
+            self._loop = asyncio.get_event_loop()
+            self._event = asyncio.Event()
+
+        def set(self):
+            self._loop.call_soon_threadsafe(self._event.set)
+
+        def clear(self):
+            self._event.clear()
+
+        async def wait(self):
+            await self._event.wait()
+            self._event.clear()
 
 
 def unload(name):

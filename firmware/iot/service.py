@@ -64,7 +64,9 @@ class IOTService:
     `activity` is an optional Blinker (the status LED) blinked on every message.
     `log` gets one `event:` line per run that ends, however it ends. Each of
     `watchers` is called with a device's name when a program step on it begins
-    or ends and when it is made safe, so a transport can report its state. A program
+    or ends and when it is made safe, so a transport can report its state; each
+    of `finished` with (device name, message code) when a step on it has done
+    its operation whole (the automations' "toilet.flush_done"). A program
     step that runs `step_slack_ms` past its device's planned time is taken as hung.
 
     A run that fails or is stopped makes the devices it drives safe, at once,
@@ -80,6 +82,7 @@ class IOTService:
         self.watch = StepWatch()  # one timer for the steps of every program run
         self.log = log
         self.watchers = []  # callables of a device name; a transport adds its own
+        self.finished = []  # callables of (device name, message code)
         self.works = []  # the runs going on now
         self._connecting = set()
 
@@ -176,18 +179,20 @@ class IOTService:
                 w(device.name)
             if not limit_ms:
                 await device.handle(code, data)
-                return
-            entry = self.watch.begin(limit_ms)
-            try:
-                await device.handle(code, data)
-            except asyncio.CancelledError:
-                if not entry[2]:
-                    raise  # a cancel from outside: the run is being halted
-                if hasattr(entry[1], "uncancel"):
-                    entry[1].uncancel()  # CPython: the cancel was the watch's own, and is dealt with
-                raise IOTError("no answer in %d ms" % limit_ms)
-            finally:
-                self.watch.end(entry)
+            else:
+                entry = self.watch.begin(limit_ms)
+                try:
+                    await device.handle(code, data)
+                except asyncio.CancelledError:
+                    if not entry[2]:
+                        raise  # a cancel from outside: the run is being halted
+                    if hasattr(entry[1], "uncancel"):
+                        entry[1].uncancel()  # CPython: the cancel was the watch's own, and is dealt with
+                    raise IOTError("no answer in %d ms" % limit_ms)
+                finally:
+                    self.watch.end(entry)
+            for f in self.finished:
+                f(device.name, code)
         finally:
             if busy is not None:
                 busy.release()

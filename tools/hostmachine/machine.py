@@ -59,11 +59,18 @@ class Pin:
         self._mode = Pin.IN
         self._value = 0
         self._recorded = False
+        self._irq = None  # (handler, trigger) of an input
         self.init(mode, pull, value=value)
 
     def init(self, mode=-1, pull=-1, *, value=None, **kwargs):
         if mode != -1:
             self._mode = mode
+        if self._mode == Pin.IN:
+            _inputs[self._id] = self  # drive() finds it
+            if pull in (Pin.PULL_UP, Pin.PULL_DOWN) and self._id not in _driven:
+                self._value = 1 if pull == Pin.PULL_UP else 0  # nothing drives it: the pull resistor's level
+            elif self._id in _driven:
+                self._value = _driven[self._id]
         if value is not None:
             self._write(value)
         elif mode in (Pin.OUT, Pin.OPEN_DRAIN) and not self._recorded:
@@ -100,11 +107,45 @@ class Pin:
     def toggle(self):
         self._write(not self._value)
 
-    def irq(self, handler=None, trigger=0, **kwargs):
+    def irq(self, handler=None, trigger=IRQ_FALLING | IRQ_RISING, **kwargs):
+        self._irq = None if handler is None else (handler, trigger)
         return None
+
+    def _level(self, v):
+        """An input's level set from outside (drive()): its handler runs on an edge it asked for."""
+        old, self._value = self._value, v
+        if self._irq is not None and old != v:
+            handler, trigger = self._irq
+            if trigger & (Pin.IRQ_RISING if v else Pin.IRQ_FALLING):
+                handler(self)
 
     def __repr__(self):
         return "Pin(%r)" % (self._id,)
+
+
+_inputs = {}  # pin id -> the input Pin made on it last
+_driven = {}  # pin id -> the level drive() holds it at
+_drives = []  # the Timers of a drive() pattern still to come
+
+
+def drive(pin_id, level, after_ms=0):
+    """Hold an input pin at `level` (0 or 1), as a button or a sensor would, `after_ms` from now: a pattern
+    of presses and bounces is a few of these. The change comes as an interrupt does (see Timer), at its
+    instant on simulated time, and runs the pin's irq handler on an edge it asked for."""
+    def change(timer=None):
+        if timer is not None:
+            _drives.remove(timer)
+        _driven[pin_id] = 1 if level else 0
+        pin = _inputs.get(pin_id)
+        if pin is not None:
+            pin._level(_driven[pin_id])
+
+    if after_ms <= 0:
+        change()
+        return
+    timer = Timer()
+    _drives.append(timer)  # kept alive until it fires
+    timer.init(mode=Timer.ONE_SHOT, period=after_ms, callback=change)
 
 
 class Signal:

@@ -23,7 +23,8 @@ from iot.message import ascii_lower
 
 HELP = ("commands: help | devices | status | <device> <message> [data] | run <program or JSON> | stop [program] | "
         "programs | plan <program or JSON> | define <name> [mode] <JSON> | mode <program> <%s> | save | "
-        "wait [ms]" % "|".join(MODES))
+        "wait [ms] | time [set YYYY-MM-DDTHH:MM] | automations [on|off] | press <button> [long|double]"
+        % "|".join(MODES))
 
 
 class Events:
@@ -39,13 +40,15 @@ class Events:
 
 class Commands:
     """The entry point of every transport; `programs` (iot.commands.programs) and `runs` (iot.commands.runs)
-    are its rooms, `network` the iot.net.Network once it is started (`status` reports it)."""
+    are its rooms, `network` the iot.net.Network once it is started and `auto` the iot.auto.Automations
+    (`status` reports both)."""
 
     def __init__(self, service, programs, store=None, write=print):
         self.service = service
         self.programs = Programs(service, programs, store, write)
         self.runs = Runs(service, self.programs, write)
         self.network = None
+        self.auto = None  # iot.auto.Automations, when config.json has inputs, schedules or automations
 
     def load(self):
         """Take up the programs saved on the flash."""
@@ -100,6 +103,10 @@ class Commands:
             return await self.programs.save()
         if word == "wait":
             return await self.runs.wait(rest)
+        if word in ("time", "automations", "press"):
+            if self.auto is None:
+                raise IOTError("%s: config.json has no inputs, schedules or automations (docs/automations.md)" % word)
+            return self.auto.command(word, rest)
         if word in self.service.devices:
             words = split(rest)
             return await self.runs.device(word, words[0] if words else "", " ".join(words[1:]))
@@ -114,6 +121,8 @@ class Commands:
         status["firmware"] = {"app": kind, "version": version, "heap_free": free}
         if self.network is not None:
             status["network"] = self.network.status()
+        if self.auto is not None:
+            status["automations"] = self.auto.status()
         return status
 
     async def describe(self):

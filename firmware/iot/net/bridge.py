@@ -10,6 +10,8 @@ Topics, under `<prefix>/<node>`:
     result            exactly one reply per command from cmd or <device>/set, in their order
     event             the event lines the console shows
     diag              link and heap, as JSON (retained)
+    auto/<input>      an input's event, {"event_type": "press"} (Home Assistant's event entity)
+    auto/state        {"enabled": "ON"|"OFF", "time": ..., "schedules": {name: next slot}} (retained)
 
 Commands go to the same command layer as the serial shell, one at a time and
 in order, from a queue of at most MAX_PENDING: past that a command gets
@@ -49,6 +51,8 @@ class Bridge:
         self._dirty = []  # devices whose state may have changed
         self._changed = asyncio.Event()
         self._watch = self._device_changed  # one bound method, so that it can be found again to remove
+        self._auto_watch = self._auto_event
+        self._auto_dirty = False  # auto/state to be sent again
         self._sent = {}  # device -> the state text last published
         self._announce = asyncio.Event()  # discovery (and every state) to be sent again
         self._start = ticks_ms()
@@ -69,12 +73,17 @@ class Bridge:
     def serve(self, commands):
         """Run the commands that arrive (those waiting too), and announce what there is to Home Assistant."""
         self.commands = commands
+        if commands.auto is not None:
+            commands.auto.watchers.append(self._auto_watch)
         self._serving.set()
         self._announce.set()
 
     def deinit(self):
         if self._watch in self.service.watchers:
             self.service.watchers.remove(self._watch)
+        auto = self.commands.auto if self.commands is not None else None
+        if auto is not None and self._auto_watch in auto.watchers:
+            auto.watchers.remove(self._auto_watch)
         for t in self._tasks:
             t.cancel()
         self._tasks = []
@@ -156,6 +165,15 @@ class Bridge:
 
     # What goes out
 
+    def _auto_event(self, source, event):
+        """An input's event goes out at once (an event entity has no state to catch up on); the rest as state."""
+        auto = self.commands.auto if self.commands is not None else None
+        if auto is not None and auto.inputs is not None and source in auto.inputs.inputs \
+                and self.client.up.is_set():
+            self.client.publish("%s/auto/%s" % (self.base, source), '{"event_type": "%s"}' % event)
+        self._auto_dirty = True
+        self._changed.set()
+
     def _device_changed(self, name):
         if name not in self._dirty:
             self._dirty.append(name)
@@ -174,6 +192,14 @@ class Bridge:
                 if self._sent.get(name) != text:
                     self._sent[name] = text
                     await self.client.put("%s/%s/state" % (self.base, name), text, retain=True, qos=1)
+            if self._auto_dirty and self.commands is not None and self.commands.auto is not None:
+                self._auto_dirty = False
+                a = self.commands.auto.status()
+                text = json.dumps({"enabled": "ON" if a["enabled"] else "OFF", "time": a["time"]["now"],
+                                   "schedules": a["schedules"]})
+                if self._sent.get("") != text:  # "": no device's name
+                    self._sent[""] = text
+                    await self.client.put(self.base + "/auto/state", text, retain=True, qos=1)
 
     async def _announcer(self):
         """At every connect, and when Home Assistant comes back: the discovery configs, then every state."""
@@ -186,8 +212,9 @@ class Bridge:
 
                 try:
                     programs = self.commands.programs.all() if self.commands is not None else {}
+                    auto = self.commands.auto if self.commands is not None else None
                     for topic, config in discovery.configs(HA_PREFIX, self.node, self.base, self.service, programs,
-                                                           self.board, self.songs):
+                                                           self.board, self.songs, auto):
                         await self.client.put(topic, json.dumps(config), retain=True, qos=1)
                 finally:
                     del discovery
@@ -195,6 +222,7 @@ class Bridge:
             self._sent = {}
             for name in self.service.devices:
                 self._device_changed(name)
+            self._auto_dirty = True
             self._diag_now()
 
     async def _diag(self):

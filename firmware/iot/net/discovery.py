@@ -6,7 +6,8 @@ The light is a JSON-schema light (brightness on a 1-100 scale, RGB when it has
 colours, transitions), the speaker a siren whose tones are the songbook's
 songs, flush and clean are buttons, the lid a valve, each program a button
 that sends `run <name>` to the command topic, and the link and free heap are
-diagnostic sensors. Every entity shares one device block and the node's
+diagnostic sensors. With automations (iot.auto), each input is an event entity,
+each schedule's next slot a timestamp sensor, and a switch turns them all off and on. Every entity shares one device block and the node's
 availability topic (its last will says "offline"). Loaded only to announce,
 and let go after: a board keeps its heap between announcements.
 """
@@ -22,7 +23,7 @@ def _id(text):
     return out
 
 
-def configs(ha_prefix, node, base, service, programs, board, songs):
+def configs(ha_prefix, node, base, service, programs, board, songs, auto=None):
     """(topic, config dict) of every entity, one at a time (the heap holds one), under Home Assistant's
     discovery prefix (the bridge's, which also listens there for Home Assistant's status)."""
     device = {"identifiers": [node], "name": node, "model": "iot-firmware on %s" % board,
@@ -62,6 +63,8 @@ def configs(ha_prefix, node, base, service, programs, board, songs):
     for name in sorted(programs):
         yield entity("button", "program_" + _id(name), "run " + name,
                      {"command_topic": base + "/cmd", "payload_press": "run " + name, "icon": "mdi:play"})
+    if auto is not None:
+        yield from _automations(entity, base, auto)
     diag = base + "/diag"
     yield entity("sensor", "link", "link", {"state_topic": diag, "value_template": "{{ value_json.link }}",
                                             "entity_category": "diagnostic", "icon": "mdi:wifi"})
@@ -69,3 +72,22 @@ def configs(ha_prefix, node, base, service, programs, board, songs):
         "state_topic": diag, "value_template": "{{ value_json.heap_free }}", "unit_of_measurement": "B",
         "device_class": "data_size", "state_class": "measurement", "entity_category": "diagnostic"})
 
+
+
+def _automations(entity, base, auto):
+    state = base + "/auto/state"
+    inputs = auto.inputs.inputs if auto.inputs is not None else {}
+    for name in sorted(inputs):
+        events = ["press", "release", "long_press", "double_press"] if inputs[name].button else ["closed", "open"]
+        extra = {"state_topic": "%s/auto/%s" % (base, name), "event_types": events}
+        if inputs[name].button:
+            extra["device_class"] = "button"
+        yield entity("event", "input_" + _id(name), name, extra)
+    for s in auto.scheduler.schedules if auto.scheduler is not None else ():
+        yield entity("sensor", "schedule_" + _id(s.name), s.name + " next", {
+            "state_topic": state, "value_template": "{{ value_json.schedules.%s }}" % s.name,
+            "device_class": "timestamp", "icon": "mdi:calendar-clock"})
+    yield entity("switch", "automations", "automations", {
+        "command_topic": base + "/cmd", "payload_on": "automations on", "payload_off": "automations off",
+        "state_topic": state, "value_template": "{{ value_json.enabled }}", "state_on": "ON", "state_off": "OFF",
+        "icon": "mdi:robot"})

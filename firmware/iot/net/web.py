@@ -11,7 +11,8 @@
     POST /api/save                  `save`
     POST /api/console               {"line": "a shell command"}: its one reply
     GET  /api/events                Server-Sent Events: "state" (a device's status), "run" (a program's run
-                                    begins: its name and planned ms) and "event" (an event line)
+                                    begins: its name and planned ms), "event" (an event line) and "auto"
+                                    (the automations' status, as `status` shows it, at each of their events)
 
 While the board boots (the demo runs, the programs load) the API answers 503 with `Retry-After: 1`: the
 page is served from the start, its data once the shell takes commands.
@@ -75,7 +76,7 @@ class _Client:
     """One open page: what it has not been sent yet."""
 
     def __init__(self):
-        self.queue = []  # ("state", device), ("run", (program, planned ms)) or ("event", line)
+        self.queue = []  # ("state", device), ("run", (program, planned ms)), ("event", line) or ("auto", None)
         self.ready = asyncio.Event()
 
     def put(self, item):
@@ -102,6 +103,7 @@ class Web:
         self._task = None
         self._watch = self._device_changed  # one bound method each, to find again when removing it
         self._begun = self._run_begun
+        self._auto = self._auto_event
         Request.max_content_length = MAX_BODY
         Request.max_body_length = MAX_BODY
         self.app = app = Microdot()
@@ -135,6 +137,9 @@ class Web:
     def serve(self, commands):
         self.commands = commands
         commands.runs.watchers.append(self._begun)
+        if commands.auto is not None:
+            commands.auto.watchers.append(self._auto)
+            self._auto_event("", "changed")  # to the pages opened while the board booted
 
     def event(self, line):
         """An event line (from iot.commands.Events): to every open page."""
@@ -146,6 +151,8 @@ class Web:
             self.service.watchers.remove(self._watch)
         if self.commands is not None and self._begun in self.commands.runs.watchers:
             self.commands.runs.watchers.remove(self._begun)
+        if self.commands is not None and self.commands.auto is not None and self._auto in self.commands.auto.watchers:
+            self.commands.auto.watchers.remove(self._auto)
         self.app.shutdown()
         if self._task is not None:
             self._task.cancel()
@@ -163,6 +170,10 @@ class Web:
     def _run_begun(self, name, planned_ms):
         for c in self.clients:
             c.put(("run", (name, planned_ms)))
+
+    def _auto_event(self, source, event):
+        for c in self.clients:
+            c.put(("auto", None))
 
     # Routes
 
@@ -252,6 +263,8 @@ class Web:
         try:
             for name in self.service.devices:
                 client.put(("state", name))
+            if self.commands is not None and self.commands.auto is not None:
+                client.put(("auto", None))
             while True:
                 while not client.queue:
                     client.ready.clear()
@@ -263,6 +276,10 @@ class Web:
                         await sse.send({"device": what, "state": device.status()}, event="state")
                 elif kind == "run":
                     await sse.send({"name": what[0], "planned_ms": what[1]}, event="run")
+                elif kind == "auto":
+                    auto = self._commands().auto
+                    if auto is not None:
+                        await sse.send(auto.status(), event="auto")
                 else:
                     await sse.send({"line": what}, event="event")
                 while len(sse.queue) > 4:  # a slow page: its updates wait here, in its own bounded queue

@@ -1,0 +1,193 @@
+"""config.json's automation sections checked (config.check calls this only when one is there):
+
+    "inputs":      {"bath_button": {"pin": 14, "pull": "up", "active": "low", "debounce_ms": 30,
+                                    "long_ms": 800, "double_ms": 350},
+                    "door": {"pin": 13, "kind": "contact"}},
+    "schedules":   {"night_clean": {"at": "03:00", "days": ["mon", "thu"], "catch_up": true, "catch_up_min": 60},
+                    "porch": {"sun": "sunset", "offset_min": -15}},
+    "automations": [{"on": "bath_button.press", "do": "toilet flush"},
+                    {"on": "night_clean", "do": "sleep"}],
+    "clock":       {"utc_offset": "+01:00", "dst": "eu", "ntp": "pool.ntp.org", "latitude": 52.37, "longitude": 4.9}
+
+Unlike the outputs' settings, a bad entry here drives no pin: it is left out, with one error line naming
+its key (returned in "problems"), and the rest of the file still boots. Only a clock that cannot be read
+is a ConfigError, since every schedule hangs on it.
+"""
+from iot import IOTError
+from iot.auto.clock import RULES, WEEKDAYS, parse_hhmm, parse_offset
+from iot.message import MessageType
+
+BUTTON_EVENTS = ("press", "long_press", "double_press", "release")
+CONTACT_EVENTS = ("open", "closed")
+INPUT_MS = {"debounce_ms": (30, 1, 1000), "long_ms": (800, 100, 10000), "double_ms": (350, 50, 2000)}
+DEVICES = ("light", "speaker", "toilet")
+MAX_ENTRIES = 32  # of each section: a board's heap holds them all
+MAX_DO = 256
+
+
+def _name(name):
+    return type(name) is str and 0 < len(name) <= 24 and not [c for c in name if c not in
+                                                              "abcdefghijklmnopqrstuvwxyz0123456789_"]
+
+
+def _int(entry, key, default, low, high, where):
+    value = entry.get(key, default)
+    if type(value) is not int or not low <= value <= high:
+        raise IOTError("%s.%s must be a whole number from %d to %d" % (where, key, low, high))
+    return value
+
+
+def _keys(entry, allowed, where):
+    if type(entry) is not dict:
+        raise IOTError("%s must be an object" % where)
+    for key in entry:
+        if key not in allowed:
+            raise IOTError("%s.%s is not one of %s" % (where, key, ", ".join(allowed)))
+
+
+def _input(name, entry, where, board_pins, taken):
+    _keys(entry, ("pin", "kind", "pull", "active", "debounce_ms", "long_ms", "double_ms"), where)
+    pin = entry.get("pin")
+    if type(pin) is not int:
+        raise IOTError("%s.pin must be a GPIO number" % where)
+    if pin not in board_pins:
+        raise IOTError("%s.pin: this board has no GPIO %d for an input" % (where, pin))
+    if pin in taken:
+        raise IOTError("%s.pin: GPIO %d is taken by %s" % (where, pin, taken[pin]))
+    kind = entry.get("kind", "button")
+    active = entry.get("active", "low")
+    if kind not in ("button", "contact") or active not in ("low", "high"):
+        raise IOTError("%s: kind is button or contact, active is low or high" % where)
+    pull = entry.get("pull", "up" if active == "low" else "down")
+    if pull not in ("up", "down", None):
+        raise IOTError("%s.pull must be up, down or null (an external resistor)" % where)
+    out = {"pin": pin, "kind": kind, "active_low": active == "low", "pull": pull}
+    for key in INPUT_MS:
+        out[key] = _int(entry, key, *INPUT_MS[key], where=where)
+    return out
+
+
+def _schedule(entry, where, has_place):
+    _keys(entry, ("at", "sun", "offset_min", "days", "catch_up", "catch_up_min"), where)
+    if ("at" in entry) == ("sun" in entry):
+        raise IOTError("%s needs at (HH:MM) or sun (sunrise or sunset), one of them" % where)
+    sun = entry.get("sun")
+    if sun is not None:
+        if sun not in ("sunrise", "sunset"):
+            raise IOTError("%s.sun must be sunrise or sunset" % where)
+        if not has_place:
+            raise IOTError("%s: sun needs clock.latitude and clock.longitude" % where)
+    try:
+        at = None if sun is not None else parse_hhmm(entry["at"])
+    except IOTError as e:
+        raise IOTError("%s.at: %s" % (where, e))
+    if sun is None and "offset_min" in entry:
+        raise IOTError("%s.offset_min goes with sun only" % where)
+    days = entry.get("days", list(WEEKDAYS))
+    if type(days) is not list or not days or [d for d in days if d not in WEEKDAYS]:
+        raise IOTError("%s.days must be a list of %s" % (where, ", ".join(WEEKDAYS)))
+    catch_up = entry.get("catch_up", False)
+    if type(catch_up) is not bool:
+        raise IOTError("%s.catch_up must be true or false" % where)
+    mask = 0
+    for d in days:
+        mask |= 1 << WEEKDAYS.index(d)
+    return {"at": at, "sun": sun, "offset_min": _int(entry, "offset_min", 0, -720, 720, where), "days": mask,
+            "catch_up": catch_up, "catch_up_min": _int(entry, "catch_up_min", 60, 1, 1440, where)}
+
+
+def _automation(entry, where, inputs, schedules):
+    _keys(entry, ("on", "do"), where)
+    on, do = entry.get("on"), entry.get("do")
+    if type(do) is not str or not 0 < len(do.strip()) <= MAX_DO or [c for c in do if ord(c) < 32]:
+        raise IOTError("%s.do must be a program's name or one command line (at most %d characters)" % (where, MAX_DO))
+    if type(on) is not str:
+        raise IOTError("%s.on must be text" % where)
+    source, _, event = on.partition(".")
+    if not event:
+        if on not in schedules:
+            raise IOTError("%s.on: no schedule %r" % (where, on))
+    elif source in inputs:
+        events = CONTACT_EVENTS if inputs[source]["kind"] == "contact" else BUTTON_EVENTS
+        if event not in events:
+            raise IOTError("%s.on: %s is a %s: its events are %s" % (where, source, inputs[source]["kind"],
+                                                                     ", ".join(events)))
+    elif source in DEVICES:
+        if not event.endswith("_done") or event[:-5].upper() not in MessageType.NAMES:
+            raise IOTError("%s.on: a device's events are <message>_done, as toilet.flush_done" % where)
+    else:
+        raise IOTError("%s.on: no input, schedule or device %r" % (where, source))
+    return {"on": on, "do": do.strip()}
+
+
+def _clock(raw, path):
+    clock = raw.get("clock", {})
+    try:
+        _keys(clock, ("utc_offset", "dst", "ntp", "latitude", "longitude"), "clock")
+        offset = parse_offset(clock.get("utc_offset", "+00:00"))
+        rule = clock.get("dst")
+        if rule is not None and rule not in RULES:
+            raise IOTError("clock.dst must be eu, us or null")
+        ntp = clock.get("ntp")
+        if ntp is not None and (type(ntp) is not str or not 0 < len(ntp) <= 64):
+            raise IOTError("clock.ntp must be a host name or address")
+        place = [clock.get(k) for k in ("latitude", "longitude")]
+        if place != [None, None]:
+            for value, limit, key in ((place[0], 90, "latitude"), (place[1], 180, "longitude")):
+                if type(value) not in (int, float) or not -limit <= value <= limit:
+                    raise IOTError("clock.%s must be a number from -%d to %d" % (key, limit, limit))
+    except IOTError as e:
+        raise IOTError("%s: %s" % (path, e))
+    return {"offset_s": offset, "dst": rule, "ntp": ntp, "place": None if place == [None, None] else place}
+
+
+def _section(raw, key, kind):
+    section = raw.get(key, kind())
+    if type(section) is not kind:
+        raise IOTError("%s must be %s" % (key, "an object" if kind is dict else "a list"))
+    if len(section) > MAX_ENTRIES:
+        raise IOTError("%s: more than %d entries" % (key, MAX_ENTRIES))
+    return section
+
+
+def check(raw, path, pins, board_inputs):
+    """{"clock", "inputs", "schedules", "automations", "problems"}; `pins` are the outputs' ({name: pin}),
+    `board_inputs` the GPIOs this board has for inputs. IOTError (the caller's ConfigError) for the clock."""
+    clock = _clock(raw, path)
+    problems = []
+    taken = {}
+    for name in pins:
+        for p in pins[name] if type(pins[name]) is list else [pins[name]]:
+            taken[p] = "the output " + name
+    sections = {}
+    for key, kind in (("inputs", dict), ("schedules", dict), ("automations", list)):
+        try:
+            sections[key] = _section(raw, key, kind)
+        except IOTError as e:
+            problems.append("%s: %s; left out" % (path, e))
+            sections[key] = kind()
+    inputs, schedules, automations = {}, {}, []
+    for name in sections["inputs"]:
+        where = "inputs." + name
+        try:
+            if not _name(name) or name in DEVICES:
+                raise IOTError("%s: an input's name is a-z, 0-9 and _, and no device's" % where)
+            inputs[name] = _input(name, sections["inputs"][name], where, board_inputs, taken)
+            taken[inputs[name]["pin"]] = "the input " + name
+        except IOTError as e:
+            problems.append("%s: %s; left out" % (path, e))
+    for name in sections["schedules"]:
+        where = "schedules." + name
+        try:
+            if not _name(name) or name in DEVICES or name in inputs:
+                raise IOTError("%s: a schedule's name is a-z, 0-9 and _, and no input's or device's" % where)
+            schedules[name] = _schedule(sections["schedules"][name], where, clock["place"] is not None)
+        except IOTError as e:
+            problems.append("%s: %s; left out" % (path, e))
+    for i, entry in enumerate(sections["automations"]):
+        try:
+            automations.append(_automation(entry, "automations[%d]" % i, inputs, schedules))
+        except IOTError as e:
+            problems.append("%s: %s; left out" % (path, e))
+    return {"clock": clock, "inputs": inputs, "schedules": schedules, "automations": automations,
+            "problems": problems}
