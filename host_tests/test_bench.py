@@ -10,11 +10,12 @@ import run as bench  # noqa: E402
 def test_the_memory_figures_come_from_micropython_only(interp):
     figures = bench.run_suite(interp, bench.HEAP)
     if interp == "micropython":
-        assert set(figures) == {"app_heap_py", "import_alloc_py", "net_heap_py"}
+        assert set(figures) == {"app_heap_py", "import_alloc_py", "net_heap_py", "auto_heap_py"}
         assert 1000 < figures["app_heap_py"]["median"] < 1_000_000 and figures["app_heap_py"]["met"] in (True, False)
         # the network built on top (MQTT client, bridge, web server) costs more; its target is the frozen image's
         assert figures["net_heap_py"]["median"] > figures["app_heap_py"]["median"] + 4000
         assert figures["net_heap_py"]["met"] is None
+        assert 1000 < figures["auto_heap_py"]["median"] < 200_000 and figures["auto_heap_py"]["met"] is None
     else:
         assert figures == {}
 
@@ -31,3 +32,9 @@ def test_each_target_is_marked_met_missed_or_met_on_one_interpreter():
     rows = {row[0]: row for row in bench.table(results)}
     assert [rows[k][5] for k in "abcd"] == ["met", "MISSED", "met on CPython only", ""]
     assert rows["d"][2] == "n/a" and rows["a"][3] == "3 (min 3)"
+
+
+def test_a_day_of_schedules_runs_on_simulated_time_on_both_interpreters(interp):
+    figures = bench.run_suite(interp, bench.SCHEDULES, simulated=True)
+    assert set(figures) == {"schedule_day", "schedule_slot"}
+    assert figures["schedule_slot"]["runs"] == 20 and figures["schedule_slot"]["met"] in (True, False)

@@ -119,3 +119,25 @@ def test_two_pages_at_once_both_see_a_change(browsers, board):
     assert "event: toilet FLUSH done" in second.find_element(By.ID, "log").text
     assert board.stop() == 0
     assert len(board.fw.run().edges("flush", 1)) == 1
+
+
+def test_the_page_shows_the_automations_live_and_switches_them(browsers, tmp_path):
+    board = Page("micropython", tmp_path, inputs={"bath_button": {"pin": 14}},
+                 schedules={"night_clean": {"at": "03:00"}},
+                 automations=[{"on": "bath_button.press", "do": "light switch_on"}])
+    try:
+        b = open_page(browsers, board)
+        text(b, "auto-state", lambda t: t == "on")
+        assert text(b, "auto-time", lambda t: t.startswith("time unknown")).endswith("time set gives it")
+        text(b, "auto-list", lambda t: "bath_button released" in t and "night_clean schedule not planned" in t)
+        assert board.request("POST", "/api/console", {"line": "press bath_button"})[0] == 200  # as a press would
+        text(b, "auto-list", lambda t: "bath_button.press fired ok light SWITCH_ON" in t)
+        text(b, "light-state", lambda t: t.startswith("on"))
+        b.find_element(By.ID, "console-line").send_keys("time set 2026-12-03T12:00\n")
+        text(b, "auto-list", lambda t: "next: 2026-12-04T03:00:00+00:00" in t)
+        b.find_element(By.ID, "auto-toggle").click()
+        text(b, "auto-state", lambda t: t == "off")
+        assert board.request("GET", "/api/status")[1]["automations"]["enabled"] is False
+        assert board.stop() == 0
+    finally:
+        board.fw.kill()

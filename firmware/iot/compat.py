@@ -27,10 +27,18 @@ except AttributeError:  # CPython: a monotonic clock that never wraps
         return a + b
 
 
-try:
+# asyncio's wait_for_ms and ThreadSafeFlag are looked up when called: naming one loads the module it lives in.
+if sys.implementation.name == "micropython":
     sleep_ms = asyncio.sleep_ms
-    wait_for_ms = asyncio.wait_for_ms
-except AttributeError:  # CPython
+
+    def wait_for_ms(aw, ms):
+        return asyncio.wait_for_ms(aw, ms)
+
+    def thread_safe_flag():
+        """An Event whose set() is safe in an IRQ (asyncio.ThreadSafeFlag)."""
+        return asyncio.ThreadSafeFlag()
+
+else:  # CPython
 
     def sleep_ms(ms):
         return asyncio.sleep(ms / 1000)
@@ -38,12 +46,10 @@ except AttributeError:  # CPython
     def wait_for_ms(aw, ms):
         return asyncio.wait_for(aw, ms / 1000)
 
+    class _Flag:
+        """ThreadSafeFlag's set(), clear() and wait() over an Event: set() from an interrupt (the stub
+        machine's: a signal handler, or a thread) is handed to the loop."""
 
-try:
-    ThreadSafeFlag = asyncio.ThreadSafeFlag
-except AttributeError:  # CPython: set() from an interrupt (the stub machine's: a signal handler, or a thread)
-
-    class ThreadSafeFlag:  # type: ignore[no-redef]  # CPython only
         def __init__(self):
             self._loop = asyncio.get_event_loop()
             self._event = asyncio.Event()
@@ -57,6 +63,9 @@ except AttributeError:  # CPython: set() from an interrupt (the stub machine's: 
         async def wait(self):
             await self._event.wait()
             self._event.clear()
+
+    def thread_safe_flag():
+        return _Flag()
 
 
 def unload(name):

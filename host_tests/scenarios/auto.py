@@ -23,12 +23,12 @@ def _drive(pattern):
 
 async def input_events(pattern, wait_ms, cfg=None):
     """The events of one input (active low, pulled up) while `pattern` drives its pin: [(ms, event)]."""
-    settings = {"pin": BUTTON, "kind": "button", "active_low": True, "pull": "up", "debounce_ms": 30,
-                "long_ms": 800, "double_ms": 350}
-    settings.update(cfg or {})
+    entry = {"pin": BUTTON}
+    entry.update(cfg or {})
+    settings = _settings({"inputs": {"b": entry}})["auto"]["inputs"]  # as config.json gives it
     events = []
     start = now_ms()
-    inputs = Inputs({"b": settings}, lambda inp, event: events.append([round(now_ms() - start, 1), event]))
+    inputs = Inputs(settings, lambda inp, event: events.append([round(now_ms() - start, 1), event]))
     await sleep_ms(0)
     _drive(pattern)
     await sleep_ms(wait_ms)

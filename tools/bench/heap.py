@@ -5,7 +5,8 @@
 The mark is taken before anything of the app is imported, and nothing of this script's own is made after
 it, so the figures are the app's alone: the settings read and their modules let go as the boot does
 (app.load_settings), the devices, service and shell built and the devices registered (with no bring-up
-time), then the same with the MQTT client, bridge and web server built but not connected. Prints one
+time), then the same with the MQTT client, bridge and web server built but not connected, and what the
+automations add (issue 23: 8 buttons, 20 schedules, a binding each, the time known). Prints one
 `BENCH {json}` line per figure, as tools/bench/suite.py does; the figures are MicroPython's (gc.mem_alloc).
 """
 import gc
@@ -15,6 +16,8 @@ import sys
 # The live heap on a Pico: issue 13's for the app as files; issue 22's for the app frozen into the image.
 HEAP_TARGET = {"py": 32 * 1024, "mpy": 32 * 1024, "frozen": 16 * 1024}
 NET_HEAP_TARGET = {"frozen": 20 * 1024}  # with the network built too; no target for files
+AUTO_HEAP_TARGET = 4 * 1024  # issue 23: the automation engine with 8 inputs and 20 schedules, on a Pico
+AUTO_PINS = (2, 3, 4, 5, 6, 7, 8, 9)  # free for inputs on every board's map (and unwired on a test bench)
 
 
 def figure(key, name, value, target=None):
@@ -71,3 +74,26 @@ web = Web(service, {"board": "pico", "version": "bench", "songs": sorted(SONGBOO
 gc.collect()
 figure("net_heap_" + KIND, "the same with the MQTT client, bridge and web server built, %s" % WHERE,
        gc.mem_alloc() - START, NET_HEAP_TARGET.get(KIND))
+
+# The automations as config.json would give them: 8 buttons, 20 schedules over the day, a binding each.
+raw = {"op_ms": 0, "demo": False, "inputs": {}, "schedules": {}, "automations": [],
+       "clock": {"utc_offset": "+01:00", "dst": "eu"}}
+for i, pin in enumerate(AUTO_PINS):
+    raw["inputs"]["button%d" % i] = {"pin": pin}
+    raw["automations"].append({"on": "button%d.press" % i, "do": "light switch_on"})
+for i in range(20):
+    raw["schedules"]["slot%d" % i] = {"at": "%02d:%02d" % (i, 7 * i % 60), "days": ["mon", "wed", "fri"]}
+    raw["automations"].append({"on": "slot%d" % i, "do": "wake_up"})
+del client, bridge, web
+gc.collect()
+before = gc.mem_alloc()
+settings = app.load_settings(given=raw)["auto"]
+from iot.auto import Automations  # noqa: E402
+
+auto = Automations(settings, shell, quiet)
+auto.clock.set_ms(1796300000000, "set")  # a Thursday: every schedule has its next slot planned
+del settings
+gc.collect()
+figure("auto_heap_" + KIND, "what the automations add: 8 inputs, 20 schedules, 28 bindings (their modules "
+       "included), %s" % WHERE, gc.mem_alloc() - before, AUTO_HEAP_TARGET if KIND == "frozen" else None)
+auto.deinit()

@@ -27,14 +27,15 @@ import hostrun  # noqa: E402
 
 SUITE = hostrun.TOOLS / "bench" / "suite.py"
 HEAP = hostrun.TOOLS / "bench" / "heap.py"
+SCHEDULES = hostrun.TOOLS / "bench" / "schedules.py"
 MPY = hostrun.ROOT / "build" / "mpy"
 FLASH_LIMIT = 24 * 1024
 BOOT_FREE_TARGET = {"frozen": 215 * 1024}  # issue 22: a Pico with the app frozen in, after boot
 
 
-def run_suite(interp, script=SUITE, firmware=hostrun.FIRMWARE):
-    """{key: figure} from one run of the suite (or of heap.py)."""
-    proc = subprocess.run(hostrun.command(interp, script), env=hostrun.environ(firmware=firmware),
+def run_suite(interp, script=SUITE, firmware=hostrun.FIRMWARE, simulated=False):
+    """{key: figure} from one run of the suite (or of heap.py; schedules.py on simulated time)."""
+    proc = subprocess.run(hostrun.command(interp, script), env=hostrun.environ(firmware=firmware, simulated=simulated),
                           capture_output=True, text=True, cwd=hostrun.ROOT / "build")
     if proc.returncode:
         raise SystemExit("%s: %s failed:\n%s%s" % (interp, script.name, proc.stdout, proc.stderr))
@@ -221,7 +222,9 @@ def main(argv=None):
     print("machine: %s; CPython %s; MicroPython %s unix port" % (results["machine"], results["versions"]["cpython"],
                                                        results["versions"]["micropython"]), flush=True)
     results["cpython"] = run_suite("cpython")
+    results["cpython"].update(run_suite("cpython", SCHEDULES, simulated=True))
     results["micropython"] = run_suite("micropython")
+    results["micropython"].update(run_suite("micropython", SCHEDULES, simulated=True))
     results["micropython"].update(run_suite("micropython", HEAP))
     results["micropython"].update(run_suite("micropython", HEAP, firmware=MPY))
     results["micropython"].update(flash_figures())

@@ -26,6 +26,7 @@ from iot.message import Message, MessageType
 from iot.outputs import Relay
 from iot.program import parallel, send, sequence
 from iot.service import IOTService
+import machine
 from machine import Pin
 
 MICRO = sys.implementation.name == "micropython"
@@ -415,6 +416,57 @@ async def scale(steps):
                    [peak[0] - base], "bytes")
 
 
+PRESS_PIN = 2  # free for an input on every board's map, and unwired on a bench
+
+
+async def press_latency(n):
+    """A button's edge to the light's output change, through its automation and the command layer (the app
+    as config.json would build it). A board presses by turning the unwired pin's pull around (pull-down:
+    an edge as a button to GND gives); the host's stub machine drives the pin."""
+    from iot.auto import Automations
+
+    settings = app.load_settings(given={
+        "op_ms": 0, "demo": False, "inputs": {"button": {"pin": PRESS_PIN, "debounce_ms": 30}},
+        "automations": [{"on": "button.press", "do": "light switch_on"},
+                        {"on": "button.release", "do": "light switch_off"}]})
+    service, devices = app.build(settings, log=quiet)
+    for d in devices.values():
+        d.connect_ms = 0
+    await service.register_devices(devices)
+    commands = app.make_commands(service, quiet)
+    auto = commands.auto = Automations(settings["auto"], commands, quiet)
+    out = devices["light"]._out
+    show = out.show
+    changed = [None]
+
+    def probed(r, g, b):
+        changed[0] = ticks_us()
+        show(r, g, b)
+
+    out.show = probed
+    pin = auto.inputs.inputs["button"].pin
+    samples = []
+    for i in range(2 * n):
+        pressed = i % 2 == 0
+        changed[0] = None
+        start = ticks_us()
+        if BOARD:
+            pin.init(Pin.IN, Pin.PULL_DOWN if pressed else Pin.PULL_UP)
+        else:
+            machine.drive(PRESS_PIN, 0 if pressed else 1)
+        while changed[0] is None and ticks_diff(ticks_us(), start) < 500000:
+            await sleep_ms(1)
+        if changed[0] is not None:
+            samples.append(ticks_diff(changed[0], start) / 1000)
+        await sleep_ms(60)  # past the debounce, and the light's operation done
+    auto.deinit()
+    service.deinit()
+    for d in devices.values():
+        d.deinit()
+    report("press_to_light", "a button's press (and release) to the light's output, through its automation",
+           samples or [float("inf")], "ms", "<= 20", lambda m: m <= 20)
+
+
 async def main():
     await makespan(50, 5)
     await makespan(500, 3)
@@ -425,6 +477,7 @@ async def main():
     await blinker_edges(20)
     await relay_edges(20, 3)
     await scale(SCALE_STEPS)
+    await press_latency(10)
 
 
 asyncio.run(main())

@@ -32,7 +32,7 @@ class Automations:
         self.commands = commands
         self.log = log
         self.enabled = True
-        self.bindings = settings["automations"]
+        self.bindings = settings["automations"]  # [(on, do)]
         self.fired = {}  # source.event -> {"at": time text or None, "reply": ...}
         self.watchers = []
         self._busy = set()  # indexes of the bindings whose firing awaits its reply
@@ -51,7 +51,7 @@ class Automations:
 
             self.scheduler = Scheduler(self.clock, settings["schedules"], clock["place"], self._schedule_fired, log)
         self._on_done = None  # the one bound method the service holds (MicroPython's compare by identity)
-        if [b for b in self.bindings if b["on"].partition(".")[0] in commands.service.devices]:
+        if [b for b in self.bindings if b[0].partition(".")[0] in commands.service.devices]:
             self._on_done = self._device_done
             commands.service.finished.append(self._on_done)
         if clock["ntp"] is not None:
@@ -87,27 +87,27 @@ class Automations:
             return
         on = source if event == "fired" else source + "." + event
         for i, binding in enumerate(self.bindings):
-            if binding["on"] == on:
+            if binding[0] == on:
                 self._fire(i, binding)
 
     def _fire(self, i, binding):
         if i in self._busy:
             self.log("event: automation %s -> %s: its last firing still waits for its reply; skipped" % (
-                binding["on"], binding["do"]))
+                binding[0], binding[1]))
             return
         self._busy.add(i)
         self._tasks = [t for t in self._tasks if not t.done()]
         self._tasks.append(asyncio.create_task(self._do(i, binding)))
 
     async def _do(self, i, binding):
-        line = binding["do"]
+        on, line = binding
         try:
             if " " not in line and line in self.commands.programs.all():
                 line = "run " + line
             reply = await self.commands.execute(line)
             now = self.clock.now()
-            self.fired[binding["on"]] = {"at": None if now is None else self.clock.text(now), "reply": reply}
-            self.log("event: automation %s -> %s: %s" % (binding["on"], line, reply))
+            self.fired[on] = {"at": None if now is None else self.clock.text(now), "reply": reply}
+            self.log("event: automation %s -> %s: %s" % (on, line, reply))
             self.changed()
         finally:
             self._busy.discard(i)

@@ -9,7 +9,9 @@
                     {"on": "night_clean", "do": "sleep"}],
     "clock":       {"utc_offset": "+01:00", "dst": "eu", "ntp": "pool.ntp.org", "latitude": 52.37, "longitude": 4.9}
 
-Unlike the outputs' settings, a bad entry here drives no pin: it is left out, with one error line naming
+They come out compact (a board holds them while it runs): an input and a schedule as a tuple, in the order
+iot.auto.inputs and iot.auto.schedules read them, a binding as (on, do). Unlike the outputs' settings,
+a bad entry here drives no pin: it is left out, with one error line naming
 its key (returned in "problems"), and the rest of the file still boots. Only a clock that cannot be read
 is a ConfigError, since every schedule hangs on it.
 """
@@ -19,7 +21,7 @@ from iot.message import MessageType
 
 BUTTON_EVENTS = ("press", "long_press", "double_press", "release")
 CONTACT_EVENTS = ("open", "closed")
-INPUT_MS = {"debounce_ms": (30, 1, 1000), "long_ms": (800, 100, 10000), "double_ms": (350, 50, 2000)}
+INPUT_MS = (("debounce_ms", 30, 1, 1000), ("long_ms", 800, 100, 10000), ("double_ms", 350, 50, 2000))
 DEVICES = ("light", "speaker", "toilet")
 MAX_ENTRIES = 32  # of each section: a board's heap holds them all
 MAX_DO = 256
@@ -61,10 +63,8 @@ def _input(name, entry, where, board_pins, taken):
     pull = entry.get("pull", "up" if active == "low" else "down")
     if pull not in ("up", "down", None):
         raise IOTError("%s.pull must be up, down or null (an external resistor)" % where)
-    out = {"pin": pin, "kind": kind, "active_low": active == "low", "pull": pull}
-    for key in INPUT_MS:
-        out[key] = _int(entry, key, *INPUT_MS[key], where=where)
-    return out
+    debounce, long_ms, double = [_int(entry, key, default, low, high, where) for key, default, low, high in INPUT_MS]
+    return pin, kind == "button", active == "low", pull, debounce, long_ms, double  # as iot.auto.inputs reads it
 
 
 def _schedule(entry, where, has_place):
@@ -92,8 +92,8 @@ def _schedule(entry, where, has_place):
     mask = 0
     for d in days:
         mask |= 1 << WEEKDAYS.index(d)
-    return {"at": at, "sun": sun, "offset_min": _int(entry, "offset_min", 0, -720, 720, where), "days": mask,
-            "catch_up": catch_up, "catch_up_min": _int(entry, "catch_up_min", 60, 1, 1440, where)}
+    return (at, sun, _int(entry, "offset_min", 0, -720, 720, where), mask, catch_up,  # as iot.auto.schedules reads it
+            _int(entry, "catch_up_min", 60, 1, 1440, where))
 
 
 def _automation(entry, where, inputs, schedules):
@@ -108,16 +108,17 @@ def _automation(entry, where, inputs, schedules):
         if on not in schedules:
             raise IOTError("%s.on: no schedule %r" % (where, on))
     elif source in inputs:
-        events = CONTACT_EVENTS if inputs[source]["kind"] == "contact" else BUTTON_EVENTS
+        button = inputs[source][1]
+        events = BUTTON_EVENTS if button else CONTACT_EVENTS
         if event not in events:
-            raise IOTError("%s.on: %s is a %s: its events are %s" % (where, source, inputs[source]["kind"],
+            raise IOTError("%s.on: %s is a %s: its events are %s" % (where, source, "button" if button else "contact",
                                                                      ", ".join(events)))
     elif source in DEVICES:
         if not event.endswith("_done") or event[:-5].upper() not in MessageType.NAMES:
             raise IOTError("%s.on: a device's events are <message>_done, as toilet.flush_done" % where)
     else:
         raise IOTError("%s.on: no input, schedule or device %r" % (where, source))
-    return {"on": on, "do": do.strip()}
+    return on, do.strip()
 
 
 def _clock(raw, path):
@@ -173,7 +174,7 @@ def check(raw, path, pins, board_inputs):
             if not _name(name) or name in DEVICES:
                 raise IOTError("%s: an input's name is a-z, 0-9 and _, and no device's" % where)
             inputs[name] = _input(name, sections["inputs"][name], where, board_inputs, taken)
-            taken[inputs[name]["pin"]] = "the input " + name
+            taken[inputs[name][0]] = "the input " + name
         except IOTError as e:
             problems.append("%s: %s; left out" % (path, e))
     for name in sections["schedules"]:
@@ -184,9 +185,13 @@ def check(raw, path, pins, board_inputs):
             schedules[name] = _schedule(sections["schedules"][name], where, clock["place"] is not None)
         except IOTError as e:
             problems.append("%s: %s; left out" % (path, e))
+    words = {}  # each text once in the heap: many bindings share a line, a schedule's binding is its name
+    for name in schedules:
+        words[name] = name
     for i, entry in enumerate(sections["automations"]):
         try:
-            automations.append(_automation(entry, "automations[%d]" % i, inputs, schedules))
+            on, do = _automation(entry, "automations[%d]" % i, inputs, schedules)
+            automations.append((words.setdefault(on, on), words.setdefault(do, do)))
         except IOTError as e:
             problems.append("%s: %s; left out" % (path, e))
     return {"clock": clock, "inputs": inputs, "schedules": schedules, "automations": automations,

@@ -15,20 +15,28 @@ import asyncio
 
 from machine import Pin
 
-from iot.compat import ThreadSafeFlag, ticks_add, ticks_diff, ticks_ms, wait_for_ms
+from iot.compat import const, thread_safe_flag, ticks_add, ticks_diff, ticks_ms, wait_for_ms
 
 PULLS = {"up": Pin.PULL_UP, "down": Pin.PULL_DOWN}
+# An input's settings, as iot.auto.check gives them: a tuple (the board holds one per input).
+_PIN = const(0)
+_BUTTON = const(1)  # a button (else a contact)
+_ACTIVE_LOW = const(2)
+_PULL = const(3)  # "up", "down" or None
+_DEBOUNCE_MS = const(4)
+_LONG_MS = const(5)
+_DOUBLE_MS = const(6)
 
 
 class Input:
-    """One input's pin, its settings from iot.auto.check, and its debounced state (`active`)."""
+    """One input's pin, its settings (the tuple iot.auto.check gives), and its debounced state (`active`)."""
 
     def __init__(self, name, cfg):
         self.name = name
         self.cfg = cfg
-        self.button = cfg["kind"] == "button"
-        pull = cfg["pull"]
-        self.pin = Pin(cfg["pin"], Pin.IN) if pull is None else Pin(cfg["pin"], Pin.IN, PULLS[pull])
+        self.button = cfg[_BUTTON]
+        pull = cfg[_PULL]
+        self.pin = Pin(cfg[_PIN], Pin.IN) if pull is None else Pin(cfg[_PIN], Pin.IN, PULLS[pull])
         self.active = self.read()
         self.locked_until = None  # ticks_ms the lockout ends at, after an edge
         self.pressed_at = None  # ticks_ms of the press while held (a button)
@@ -36,7 +44,7 @@ class Input:
         self.last = None  # its last event's name
 
     def read(self):
-        return self.pin.value() == (0 if self.cfg["active_low"] else 1)
+        return self.pin.value() == (0 if self.cfg[_ACTIVE_LOW] else 1)
 
     def look(self, now, emit):
         """Act on the pin at ticks `now`: the events it gives go to emit(name, event); -> ms until this input
@@ -51,8 +59,8 @@ class Input:
         active = self.read()
         if active != self.active:
             self.active = active
-            self.locked_until = ticks_add(now, self.cfg["debounce_ms"])
-            wait = self.cfg["debounce_ms"]
+            self.locked_until = ticks_add(now, self.cfg[_DEBOUNCE_MS])
+            wait = self.cfg[_DEBOUNCE_MS]
             self._edge(active, now, emit)
         return self._long_due(now, emit, wait)
 
@@ -66,7 +74,7 @@ class Input:
             return
         self.pressed_at = now
         emit(self, "press")
-        if self.last_press is not None and ticks_diff(now, self.last_press) <= self.cfg["double_ms"]:
+        if self.last_press is not None and ticks_diff(now, self.last_press) <= self.cfg[_DOUBLE_MS]:
             self.last_press = None  # a third press starts a new pair
             emit(self, "double_press")
         else:
@@ -75,7 +83,7 @@ class Input:
     def _long_due(self, now, emit, wait):
         if self.pressed_at is None:
             return wait
-        left = self.cfg["long_ms"] - ticks_diff(now, self.pressed_at)
+        left = self.cfg[_LONG_MS] - ticks_diff(now, self.pressed_at)
         if left <= 0:
             self.pressed_at = None  # once per press
             emit(self, "long_press")
@@ -88,7 +96,7 @@ class Inputs:
 
     def __init__(self, settings, emit):
         self.emit = emit
-        self.flag = ThreadSafeFlag()
+        self.flag = thread_safe_flag()
         self.inputs = {}
         irq = self._irq  # one bound method, made here: the IRQ makes nothing
         for name in settings:

@@ -13,14 +13,21 @@ The rules, in the order a user meets them:
 import asyncio
 
 from iot.auto.clock import DAY, weekday
-from iot.compat import wait_for_ms
+from iot.compat import const, wait_for_ms
 
 LATE_S = 60  # a slot fired this late (a held-up loop) still runs
 HOUR_MS = 3600000  # the longest sleep: the clock is read, and its ticks taken up, at least this often
+# A schedule's settings, as iot.auto.check gives them: a tuple (the board holds one per schedule).
+_AT = const(0)  # minutes of the day, or None with _SUN
+_SUN = const(1)  # "sunrise", "sunset" or None
+_OFFSET_MIN = const(2)
+_DAYS = const(3)  # a bit per weekday, Monday's the lowest
+_CATCH_UP = const(4)
+_CATCH_UP_MIN = const(5)
 
 
 class Schedule:
-    """One schedule: its settings (iot.auto.check), its next slot and the last it fired (UTC seconds)."""
+    """One schedule: its settings (the tuple iot.auto.check gives), its next slot and the last it fired (UTC s)."""
 
     def __init__(self, name, cfg):
         self.name = name
@@ -31,16 +38,16 @@ class Schedule:
     def slot_on(self, clock, day, place):
         """The UTC second of its slot on the local date `day` (days since 1970-01-01), or None."""
         cfg = self.cfg
-        if not cfg["days"] >> weekday(day) & 1:
+        if not cfg[_DAYS] >> weekday(day) & 1:
             return None
-        if cfg["sun"] is None:
-            return clock.to_utc(day * DAY + cfg["at"] * 60)
+        if cfg[_SUN] is None:
+            return clock.to_utc(day * DAY + cfg[_AT] * 60)
         from iot.auto.sun import sun_times
 
         times = sun_times(day, place[0], place[1])
         if times is None:  # the sun neither rises nor sets that day
             return None
-        return times[0 if cfg["sun"] == "sunrise" else 1] + cfg["offset_min"] * 60
+        return times[0 if cfg[_SUN] == "sunrise" else 1] + cfg[_OFFSET_MIN] * 60
 
     def after(self, clock, t, place):
         """Its first slot after UTC second `t` (within 9 days: every week has its day), or None."""
@@ -85,7 +92,7 @@ class Scheduler:
         """A slot that did not run at its time: caught up, or skipped, said either way."""
         cfg = s.cfg
         s.last = slot
-        if cfg["catch_up"] and now - slot <= cfg["catch_up_min"] * 60:
+        if cfg[_CATCH_UP] and now - slot <= cfg[_CATCH_UP_MIN] * 60:
             self.fire(s.name, "caught up: its %s slot %s" % (self.clock.text(slot), why))
         else:
             self.log("event: schedule %s: its %s slot skipped (%s)" % (s.name, self.clock.text(slot), why))
@@ -94,8 +101,8 @@ class Scheduler:
         if old is None:  # the time is known now: each schedule's last slot was missed, if any
             for s in self.schedules:
                 slot = s.before(self.clock, new, self.place)
-                if slot is not None and s.cfg["catch_up"] and (s.last is None or slot > s.last) \
-                        and new - slot <= s.cfg["catch_up_min"] * 60:
+                if slot is not None and s.cfg[_CATCH_UP] and (s.last is None or slot > s.last) \
+                        and new - slot <= s.cfg[_CATCH_UP_MIN] * 60:
                     self._missed(s, slot, new, "passed while the time was unknown")
         elif new < old:
             if old - new > 1:  # NTP's corrections of a few ms are no news
