@@ -15,7 +15,7 @@ BOARD_TOOL = $(BIN)/python tools/board.py --board $(BOARD) $(if $(PORT),--port $
 # Wi-Fi and MQTT passwords: secrets.json in the checkout (git ignores it) goes onto the board with make deploy.
 SECRETS ?= $(wildcard secrets.json)
 
-.PHONY: help venv sim test mpy typecheck bench clean firmware flash deploy run repl reset test-board mip
+.PHONY: help venv sim test mpy typecheck bench clean firmware flash deploy run repl reset test-board mip bundle ota
 
 help:
 	@echo "make sim     the seed demo, then the command shell, on the host MicroPython with simulated pins (MQTT=host:port, WEB=port)"
@@ -31,6 +31,8 @@ help:
 	@echo "make run     run firmware/ on the board from this machine (mpremote mount), nothing copied"
 	@echo "make mip     the app's sources onto the board with mpremote mip: MIP_REPO=owner/name (your fork), else this checkout"
 	@echo "make repl    the board's REPL; make reset: reset it"
+	@echo "make bundle  the app as a signed update bundle: build/bundle/iot-VERSION.bundle (secrets.json's update_key)"
+	@echo "make ota HOST=ip  that bundle to the board's web page, on trial from its next reset (WEB_PORT, BUNDLE)"
 	@echo "make test-board PORT=...  acceptance run on the board through its console (BOARD, GPIO_LOG=pin log,"
 	@echo "             PRESS='command pressing the test button {pin}'; else you are asked to press it)"
 	@echo "make clean   remove build/ and .venv/"
@@ -48,6 +50,13 @@ sim: $(STAMP)
 		$(if $(filter 1,$(FAST)),--fast) $(if $(MAIN),--main $(MAIN)) $(if $(MQTT),--mqtt $(MQTT)) $(if $(WEB),--web $(WEB))
 
 # The app frozen into MicroPython: from MICROPY_DIR=checkout, else the offline kit beside this checkout.
+bundle: $(STAMP)
+	$(BIN)/python tools/bundle.py build --board $(BOARD) $(if $(SECRETS),--secrets $(SECRETS))
+
+ota: $(STAMP)
+	$(BIN)/python tools/bundle.py ota $(HOST) --board $(BOARD) $(if $(SECRETS),--secrets $(SECRETS)) \
+		$(if $(WEB_PORT),--port $(WEB_PORT)) $(if $(BUNDLE),--bundle $(BUNDLE))
+
 firmware: $(STAMP)
 	$(BIN)/python tools/firmware.py --board $(BOARD) $(if $(MICROPY_DIR),--micropy-dir $(MICROPY_DIR)) $(if $(filter 1,$(DRY_RUN)),--dry-run)
 

@@ -85,11 +85,13 @@ async def run(service, devices, settings, sequential=False, shell=False):
     the background, so the demo is seen there too; it takes commands once the shell does, as do the
     inputs, schedules and automations (iot.auto) when config.json has them.
     """
+    import slots
     from iot.commands import Events
     from iot.console import Console
     from iot.shell import serve
 
-    watchdog = asyncio.create_task(feed_watchdog(settings["wdt_ms"])) if settings["wdt_ms"] else None
+    wdt_ms = settings["wdt_ms"] or (slots.TRIAL_WDT_MS if slots.trial() else 0)  # a trial's hang resets the board
+    watchdog = asyncio.create_task(feed_watchdog(wdt_ms)) if wdt_ms else None
     console = Console() if shell else None
     events = Events(console.show if console is not None else service.log)  # never tearing a half-typed line
     service.log = events
@@ -115,13 +117,17 @@ async def run(service, devices, settings, sequential=False, shell=False):
             await service.register_devices(devices)
         if console is not None:
             commands = make_commands(service, events)
+            commands.update_key = settings["update_key"]
+            commands.safe = slots.safe()
             if settings["auto"] is not None:  # only when configured: a board without them keeps the heap
                 from iot.auto import Automations
 
                 auto = commands.auto = Automations(settings["auto"], commands, events)
             if network is not None:
                 network.serve(commands)
-            console.show("event: ready for commands (help lists them)")
+            slots.ready()  # devices registered, the network started, the shell up: an update on trial is good
+            console.show("event: ready for commands (help lists them)" if not commands.safe else
+                         "event: safe mode: every output off; status, update and safe off answer (docs/updates.md)")
             await serve(commands, console)
             safe_all(service, devices)
             print("event: end of input; all outputs off")
@@ -148,8 +154,9 @@ def load_settings(path="config.json", given=None):
             unload(name)
 
 
-def main(sequential=False, path="config.json"):
-    """Boot: check config.json, create every output off, run the demo and the shell; all outputs off on any exit."""
+def main(sequential=False, path="config.json", safe=False):
+    """Boot: check config.json, create every output off, run the demo and the shell; all outputs off on any exit.
+    `safe` (slots.py's safe mode): no demo, no automations, no MQTT; only the shell and the web page's update."""
     from iot import IOTError
 
     try:
@@ -157,6 +164,8 @@ def main(sequential=False, path="config.json"):
     except IOTError as e:  # config.ConfigError, its module let go already
         print("error: %s; no outputs driven, fix the file and reset" % e)
         return
+    if safe:
+        settings.update(demo=False, auto=None, mqtt=None)
     try:
         service, devices = build(settings)
     except ValueError as e:  # a pin this board lacks

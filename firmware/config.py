@@ -21,8 +21,8 @@ API, and `wifi` joins a network first (a board with Wi-Fi):
              "prefix": "iot", "node": "kitchen", "discovery": true, "keepalive": 60},
     "web": {"port": 80, "user": "admin"}
 
-Passwords (`wifi.password`, `mqtt.password`, `web.password`) can live in `secrets.json`, of
-the same shape, which `make deploy` copies and nothing prints; its sections
+Passwords (`wifi.password`, `mqtt.password`, `web.password`) and the `update_key` that updates are signed
+with (docs/updates.md) can live in `secrets.json`, of the same shape, which `make deploy` copies and nothing prints; its sections
 are laid over config.json's.
 
 The light's kind is "pwm" (one dimmable LED), "rgb" (pins.light is [r, g, b];
@@ -69,16 +69,23 @@ def load(path=PATH, machine_name=None, secrets=SECRETS):
     where = path
     if hidden is not None:
         where = "%s with %s" % (path, secrets)
-        if type(hidden) is not dict or [k for k in hidden if k not in ("wifi", "mqtt", "web")]:
-            raise ConfigError("%s: must be an object with only wifi, mqtt and web" % secrets)
+        if type(hidden) is not dict or [k for k in hidden if k not in ("wifi", "mqtt", "web", "update_key")]:
+            raise ConfigError("%s: must be an object with only wifi, mqtt, web and update_key" % secrets)
         raw = {} if raw is None else raw
+        key = hidden.pop("update_key", None)
+        if key is not None and (type(key) is not str or not 16 <= len(key) <= 128):
+            raise ConfigError("%s: update_key must be text of 16 to 128 characters" % secrets)
+        update_key = key
         for key in hidden:
             if type(hidden[key]) is not dict or type(raw.get(key, {})) is not dict:
                 raise ConfigError("%s: %s must be an object" % (secrets, key))
             section = dict(raw.get(key, {}))
             section.update(hidden[key])
             raw[key] = section
-    return check({} if raw is None else raw, where, machine_name)  # no file: the detected board's defaults
+    settings = check({} if raw is None else raw, where, machine_name)  # no file: the detected board's defaults
+    if hidden is not None:
+        settings["update_key"] = update_key
+    return settings
 
 
 def _read(path):
@@ -158,6 +165,7 @@ def check(raw, path=PATH, machine_name=None):
     if settings["op_ms"] > settings["max_on_ms"]:
         raise ConfigError("%s: op_ms must not be over max_on_ms" % path)
     settings["auto"] = None
+    settings["update_key"] = None  # secrets.json's (load): the key bundles are signed with (iot.update)
     if [k for k in AUTOMATION if k in raw]:
         from iot.auto import check as auto  # only when the file has automations: then let go with this module
 

@@ -13,7 +13,7 @@ except Exception as e:
 
 # The app: every module beside this file but main.py, which stays on the filesystem as the user's own.
 package("iot")
-for name in ("app.py", "boards.py", "config.py", "demo.py", "repl.py"):
+for name in ("app.py", "boards.py", "config.py", "demo.py", "repl.py", "slots.py"):
     module(name)
 
 # What tools/firmware.py puts beside the build first: microdot as requirements.txt pins it, the page

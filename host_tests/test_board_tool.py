@@ -64,7 +64,7 @@ def test_deploy_compiles_everything_but_main_and_copies_changed_files_with_mprem
     assert cmds[0].startswith(BIN + "/mpremote connect /dev/ttyACM0 exec 'import sys; v = sys.implementation._mpy")
     assert cmds[1] == BIN + "/mpremote connect /dev/ttyACM0 run build/deploy/pico_w-prune.py"
     assert cmds[2] == "(cd build/deploy/pico_w && %s/mpremote connect /dev/ttyACM0 fs cp -r app.mpy boards.mpy " \
-                      "config.json config.mpy demo.mpy iot main.py microdot repl.mpy www :)" % BIN
+                      "config.json config.mpy demo.mpy iot main.py microdot repl.mpy slots.mpy www :)" % BIN
     assert cmds[3] == BIN + "/mpremote connect /dev/ttyACM0 reset"
     assert (out / "main.py").read_text() == (hostrun.FIRMWARE / "main.py").read_text()
     assert (out / "iot" / "shell.mpy").read_bytes()[:2] == b"M\x06"  # .mpy version 6

@@ -54,7 +54,7 @@ def test_config_errors_name_the_bad_key(scenario):
         "pins": {"status_led": "LED", "light": [13, 14, 12], "speaker": 16, "speaker_enable": None, "flush": 18,
                  "clean": 19, "lid": None},
         "light": {"kind": "rgb", "fade_ms": 300, "pixels": 1}, "demo": True, "wifi": None, "mqtt": None, "web": None,
-        "auto": None,
+        "auto": None, "update_key": None,
     }
     assert r["network"] == {  # TLS: port 8883 unless set
         "wifi": {"ssid": "home", "password": ""},
@@ -112,7 +112,7 @@ def test_without_mqtt_in_config_nothing_of_the_network_is_loaded(scenario):
 def test_secrets_json_holds_the_passwords_and_is_checked_as_config_json_is(scenario, tmp_path):
     r = scenario("boot.secrets", folder=str(tmp_path)).result
     assert r["good"] == ["home", "hunter2", "iot", "pass"]
-    assert r["bad_key"].endswith("secrets.json: must be an object with only wifi, mqtt and web")
+    assert r["bad_key"].endswith("secrets.json: must be an object with only wifi, mqtt, web and update_key")
     assert r["bad_value"].endswith("config.json with " + str(tmp_path) + "/secrets.json: mqtt.password must be text")
 
 

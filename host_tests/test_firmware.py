@@ -67,7 +67,7 @@ def test_the_manifest_loads_under_micropythons_own_manifestfile_for_each_board(p
     in the kit, so a stand-in of its boards/ layout (no board manifest, the port's with asyncio) proves that path."""
     _, mpy_dir = pico_image
     rp2 = mpy_dir / "ports" / "rp2"
-    ours = {"app.py", "boards.py", "config.py", "demo.py", "repl.py", "iot/__init__.py", "iot/commands/runs.py",
+    ours = {"app.py", "boards.py", "config.py", "demo.py", "repl.py", "slots.py", "iot/__init__.py", "iot/commands/runs.py",
             "iot/devices/light.py", "iot/net/web.py", "microdot/microdot.py", "microdot/sse.py", "webpage.py",
             "frozen_build.py"}
     pico = manifest_files(mpy_dir, rp2, rp2 / "boards" / "RPI_PICO")

@@ -224,8 +224,8 @@ USER_FILES = ("config.json", "secrets.json", "programs.json", "programs.json.bad
 MANIFEST = ".deployed"  # on the board: the app's files of the last deploy
 # Runs on the board before the copy: removes the app's own stale files, which are what the last deploy put
 # there and this one does not, and a foo.py beside a deployed foo.mpy (or the other way round), which
-# would shadow it, and a folder that leaves empty. Anything else (config.json, saved programs, the user's
-# own files) stays.
+# would shadow it, and a folder that leaves empty; and the update slots' state, so the deployed app runs.
+# Anything else (config.json, saved programs, the user's own files) stays.
 PRUNE = """import os
 new = %r
 user = %r
@@ -259,6 +259,11 @@ for p in gone:
             d = d.rpartition("/")[0]
 with open(%r, "w") as f:
     f.write(" ".join(new))
+try:  # a deploy is the app anew: no update slot may shadow it (slots.py), nor fall back to an older one
+    os.remove("slots/state.json")
+    print("update slots set aside: the deployed app runs")
+except OSError:
+    pass
 """
 
 

