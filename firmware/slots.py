@@ -1,7 +1,7 @@
 """Which copy of the app this boot runs: the factory one (frozen in the image, or the files at the root) or an
-update in one of two slots (slots/a, slots/b), on trial until it reaches "ready"; and safe mode.
+update in one of two slots (slots.d/a, slots.d/b), on trial until it reaches "ready"; and safe mode.
 
-main.py calls boot() before anything of the app is imported. Its state is one small file, slots/state.json,
+main.py calls boot() before anything of the app is imported. Its state is one small file, slots.d/state.json,
 always written whole under another name and then renamed over the old one, so a power cut leaves the old
 state or the new, never half of one:
 
@@ -22,7 +22,7 @@ import json
 import os
 import sys
 
-ROOT = "slots"
+ROOT = "slots.d"  # not "slots": a folder of that name would be imported in place of this module
 STATE = ROOT + "/state.json"
 MAX_FAILED = 3
 TRIAL_WDT_MS = 8000  # a trial boot runs under the watchdog (an RP2040's longest is 8.3 s): a hang resets it

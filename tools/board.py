@@ -260,7 +260,7 @@ for p in gone:
 with open(%r, "w") as f:
     f.write(" ".join(new))
 try:  # a deploy is the app anew: no update slot may shadow it (slots.py), nor fall back to an older one
-    os.remove("slots/state.json")
+    os.remove("slots.d/state.json")
     print("update slots set aside: the deployed app runs")
 except OSError:
     pass

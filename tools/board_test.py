@@ -162,7 +162,7 @@ def backup(port, folder):
 
 
 def restore(port, folder, kept):
-    mpremote(port, "fs", "rm", ":slots/state.json", check=False)  # the test's updates go: the deployed app runs
+    mpremote(port, "fs", "rm", ":slots.d/state.json", check=False)  # the test's updates go: the deployed app runs
     for name in USER_FILES:
         if name in kept:
             mpremote(port, "fs", "cp", str(folder / name), ":" + name)
@@ -441,7 +441,7 @@ def main(argv=None):
     report.check("app.py" not in files and (frozen or "app.mpy" in files), "deploy: a stale app.py is removed",
                  " ".join(files))
     if frozen:  # the image holds the app: on the filesystem, the user's files and nothing of the app
-        names = sorted(n for n in files[3::2] if n != "slots/")  # "ls :", then a size and a name per file
+        names = sorted(n for n in files[3::2] if n != "slots.d/")  # "ls :", then a size and a name per file
         report.check(names == [".deployed", "config.json", "main.py", "notes.json"],
                      "deploy onto an image with the app frozen in: main.py and config.json only", " ".join(names))
     report.check("notes.json" in files, "deploy: a file of the maker's own stays", " ".join(files))

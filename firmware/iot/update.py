@@ -8,11 +8,11 @@
 The header is checked before anything is written: the signature (a board without an update_key refuses
 every bundle), the .mpy version, the board family, the bytes against the flash free. Each file's line is
 checked before its bytes are written (a path inside the slot, no "..", none of the user's files), its
-bytes stream into slots/<spare>.new in CHUNK-byte pieces, hashed as they are written and compared with
+bytes stream into slots.d/<spare>.new in CHUNK-byte pieces, hashed as they are written and compared with
 the line; the lines themselves are hashed, and must come to the signed `table`. A bundle longer or
 shorter than it says is refused. Only when all of it is whole and signed is the folder renamed to
-slots/<spare>, and then slots.switch() points the next boot at it, on trial. A power cut at any moment
-leaves the old app running; what a cut update left in slots/<spare>.new is cleared by the next one.
+slots.d/<spare>, and then slots.switch() points the next boot at it, on trial. A power cut at any moment
+leaves the old app running; what a cut update left in slots.d/<spare>.new is cleared by the next one.
 
 The heap it takes is one header line and one chunk, whatever the bundle's size.
 """
@@ -30,7 +30,7 @@ MAX_FILES = 128
 CHUNK = 512
 ROOM = 16384  # flash left free after the update: programs.json and the filesystem's own need room
 PATH_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789_-./"
-NOT_THE_APPS = ("main.py", "config.json", "secrets.json", "programs.json", "slots")
+NOT_THE_APPS = ("main.py", "config.json", "secrets.json", "programs.json", "slots.d")
 
 
 def hmac_sha256(key, message):
