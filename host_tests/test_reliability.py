@@ -64,7 +64,8 @@ def test_soak_leaves_no_task_and_no_heap_behind(scenario):
     # A third soak leaves the heap where the second did (a leak of one small block per message would add
     # 160 KB each time); the first two may leave asyncio's own tables (CPython's task WeakSet, timer heap)
     # grown a little, once: a Blinker's task is made for each on-period.
-    assert r["heap_third"] - r["heap_again"] <= 512, r
+    # CPython grows its tables once, in the second soak or the third: a leak grows in both.
+    assert min(r["heap_again"] - r["heap"], r["heap_third"] - r["heap_again"]) <= 512, r
     assert r["heap_third"] - r["base_heap"] <= 16384, r
     assert set(run.final().values()) == {0}
 
