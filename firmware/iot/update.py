@@ -69,7 +69,6 @@ class Reader:
     def __init__(self, read):
         self._read = read
         self._buf = b""
-        self.count = 0  # bytes taken
 
     async def take(self, n):
         """Up to n bytes (fewer only at the end)."""
@@ -79,7 +78,6 @@ class Reader:
                 break
             self._buf += more
         out, self._buf = self._buf[:n], self._buf[n:]
-        self.count += len(out)
         return out
 
     async def line(self, limit):
@@ -95,7 +93,6 @@ class Reader:
         if end > limit + 1:
             raise IOTError("bundle: a header line over %d bytes" % limit)
         out, self._buf = self._buf[:end], self._buf[end:]
-        self.count += end
         return out
 
 

@@ -142,10 +142,11 @@ class Commands:
             return await update.fetch(rest[6:].strip(" \t"), self.update_key, update.family(), progress)
         if not rest.startswith("apply "):
             raise IOTError("update takes nothing, apply FILE (a bundle on the flash) or fetch URL (http://)")
+        path = rest[6:].strip(" \t")
         try:
-            f = open(rest[6:].strip(" \t"), "rb")
+            f = open(path, "rb")
         except OSError as e:
-            raise IOTError("update: cannot open %s: %s" % (rest[6:].strip(" \t"), e))
+            raise IOTError("update: cannot open %s: %s" % (path, e))
 
         async def from_file(n):
             return f.read(n)
