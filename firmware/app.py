@@ -39,10 +39,13 @@ def build(settings=None, op_ms=None, log=print):
         import config
 
         settings = config.check({})
+    from iot.service import IOTService
+
+    if settings["pins"] is None:  # safe mode without a config.json to go by: no pin driven at all
+        return IOTService(log=log), {}
     from iot.blinker import Blinker
     from iot.devices import HueLightDevice, SmartSpeakerDevice, SmartToiletDevice
     from iot.outputs import output_pin
-    from iot.service import IOTService
 
     op_ms = settings["op_ms"] if op_ms is None else op_ms
     devices = {"light": HueLightDevice(settings, op_ms), "speaker": SmartSpeakerDevice(settings, op_ms),
@@ -104,7 +107,7 @@ async def run(service, devices, settings, sequential=False, shell=False):
         if settings["mqtt"] is not None or settings["web"] is not None:
             from iot import net  # only when configured: a board without it keeps the heap
 
-            network = net.start(settings, service, events, service.activity)
+            network = net.start(settings, service, events, service.activity, slots.safe())
         if settings["demo"]:
             import demo  # run once at boot and let go: its code is no part of the heap after
 
@@ -141,7 +144,8 @@ async def run(service, devices, settings, sequential=False, shell=False):
 
 
 def load_settings(path="config.json", given=None):
-    """config.json checked (`given`: these settings instead of the file's), as build() takes them; the config
+    """config.json checked (`given`: these settings instead of the file's; path None: the board's defaults and
+    secrets.json, as if there were no config.json), as build() takes them; the config
     modules are let go before anything else is imported, their heap back before the app's comes (config.ConfigError
     if the file is bad)."""
     import config
@@ -156,16 +160,26 @@ def load_settings(path="config.json", given=None):
 
 def main(sequential=False, path="config.json", safe=False):
     """Boot: check config.json, create every output off, run the demo and the shell; all outputs off on any exit.
-    `safe` (slots.py's safe mode): no demo, no automations, no MQTT; only the shell and the web page's update."""
+    `safe` (slots.py's safe mode): no demo, no automations, no MQTT; only the shell, Wi-Fi and the web page's
+    update and status. A config.json that cannot be read stops the boot there (no outputs driven), but not in
+    safe mode, whose shell then runs on secrets.json alone, with no outputs at all, to take an update or `safe off`."""
     from iot import IOTError
 
     try:
         settings = load_settings(path)
     except IOTError as e:  # config.ConfigError, its module let go already
-        print("error: %s; no outputs driven, fix the file and reset" % e)
-        return
+        if not safe:
+            print("error: %s; no outputs driven, fix the file and reset" % e)
+            return
+        print("error: %s; safe mode: no outputs driven, the shell runs with secrets.json's settings only" % e)
+        try:
+            settings = load_settings(None)
+        except IOTError as e:
+            print("error: %s; no outputs driven, fix the files and reset" % e)
+            return
+        settings["pins"] = None  # no outputs: their pins are what the bad file was to say
     if safe:
-        settings.update(demo=False, auto=None, mqtt=None)
+        settings.update(demo=False, auto=None)
     try:
         service, devices = build(settings)
     except ValueError as e:  # a pin this board lacks

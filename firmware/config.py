@@ -64,11 +64,11 @@ class ConfigError(IOTError):
 def load(path=PATH, machine_name=None, secrets=SECRETS):
     """The validated settings: board, pins, active_low, light, demo, op_ms, max_on_ms, min_off_ms, wdt_ms,
     wifi and mqtt (None when not set), with secrets.json's sections laid over config.json's."""
-    raw = _read(path)
+    raw = _read(path) if path is not None else None
     hidden = _read(secrets)
-    where = path
+    where = path or "the board's defaults"
     if hidden is not None:
-        where = "%s with %s" % (path, secrets)
+        where = "%s with %s" % (where, secrets)
         if type(hidden) is not dict or [k for k in hidden if k not in ("wifi", "mqtt", "web", "update_key")]:
             raise ConfigError("%s: must be an object with only wifi, mqtt, web and update_key" % secrets)
         raw = {} if raw is None else raw

@@ -1,7 +1,7 @@
 """Home Assistant's MQTT discovery rules for the entities the firmware announces, field by field.
 
 Taken from Home Assistant's MQTT integration (the platform schemas of light
-with schema json, siren, button, valve, sensor, event and switch, the entity-common and
+with schema json, siren, button, valve, sensor, event, update and switch, the entity-common and
 device schemas, and discovery's topic format), for what the firmware sends.
 check() returns the problems with one config; [] means Home Assistant takes it.
 """
@@ -51,6 +51,10 @@ PLATFORMS = {
                ("state_topic",)),
     "event": ({"state_topic": TOPIC, "event_types": list, "device_class": ("button", "doorbell", "motion"),
                "value_template": TEMPLATE}, ("state_topic", "event_types")),
+    "update": ({"state_topic": TOPIC, "command_topic": TOPIC, "latest_version_topic": TOPIC,
+                "value_template": TEMPLATE, "latest_version_template": TEMPLATE, "payload_install": str,
+                "device_class": ("firmware",), "title": str, "release_summary": str, "release_url": str,
+                "entity_picture": str, "display_precision": int, "retain": bool}, ()),
     "switch": ({"command_topic": TOPIC, "state_topic": TOPIC, "value_template": TEMPLATE, "payload_on": str,
                 "payload_off": str, "state_on": str, "state_off": str, "device_class": ("outlet", "switch"),
                 "retain": bool, "optimistic": bool}, ("command_topic",)),

@@ -12,8 +12,8 @@ pytestmark = pytest.mark.timeout(120)
 
 EXPECTED = {  # the firmware's entities on the Pico's default board map (a lid servo, a single-colour light)
     "light/test/light", "siren/test/speaker", "button/test/toilet_flush", "button/test/toilet_clean",
-    "valve/test/toilet_lid", "button/test/program_wake_up", "button/test/program_sleep", "sensor/test/link",
-    "sensor/test/heap_free"}
+    "valve/test/toilet_lid", "button/test/program_wake_up", "button/test/program_sleep", "update/test/firmware",
+    "sensor/test/link", "sensor/test/heap_free"}
 
 
 def discovery(home, since=0):
@@ -204,3 +204,44 @@ def test_inputs_are_event_entities_schedules_timestamps_and_automations_a_switch
     home.wait_for(fw.base + "/auto/state", lambda p: json.loads(p)["enabled"] == "OFF")
     assert fw.stop() == 0
     assert len(fw.run().edges("flush", 1)) == 1
+
+
+def test_an_updates_progress_is_home_assistants_update_entity_whoever_starts_it(firmware, home):
+    import sys
+
+    import hostrun
+
+    sys.path.insert(0, str(hostrun.TOOLS))
+    import bundle as bundler
+
+    key = "test-update-key-0123456789"
+    fw = firmware()
+    (fw.flash / "secrets.json").write_text(json.dumps({"update_key": key}))
+    files = [("part%d.py" % i, b"#" * 3000) for i in range(8)]  # a slot nothing boots: its progress is the point
+    (fw.flash / "good.bundle").write_bytes(bundler.bundle_bytes(files, "9.9.9", "linux", key.encode()))
+    (fw.flash / "bad.bundle").write_bytes(bundler.bundle_bytes(files, "6.6.6", "linux", b"another-key-0123456789"))
+    fw.kill()
+    fw.start()  # again, with its secrets.json
+    online(home, fw)
+    config = home.wait_for("homeassistant/update/test/firmware/config")[-1]
+    assert ha_schema.check("homeassistant/update/test/firmware/config", json.loads(config)) == []
+    idle = json.loads(home.wait_for(fw.base + "/update")[-1])
+    running = idle["installed_version"]
+    assert idle["latest_version"] == running and idle["in_progress"] is False and idle["update_percentage"] is None
+    since = time.monotonic()
+    home.publish(fw.base + "/cmd", "update apply good.bundle")  # as the shell takes it: the same progress
+    done = home.wait_for(fw.base + "/update", lambda p: json.loads(p)["step"] == "switched", since=since)
+    states = [json.loads(p) for p in home.on(fw.base + "/update", since)]
+    assert results(home, fw, 1, since)[0].startswith("ok update 9.9.9 staged in slot a")
+    busy = [s for s in states if s["in_progress"]]
+    assert busy and all(s["latest_version"] == "9.9.9" and s["installed_version"] == running for s in busy)
+    percents = [s["update_percentage"] for s in busy]
+    assert percents == sorted(percents) and 0 <= percents[0] < 100 and len(set(percents)) > 2, percents
+    assert json.loads(done[-1]) == {"installed_version": running, "latest_version": "9.9.9", "in_progress": False,
+                                    "update_percentage": None, "step": "switched", "last": "9.9.9 staged in slot a"}
+    # A refused one: no longer in progress; the one staged is still what the next reset runs.
+    since = time.monotonic()
+    home.publish(fw.base + "/cmd", "update apply bad.bundle")
+    assert results(home, fw, 1, since)[0].startswith("error: bundle: the signature is wrong")
+    failed = json.loads(home.wait_for(fw.base + "/update", lambda p: json.loads(p)["step"] == "failed", since=since)[-1])
+    assert failed["in_progress"] is False and failed["latest_version"] == "9.9.9"

@@ -37,11 +37,11 @@ def flash(tmp_path, secrets=True):
     return f
 
 
-def boot(f, lines=("status",), kill_at=None):
+def boot(f, lines=("status",), kill_at=None, trace=None):
     """main.py on the flash folder with `lines` typed; -> (exit status, output). With kill_at, the process is
-    killed -9 when that text appears in its output."""
+    killed -9 when that text appears in its output; with `trace`, every pin change is written there."""
     proc = subprocess.Popen(hostrun.command("micropython", str(hostrun.FIRMWARE / "main.py")), cwd=f,
-                            env=hostrun.environ(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            env=hostrun.environ(trace), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
     if kill_at is None:
         out, _ = proc.communicate("".join(line + "\n" for line in lines), timeout=60)
@@ -183,7 +183,7 @@ import slots
 slots.boot()
 from iot import update
 
-def progress(step, done, total):
+def progress(step, done, total, version):
     if step == %r:
         print("STEP " + step)
         sys.stdin.read(1)  # held here until the test kills the process
@@ -223,6 +223,66 @@ def test_three_failed_boots_start_safe_mode_and_safe_off_leaves_it(tmp_path):
     assert "ok safe mode off from the next reset" in out
     rc, out = boot(f, ["light switch_on"])
     assert "ok light SWITCH_ON" in out and status(boot(f)[1])["update"]["safe"] is False
+
+
+def test_safe_mode_with_a_config_json_it_cannot_read_runs_the_shell_and_drives_no_pin(app_files, tmp_path):
+    f = flash(tmp_path)
+    (f / "config.json").write_text('{"op_ms": "fast"}')
+    for _ in range(3):
+        boot(f)
+    trace = tmp_path / "trace.jsonl"
+    bundle = put_bundle(f, bundler.bundle_bytes(bundler.versioned(app_files, "9.9.9", tmp_path), "9.9.9", "linux",
+                                                KEY.encode()))
+    rc, out = boot(f, ["status", "light switch_on", bundle, "safe off"], trace=trace)
+    assert "op_ms must be a whole number from 0 to 60000; safe mode: no outputs driven, the shell runs with " \
+           "secrets.json's settings only" in out, out
+    assert "event: safe mode: every output off; status, update and safe off answer" in out
+    said = status(out)
+    assert set(said) == {"firmware", "update"} and said["update"]["safe"] is True  # no device at all
+    assert "error: safe mode: only status, update and safe off answer (docs/updates.md)" in out
+    assert "ok update 9.9.9 staged in slot a" in out and "ok safe mode off from the next reset" in out
+    assert not trace.exists() or hostrun.read_trace(trace) == [], "a pin was driven"
+
+
+def test_safe_mode_serves_only_the_update_and_status_on_the_web(app_files, tmp_path):
+    import time
+    import urllib.error
+    import urllib.request
+
+    from mqtt_rig import Firmware, free_port
+
+    port = free_port()
+    fw = Firmware("micropython", tmp_path, web={"port": port})
+    (fw.flash / "secrets.json").write_text(json.dumps({"update_key": KEY}))
+    (fw.flash / "slots.d").mkdir()
+    (fw.flash / "slots.d" / "state.json").write_text(json.dumps({"failed": 3}))  # 3 boots in a row never ready
+    fw.start()
+    try:
+        end = time.monotonic() + 20
+        while "event: safe mode" not in fw.console() and time.monotonic() < end:
+            time.sleep(0.05)
+        url = "http://127.0.0.1:%d" % port
+
+        def get(path, body=None):
+            try:
+                with urllib.request.urlopen(urllib.request.Request(url + path, body), timeout=10) as r:
+                    return r.status, r.read().decode()
+            except urllib.error.HTTPError as e:
+                return e.code, e.read().decode()
+
+        code, text = get("/")
+        assert code == 200 and text.startswith("safe mode: every output off; this board takes an update"), text
+        code, text = get("/api/status")
+        assert code == 200 and json.loads(text)["update"]["safe"] is True
+        for path, body in (("/api/info", None), ("/api/events", None), ("/api/stop", b""), ("/api/console", b"{}")):
+            assert get(path, body)[0] == 404, path
+        bundle = bundler.bundle_bytes(bundler.versioned(app_files, "9.9.9", tmp_path), "9.9.9", "linux", KEY.encode())
+        code, text = get("/api/update", bundle)
+        assert code == 200 and json.loads(text)["reply"].startswith("ok update 9.9.9 staged in slot a"), text
+    finally:
+        fw.stop()
+    rc, out = boot(fw.flash)
+    assert status(out)["firmware"]["version"] == "9.9.9" and status(out)["update"]["safe"] is False
 
 
 def test_a_bundle_pulled_over_http_as_mqtt_asks_and_one_posted_to_the_web_page(app_files, tmp_path):

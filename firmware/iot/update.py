@@ -172,7 +172,7 @@ def _mkdirs(path):
 
 async def apply(read, key, family, progress=None):
     """Take a bundle from read(n) into the spare slot and point the next boot at it; -> the reply text.
-    `progress(step, done, total)` is told each step ("verified", "file", "written", "switched")."""
+    `progress(step, done, total, version)` is told each step ("verified", "file", "written", "switched")."""
     import slots
 
     stream = Reader(read)
@@ -182,12 +182,12 @@ async def apply(read, key, family, progress=None):
     signature = (await stream.line(80)).rstrip(b"\n").decode()
     header = check_header(text, signature, key, family)
     del text
-    total = header["bytes"]
+    total, version = header["bytes"], header["version"]
     free = _free_bytes()
     if free is not None and free < total + ROOM:
         raise IOTError("update: %d bytes to write and %d free; it needs %d more" % (total, free, total + ROOM - free))
     if progress:
-        progress("verified", 0, total)
+        progress("verified", 0, total, version)
     slot = slots.spare()
     staging = "%s/%s.new" % (slots.ROOT, slot)
     remove_tree(staging)  # what a cut update left
@@ -220,21 +220,21 @@ async def apply(read, key, family, progress=None):
         if _hex(h.digest()) != digest:
             raise IOTError("bundle: %s does not match its hash" % path)
         if progress:
-            progress("file", done, total)
+            progress("file", done, total, version)
         await sleep_ms(0)  # the devices' timers run between files
     if await stream.take(1):
         raise IOTError("bundle: it goes on past its last file")
     if _hex(table.digest()) != header["table"] or done != total:
         raise IOTError("bundle: its files are not the ones it was signed with")
     if progress:
-        progress("written", done, total)
+        progress("written", done, total, version)
     remove_tree("%s/%s" % (slots.ROOT, slot))
     os.rename(staging, "%s/%s" % (slots.ROOT, slot))
-    slots.switch(slot, header["version"])
+    slots.switch(slot, version)
     if progress:
-        progress("switched", done, total)
+        progress("switched", done, total, version)
     return "update %s staged in slot %s (%d files, %d bytes); it runs on trial from the next reset" % (
-        header["version"], slot, header["files"], total)
+        version, slot, header["files"], total)
 
 
 async def fetch(url, key, family, progress=None):

@@ -52,6 +52,8 @@ class Commands:
         self.auto = None  # iot.auto.Automations, when config.json has inputs, schedules or automations
         self.update_key = None  # secrets.json's: what bundles are signed with (iot.update)
         self.safe = False  # safe mode (slots.py): only help, status, update and safe answer
+        self.update_watchers = []  # f(step, done, total, version) of every update, whoever started it (the page,
+        # MQTT's state): "verified", "file", "written", "switched", or "failed" (done and total 0, version None)
 
     def load(self):
         """Take up the programs saved on the flash."""
@@ -126,35 +128,48 @@ class Commands:
             return await self.runs.device(word, words[0] if words else "", " ".join(words[1:]))
         raise IOTError("unknown command or device %r; try help" % (word or line.partition(" ")[0]))
 
-    async def update(self, rest, read=None, progress=None):
+    async def update(self, rest, read=None):
         """`update`: the slots' state; `update apply FILE`: a bundle put on the flash (mpremote fs cp) applied;
         `update fetch URL`: one pulled over plain HTTP (as MQTT's command topic asks); the web page's POST
-        /api/update gives `read` (its body's stream) instead."""
+        /api/update gives `read` (its body's stream) instead. Its progress goes to every update watcher."""
         import slots
 
         if not rest and read is None:
             return json.dumps(slots.status())
         from iot import update
 
-        if read is not None:
-            return await update.apply(read, self.update_key, update.family(), progress)
-        if rest.startswith("fetch "):
-            return await update.fetch(rest[6:].strip(" \t"), self.update_key, update.family(), progress)
-        if not rest.startswith("apply "):
-            raise IOTError("update takes nothing, apply FILE (a bundle on the flash) or fetch URL (http://)")
-        path = rest[6:].strip(" \t")
-        try:
-            f = open(path, "rb")
-        except OSError as e:
-            raise IOTError("update: cannot open %s: %s" % (path, e))
+        url = f = None
+        if read is None:
+            if rest.startswith("fetch "):
+                url = rest[6:].strip(" \t")
+            elif rest.startswith("apply "):
+                path = rest[6:].strip(" \t")
+                try:
+                    f = open(path, "rb")
+                except OSError as e:
+                    raise IOTError("update: cannot open %s: %s" % (path, e))
 
-        async def from_file(n):
-            return f.read(n)
-
+                async def read(n):
+                    return f.read(n)
+            else:
+                raise IOTError("update takes nothing, apply FILE (a bundle on the flash) or fetch URL (http://)")
+        ended = False
         try:
-            return await update.apply(from_file, self.update_key, update.family(), progress)
+            if url is not None:
+                reply = await update.fetch(url, self.update_key, update.family(), self._progress)
+            else:
+                reply = await update.apply(read, self.update_key, update.family(), self._progress)
+            ended = True
+            return reply
         finally:
-            f.close()
+            if f is not None:
+                f.close()
+            if not ended:
+                self._progress("failed", 0, 0, None)
+
+    def _progress(self, step, done, total, version):
+        for watcher in self.update_watchers:
+            watcher(step, done, total, version)
 
     def status(self):
         """What `status` shows: every device's state, how the app is installed and the heap it leaves (bytes free
@@ -179,3 +194,4 @@ class Commands:
     async def wait(self):
         """Until no run is left (including runs queued meanwhile)."""
         await self.runs.wait()
+

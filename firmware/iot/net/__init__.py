@@ -57,10 +57,11 @@ def tls_context():
     return context
 
 
-def start(settings, service, events, led=None):
+def start(settings, service, events, led=None, safe=False):
     """Join Wi-Fi, the broker and serve the page, as configured, in the background; the devices and the
     shell work meanwhile. Events and device states go out at once; commands are taken once serve() is called.
-    None, said in an event, on a board with no network (a Pico; a Pico W, Pico 2 W or ESP32 has one)."""
+    None, said in an event, on a board with no network (a Pico; a Pico W, Pico 2 W or ESP32 has one).
+    `safe` (safe mode): Wi-Fi and the web server's update and status only, whatever else is configured."""
     try:
         import socket  # noqa: F401  (only to know that there is a network to use)
     except ImportError:
@@ -73,7 +74,7 @@ def start(settings, service, events, led=None):
         from iot.net.wifi import WiFi
 
         wifi = WiFi(settings["wifi"]["ssid"], settings["wifi"]["password"], led, events).start()
-    m = settings["mqtt"]
+    m = None if safe else settings["mqtt"]
     if m is not None:
         from iot.net.bridge import Bridge
         from iot.net.mqtt import MQTTClient
@@ -93,6 +94,6 @@ def start(settings, service, events, led=None):
         from iot.net.web import Web
 
         web = Web(service, {"board": settings["board"], "version": __version__, "songs": sorted(SONGBOOK)},
-                  w["port"], w["user"], w["password"]).start(events)
+                  w["port"], w["user"], w["password"], safe).start(events)
         events.sinks.append(web.event)
     return Network(wifi, bridge, web)

@@ -12,6 +12,9 @@ Topics, under `<prefix>/<node>`:
     diag              link and heap, as JSON (retained)
     auto/<input>      an input's event, {"event_type": "press"} (Home Assistant's event entity)
     auto/state        {"enabled": "ON"|"OFF", "time": ..., "schedules": {name: next slot}} (retained)
+    update            the app's version and an update's progress, in the shape of Home Assistant's update
+                      entity: {"installed_version", "latest_version", "in_progress", "update_percentage",
+                      "step", "last"} (retained; sent at each step of an update, whoever started it)
 
 Commands go to the same command layer as the serial shell, one at a time and
 in order, from a queue of at most MAX_PENDING: past that a command gets
@@ -22,7 +25,7 @@ import asyncio
 import gc
 import json
 
-from iot import IOTError, jsontext
+from iot import IOTError, installed, jsontext
 from iot.commands.parse import device_message
 from iot.compat import sleep_ms, ticks_diff, ticks_ms, unload
 from iot.message import MessageType
@@ -53,6 +56,9 @@ class Bridge:
         self._watch = self._device_changed  # one bound method, so that it can be found again to remove
         self._auto_watch = self._auto_event
         self._auto_dirty = False  # auto/state to be sent again
+        self._updating = self._update_event
+        self._update = None  # the last update's (step, done, total, version), until the board resets
+        self._update_dirty = False  # the update topic to be sent again
         self._sent = {}  # device -> the state text last published
         self._announce = asyncio.Event()  # discovery (and every state) to be sent again
         self._start = ticks_ms()
@@ -75,6 +81,7 @@ class Bridge:
         self.commands = commands
         if commands.auto is not None:
             commands.auto.watchers.append(self._auto_watch)
+        commands.update_watchers.append(self._updating)
         self._serving.set()
         self._announce.set()
 
@@ -84,6 +91,8 @@ class Bridge:
         auto = self.commands.auto if self.commands is not None else None
         if auto is not None and self._auto_watch in auto.watchers:
             auto.watchers.remove(self._auto_watch)
+        if self.commands is not None and self._updating in self.commands.update_watchers:
+            self.commands.update_watchers.remove(self._updating)
         for t in self._tasks:
             t.cancel()
         self._tasks = []
@@ -174,6 +183,26 @@ class Bridge:
         self._auto_dirty = True
         self._changed.set()
 
+    def _update_event(self, step, done, total, version):
+        self._update = (step, done, total, version)
+        self._update_dirty = True
+        self._changed.set()
+
+    def update_state(self):
+        """The update topic's JSON: Home Assistant's update entity shows the version running and, while an
+        update streams in, its version and percentage; once one is staged (it runs from the next reset), its
+        version as the latest, until that reset."""
+        import slots
+
+        running = installed()[1]
+        step, done, total, version = self._update or (None, 0, 0, None)
+        busy = step in ("verified", "file", "written")
+        state = slots.read()
+        staged = state["version"] if state["trial"] and not state["tries"] else None
+        return {"installed_version": running, "latest_version": version if busy else staged or running,
+                "in_progress": busy, "update_percentage": done * 100 // total if busy and total else None,
+                "step": step, "last": state["last"]}
+
     def _device_changed(self, name):
         if name not in self._dirty:
             self._dirty.append(name)
@@ -200,6 +229,9 @@ class Bridge:
                 if self._sent.get("") != text:  # "": no device's name
                     self._sent[""] = text
                     await self.client.put(self.base + "/auto/state", text, retain=True, qos=1)
+            if self._update_dirty:
+                self._update_dirty = False
+                await self.client.put(self.base + "/update", json.dumps(self.update_state()), retain=True, qos=1)
 
     async def _announcer(self):
         """At every connect, and when Home Assistant comes back: the discovery configs, then every state."""
@@ -223,6 +255,7 @@ class Bridge:
             for name in self.service.devices:
                 self._device_changed(name)
             self._auto_dirty = True
+            self._update_dirty = True
             self._diag_now()
 
     async def _diag(self):

@@ -5,7 +5,8 @@
 The light is a JSON-schema light (brightness on a 1-100 scale, RGB when it has
 colours, transitions), the speaker a siren whose tones are the songbook's
 songs, flush and clean are buttons, the lid a valve, each program a button
-that sends `run <name>` to the command topic, and the link and free heap are
+that sends `run <name>` to the command topic, the app's version and an update's progress an update
+entity (read only: updates come from make ota or `update fetch`), and the link and free heap are
 diagnostic sensors. With automations (iot.auto), each input is an event entity,
 each schedule's next slot a timestamp sensor, and a switch turns them all off and on. Every entity shares one device block and the node's
 availability topic (its last will says "offline"). Loaded only to announce,
@@ -65,6 +66,8 @@ def configs(ha_prefix, node, base, service, programs, board, songs, auto=None):
                      {"command_topic": base + "/cmd", "payload_press": "run " + name, "icon": "mdi:play"})
     if auto is not None:
         yield from _automations(entity, base, auto)
+    yield entity("update", "firmware", "firmware", {"state_topic": base + "/update", "device_class": "firmware",
+                                                    "title": "iot-firmware"})
     diag = base + "/diag"
     yield entity("sensor", "link", "link", {"state_topic": diag, "value_template": "{{ value_json.link }}",
                                             "entity_category": "diagnostic", "icon": "mdi:wifi"})

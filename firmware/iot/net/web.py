@@ -11,10 +11,14 @@
     POST /api/save                  `save`
     POST /api/console               {"line": "a shell command"}: its one reply
     POST /api/update                a bundle (make ota): streamed into the spare slot, on trial at the next
-                                    reset (iot.update); its progress goes to every page as "update" events
+                                    reset (iot.update); every update's progress, whoever started it (the
+                                    shell, MQTT, this route), goes to every page as "update" events
     GET  /api/events                Server-Sent Events: "state" (a device's status), "run" (a program's run
                                     begins: its name and planned ms), "event" (an event line) and "auto"
                                     (the automations' status, as `status` shows it, at each of their events)
+
+In safe mode (slots.py: 3 boots in a row that never got ready) only GET /, which then says so in a line of
+text, /api/status and POST /api/update are served: an update, or a look at why, is all the board takes.
 
 While the board boots (the demo runs, the programs load) the API answers 503 with `Retry-After: 1`: the
 page is served from the start, its data once the shell takes commands.
@@ -80,7 +84,7 @@ class _Client:
 
     def __init__(self):
         self.queue = []  # ("state", device), ("run", (program, planned ms)), ("event", line), ("auto", None),
-        # or ("update", (step, done, total))
+        # or ("update", (step, done, total, version))
         self.ready = asyncio.Event()
 
     def put(self, item):
@@ -93,7 +97,7 @@ class _Client:
 
 
 class Web:
-    def __init__(self, service, info, port=80, user=None, password=None):
+    def __init__(self, service, info, port=80, user=None, password=None, safe=False):
         self.service = service
         self.info = info  # {"board", "version", "songs"}
         self.port = port
@@ -108,22 +112,26 @@ class Web:
         self._watch = self._device_changed  # one bound method each, to find again when removing it
         self._begun = self._run_begun
         self._auto = self._auto_event
+        self._updating = self._progress
         Request.max_content_length = MAX_BUNDLE  # the rest are held to MAX_BODY in _check
         Request.max_body_length = MAX_BODY
         self.app = app = Microdot()
         app.before_request(self._check)
-        app.get("/")(self._index)
-        app.get("/api/info")(self._info)
+        if safe:
+            app.get("/")(self._safe_index)
+        else:
+            app.get("/")(self._index)
+            app.get("/api/info")(self._info)
+            app.post("/api/devices/<name>")(self._device)
+            app.get("/api/programs")(self._programs)
+            app.put("/api/programs/<name>")(self._define)
+            app.post("/api/programs/<name>/run")(self._run)
+            app.post("/api/stop")(self._stop)
+            app.post("/api/save")(self._save)
+            app.post("/api/console")(self._console)
+            app.get("/api/events")(with_sse(self._events))
         app.get("/api/status")(self._status)
-        app.post("/api/devices/<name>")(self._device)
-        app.get("/api/programs")(self._programs)
-        app.put("/api/programs/<name>")(self._define)
-        app.post("/api/programs/<name>/run")(self._run)
-        app.post("/api/stop")(self._stop)
-        app.post("/api/save")(self._save)
-        app.post("/api/console")(self._console)
         app.post("/api/update")(self._update)
-        app.get("/api/events")(with_sse(self._events))
         app.errorhandler(404)(lambda request: ({"reply": "error: no such page"}, 404))
         app.errorhandler(405)(lambda request: ({"reply": "error: not with that method"}, 405))
         app.errorhandler(413)(lambda request: ({"reply": "error: the body is over %d bytes" % MAX_BODY}, 413))
@@ -142,6 +150,7 @@ class Web:
     def serve(self, commands):
         self.commands = commands
         commands.runs.watchers.append(self._begun)
+        commands.update_watchers.append(self._updating)
         if commands.auto is not None:
             commands.auto.watchers.append(self._auto)
             self._auto_event("", "changed")  # to the pages opened while the board booted
@@ -156,6 +165,8 @@ class Web:
             self.service.watchers.remove(self._watch)
         if self.commands is not None and self._begun in self.commands.runs.watchers:
             self.commands.runs.watchers.remove(self._begun)
+        if self.commands is not None and self._updating in self.commands.update_watchers:
+            self.commands.update_watchers.remove(self._updating)
         if self.commands is not None and self.commands.auto is not None and self._auto in self.commands.auto.watchers:
             self.commands.auto.watchers.remove(self._auto)
         self.app.shutdown()
@@ -209,6 +220,10 @@ class Web:
         return Response(FlashFile(INDEX_HTML_GZ), headers={  # type: ignore[arg-type]
             "Content-Type": "text/html; charset=UTF-8", "Content-Encoding": "gzip", "Cache-Control": "max-age=0",
             "Content-Length": str(len(INDEX_HTML_GZ))})
+
+    async def _safe_index(self, request):
+        return "safe mode: every output off; this board takes an update (make ota, POST /api/update) and shows " \
+               "its status (/api/status); see docs/updates.md\n", 200, {"Content-Type": "text/plain; charset=UTF-8"}
 
     async def _info(self, request):
         devices = {}
@@ -277,11 +292,11 @@ class Web:
             return data
 
         commands = self._commands()
-        return _reply(await commands.reply(commands.update("", read, self._progress)))
+        return _reply(await commands.reply(commands.update("", read)))
 
-    def _progress(self, step, done, total):
+    def _progress(self, step, done, total, version):
         for c in self.clients:
-            c.put(("update", (step, done, total)))
+            c.put(("update", (step, done, total, version)))
 
     async def _events(self, request, sse):
         """This page's updates: every device's state at once, then each change and event as it comes."""
@@ -304,7 +319,8 @@ class Web:
                 elif kind == "run":
                     await sse.send({"name": what[0], "planned_ms": what[1]}, event="run")
                 elif kind == "update":
-                    await sse.send({"step": what[0], "done": what[1], "total": what[2]}, event="update")
+                    await sse.send({"step": what[0], "done": what[1], "total": what[2], "version": what[3]},
+                                   event="update")
                 elif kind == "auto":
                     auto = self._commands().auto
                     if auto is not None:
