@@ -38,3 +38,13 @@ def test_a_day_of_schedules_runs_on_simulated_time_on_both_interpreters(interp):
     figures = bench.run_suite(interp, bench.SCHEDULES, simulated=True)
     assert set(figures) == {"schedule_day", "schedule_slot"}
     assert figures["schedule_slot"]["runs"] == 20 and figures["schedule_slot"]["met"] in (True, False)
+
+
+def test_an_update_is_timed_on_both_interpreters_and_its_heap_measured_on_micropython(interp):
+    figures = bench.run_suite(interp, bench.UPDATE)
+    assert 0 <= figures["update_apply_ms"]["median"] < 60_000 and figures["update_apply_ms"]["runs"] == 3
+    if interp == "micropython":
+        assert 1000 < figures["update_peak_heap"]["median"] < 100_000
+    else:
+        assert set(figures) == {"update_apply_ms"}
+    assert not (hostrun.ROOT / "build" / "bench_update.d").exists()  # its folder gone: nothing of it left

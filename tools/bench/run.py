@@ -4,7 +4,8 @@
 
 Each interpreter runs the suite in one process (firmware/ and the stub machine
 on its path). The app's own heap is tools/bench/heap.py's, in a process of its
-own: on MicroPython, importing firmware/ from .py and from build/mpy (make mpy). The flash footprint
+own: on MicroPython, importing firmware/ from .py and from build/mpy (make mpy); an update's time and
+heap are tools/bench/update.py's. The flash footprint
 is the size of build/mpy against the sources. With --port, the app is deployed
 to that board (make deploy) and the suite runs there too (mpremote run), as a
 third column: its relays switch, so disconnect their loads. On a board whose
@@ -28,13 +29,14 @@ import hostrun  # noqa: E402
 SUITE = hostrun.TOOLS / "bench" / "suite.py"
 HEAP = hostrun.TOOLS / "bench" / "heap.py"
 SCHEDULES = hostrun.TOOLS / "bench" / "schedules.py"
+UPDATE = hostrun.TOOLS / "bench" / "update.py"
 MPY = hostrun.ROOT / "build" / "mpy"
 FLASH_LIMIT = 24 * 1024
 BOOT_FREE_TARGET = {"frozen": 215 * 1024}  # issue 22: a Pico with the app frozen in, after boot
 
 
 def run_suite(interp, script=SUITE, firmware=hostrun.FIRMWARE, simulated=False):
-    """{key: figure} from one run of the suite (or of heap.py; schedules.py on simulated time)."""
+    """{key: figure} from one run of the suite (or of heap.py or update.py; schedules.py on simulated time)."""
     proc = subprocess.run(hostrun.command(interp, script), env=hostrun.environ(firmware=firmware, simulated=simulated),
                           capture_output=True, text=True, cwd=hostrun.ROOT / "build")
     if proc.returncode:
@@ -77,7 +79,7 @@ def run_on_board(port, board, app="files"):
     what = subprocess.run(mpremote + ["exec", "import sys; print(sys.implementation._machine, 'MicroPython', "
                                       "'.'.join(str(v) for v in sys.implementation.version[:3]))"],
                           capture_output=True, text=True).stdout.strip()
-    for script in (HEAP, SUITE):  # each from a soft reset: the heap figures see nothing of the suite's
+    for script in (HEAP, UPDATE, SUITE):  # each from a soft reset: the heap figures see nothing of the others'
         proc = subprocess.run(mpremote + ["run", str(script)], capture_output=True, text=True)
         if proc.returncode:
             raise SystemExit("board: %s failed:\n%s%s" % (script.name, proc.stdout, proc.stderr))
@@ -223,8 +225,10 @@ def main(argv=None):
                                                        results["versions"]["micropython"]), flush=True)
     results["cpython"] = run_suite("cpython")
     results["cpython"].update(run_suite("cpython", SCHEDULES, simulated=True))
+    results["cpython"].update(run_suite("cpython", UPDATE))
     results["micropython"] = run_suite("micropython")
     results["micropython"].update(run_suite("micropython", SCHEDULES, simulated=True))
+    results["micropython"].update(run_suite("micropython", UPDATE))
     results["micropython"].update(run_suite("micropython", HEAP))
     results["micropython"].update(run_suite("micropython", HEAP, firmware=MPY))
     results["micropython"].update(flash_figures())
