@@ -45,6 +45,7 @@ def test_an_update_is_timed_on_both_interpreters_and_its_heap_measured_on_microp
     assert 0 <= figures["update_apply_ms"]["median"] < 60_000 and figures["update_apply_ms"]["runs"] == 3
     if interp == "micropython":
         assert 1000 < figures["update_peak_heap"]["median"] < 100_000
+        assert 0 < figures["update_stream_heap"]["median"] < figures["update_peak_heap"]["median"]
     else:
         assert set(figures) == {"update_apply_ms"}
     assert not (hostrun.ROOT / "build" / "bench_update.d").exists()  # its folder gone: nothing of it left

@@ -125,6 +125,8 @@ REFUSED = [
     ("bytes past its end", lambda files: bundler.bundle_bytes(files, "1.0", "linux", KEY.encode()) + b"more",
      "error: bundle: it goes on past its last file"),
     ("no bundle", lambda files: b"GIF89a" + bytes(100), "error: bundle: it does not start as a bundle (IOTB1)"),
+    ("a file twice", lambda files: bundler.bundle_bytes(files + files[:1], "1.0", "linux", KEY.encode()),
+     "error: bundle: app.mpy twice"),
 ]
 
 

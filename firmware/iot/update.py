@@ -14,7 +14,7 @@ shorter than it says is refused. Only when all of it is whole and signed is the 
 slots.d/<spare>, and then slots.switch() points the next boot at it, on trial. A power cut at any moment
 leaves the old app running; what a cut update left in slots.d/<spare>.new is cleared by the next one.
 
-The heap it takes is one header line and one chunk, whatever the bundle's size.
+The heap it takes is one header line and one chunk, whatever the bundle's size or its number of files.
 """
 import hashlib
 import json
@@ -146,6 +146,14 @@ def _free_bytes():
         return None
 
 
+def _exists(path):
+    try:
+        os.stat(path)
+        return True
+    except OSError:
+        return False
+
+
 def remove_tree(path):
     """Remove a file or a folder and all in it (none there: nothing to do)."""
     try:
@@ -193,16 +201,14 @@ async def apply(read, key, family, progress=None):
     remove_tree(staging)  # what a cut update left
     _mkdirs(staging + "/x")
     table = hashlib.sha256()
-    seen = []
     done = 0
     for _ in range(header["files"]):
         line = await stream.line(160)
         table.update(line)
         path, size, digest = _entry(line)
-        if path in seen:
-            raise IOTError("bundle: %s twice" % path)
-        seen.append(path)
         target = staging + "/" + path
+        if _exists(target):  # the staging folder starts empty: no list of the paths seen is kept in the heap
+            raise IOTError("bundle: %s twice" % path)
         _mkdirs(target)
         h = hashlib.sha256()
         with open(target, "wb") as f:
