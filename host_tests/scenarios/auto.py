@@ -28,7 +28,7 @@ async def input_events(pattern, wait_ms, cfg=None):
     settings = _settings({"inputs": {"b": entry}})["auto"]["inputs"]  # as config.json gives it
     events = []
     start = now_ms()
-    inputs = Inputs(settings, lambda inp, event: events.append([round(now_ms() - start, 1), event]))
+    inputs = Inputs(settings, lambda name, event: events.append([round(now_ms() - start, 1), event]))
     await sleep_ms(0)
     _drive(pattern)
     await sleep_ms(wait_ms)

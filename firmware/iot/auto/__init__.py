@@ -45,7 +45,7 @@ class Automations:
         if settings["inputs"]:
             from iot.auto.inputs import Inputs
 
-            self.inputs = Inputs(settings["inputs"], self._input_event)
+            self.inputs = Inputs(settings["inputs"], self.event)
         if settings["schedules"]:
             from iot.auto.schedules import Scheduler
 
@@ -61,10 +61,6 @@ class Automations:
                 log("event: ntp: this board has no network; `time set` gives the time")
             else:
                 self._tasks.append(asyncio.create_task(keep(self.clock, clock["ntp"], log)))
-
-    def _input_event(self, inp, event):
-        inp.last = event
-        self.event(inp.name, event)
 
     def _schedule_fired(self, name, why):
         if why is not None:
@@ -131,16 +127,17 @@ class Automations:
                 self.changed()
             return "automations %s" % ("on" if self.enabled else "off")
         name, _, how = rest.partition(" ")
-        if self.inputs is None or name not in self.inputs.inputs:
-            raise IOTError("no input %r; inputs: %s" % (name, ", ".join(sorted(self.inputs.inputs if self.inputs
-                                                                                 else ())) or "none"))
-        inp = self.inputs.inputs[name]
-        if not inp.button or how not in ("", "long", "double"):
+        inputs = self.inputs
+        i = None if inputs is None else inputs.index(name)
+        if inputs is None or i is None:
+            raise IOTError("no input %r; inputs: %s" % (name, ", ".join(sorted(inputs.names if inputs else ())) or
+                                                       "none"))
+        if not inputs.button(i) or how not in ("", "long", "double"):
             raise IOTError("press takes a button's name, then nothing, long or double")
         events = {"": ("press", "release"), "long": ("press", "long_press", "release"),
                   "double": ("press", "release", "press", "double_press", "release")}[how]
         for event in events:
-            self._input_event(inp, event)
+            inputs.event(i, event)
         return "pressed %s%s" % (name, " (%s)" % how if how else "")
 
     def status(self):

@@ -28,94 +28,107 @@ _LONG_MS = const(5)
 _DOUBLE_MS = const(6)
 
 
-class Input:
-    """One input's pin, its settings (the tuple iot.auto.check gives), and its debounced state (`active`)."""
-
-    def __init__(self, name, cfg):
-        self.name = name
-        self.cfg = cfg
-        self.button = cfg[_BUTTON]
-        pull = cfg[_PULL]
-        self.pin = Pin(cfg[_PIN], Pin.IN) if pull is None else Pin(cfg[_PIN], Pin.IN, PULLS[pull])
-        self.active = self.read()
-        self.locked_until = None  # ticks_ms the lockout ends at, after an edge
-        self.pressed_at = None  # ticks_ms of the press while held (a button)
-        self.last_press = None  # ticks_ms of the last press, for a double press
-        self.last = None  # its last event's name
-
-    def read(self):
-        return self.pin.value() == (0 if self.cfg[_ACTIVE_LOW] else 1)
-
-    def look(self, now, emit):
-        """Act on the pin at ticks `now`: the events it gives go to emit(name, event); -> ms until this input
-        needs looking at again without an edge, or None."""
-        wait = None
-        if self.locked_until is not None:
-            wait = ticks_diff(self.locked_until, now)
-            if wait > 0:
-                return self._long_due(now, emit, wait)
-            self.locked_until = None
-            wait = None
-        active = self.read()
-        if active != self.active:
-            self.active = active
-            self.locked_until = ticks_add(now, self.cfg[_DEBOUNCE_MS])
-            wait = self.cfg[_DEBOUNCE_MS]
-            self._edge(active, now, emit)
-        return self._long_due(now, emit, wait)
-
-    def _edge(self, active, now, emit):
-        if not self.button:
-            emit(self, "closed" if active else "open")
-            return
-        if not active:
-            self.pressed_at = None
-            emit(self, "release")
-            return
-        self.pressed_at = now
-        emit(self, "press")
-        if self.last_press is not None and ticks_diff(now, self.last_press) <= self.cfg[_DOUBLE_MS]:
-            self.last_press = None  # a third press starts a new pair
-            emit(self, "double_press")
-        else:
-            self.last_press = now
-
-    def _long_due(self, now, emit, wait):
-        if self.pressed_at is None:
-            return wait
-        left = self.cfg[_LONG_MS] - ticks_diff(now, self.pressed_at)
-        if left <= 0:
-            self.pressed_at = None  # once per press
-            emit(self, "long_press")
-            return wait
-        return left if wait is None else min(wait, left)
-
-
 class Inputs:
-    """Every configured input, one flag and one task; emit(input, event) gets their events in order."""
+    """Every configured input, one flag and one task; emit(name, event) gets their events in order.
+
+    The inputs are columns, not an object each (the heap holds 8 inputs in a few hundred bytes): `names`,
+    their settings `cfgs` and `pins`, and for each its debounced state (`active`), the ticks its lockout
+    after an edge ends at (`locked_until`), of its press while it is held (`pressed_at`, a button's) and of
+    its last press (`last_press`, for a double press), each None when there is none, and the name of its
+    last event (`last`). index(name) finds one.
+    """
 
     def __init__(self, settings, emit):
         self.emit = emit
         self.flag = thread_safe_flag()
-        self.inputs = {}
+        self.names = list(settings)
+        self.cfgs = [settings[name] for name in self.names]
+        self.pins = []
         irq = self._irq  # one bound method, made here: the IRQ makes nothing
-        for name in settings:
-            inp = Input(name, settings[name])
-            inp.pin.irq(irq, Pin.IRQ_FALLING | Pin.IRQ_RISING)
-            self.inputs[name] = inp
+        for cfg in self.cfgs:
+            pull = cfg[_PULL]
+            pin = Pin(cfg[_PIN], Pin.IN) if pull is None else Pin(cfg[_PIN], Pin.IN, PULLS[pull])
+            pin.irq(irq, Pin.IRQ_FALLING | Pin.IRQ_RISING)
+            self.pins.append(pin)
+        n = len(self.names)
+        self.active = [self.read(i) for i in range(n)]
+        self.locked_until = [None] * n
+        self.pressed_at = [None] * n
+        self.last_press = [None] * n
+        self.last = [None] * n
         self._task = asyncio.create_task(self._run())
+
+    def index(self, name):
+        """The input's place in the columns, or None if there is no input of that name."""
+        return self.names.index(name) if name in self.names else None
+
+    def button(self, i):
+        return self.cfgs[i][_BUTTON]
+
+    def read(self, i):
+        return self.pins[i].value() == (0 if self.cfgs[i][_ACTIVE_LOW] else 1)
+
+    def event(self, i, event):
+        """Input i gave `event`: kept as its last, and emitted."""
+        self.last[i] = event
+        self.emit(self.names[i], event)
 
     def _irq(self, pin):
         self.flag.set()
 
+    def _look(self, i, now):
+        """Act on input i's pin at ticks `now`; -> ms until it needs looking at again without an edge, or None."""
+        wait = None
+        locked = self.locked_until[i]
+        if locked is not None:
+            wait = ticks_diff(locked, now)
+            if wait > 0:
+                return self._long_due(i, now, wait)
+            self.locked_until[i] = None
+            wait = None
+        active = self.read(i)
+        if active != self.active[i]:
+            self.active[i] = active
+            wait = self.cfgs[i][_DEBOUNCE_MS]
+            self.locked_until[i] = ticks_add(now, wait)
+            self._edge(i, active, now)
+        return self._long_due(i, now, wait)
+
+    def _edge(self, i, active, now):
+        if not self.button(i):
+            self.event(i, "closed" if active else "open")
+            return
+        if not active:
+            self.pressed_at[i] = None
+            self.event(i, "release")
+            return
+        self.pressed_at[i] = now
+        self.event(i, "press")
+        last = self.last_press[i]
+        if last is not None and ticks_diff(now, last) <= self.cfgs[i][_DOUBLE_MS]:
+            self.last_press[i] = None  # a third press starts a new pair
+            self.event(i, "double_press")
+        else:
+            self.last_press[i] = now
+
+    def _long_due(self, i, now, wait):
+        pressed = self.pressed_at[i]
+        if pressed is None:
+            return wait
+        left = self.cfgs[i][_LONG_MS] - ticks_diff(now, pressed)
+        if left <= 0:
+            self.pressed_at[i] = None  # once per press
+            self.event(i, "long_press")
+            return wait
+        return left if wait is None else min(wait, left)
+
     async def _run(self):
-        emit = self.emit
-        inputs = list(self.inputs.values())
+        inputs = range(len(self.names))
         while True:
             now = ticks_ms()
             wait = None
-            for inp in inputs:
-                w = inp.look(now, emit)
+            for i in inputs:
+                w = self._look(i, now)
                 if w is not None and (wait is None or w < wait):
                     wait = w
             if wait is None:
@@ -129,12 +142,13 @@ class Inputs:
     def status(self):
         """{name: {"state", "last"}}: pressed or released (closed or open), and its last event."""
         out = {}
-        for name, inp in self.inputs.items():
-            state = ("pressed" if inp.active else "released") if inp.button else ("closed" if inp.active else "open")
-            out[name] = {"state": state, "last": inp.last}
+        for i, name in enumerate(self.names):
+            on = self.active[i]
+            state = ("pressed" if on else "released") if self.button(i) else ("closed" if on else "open")
+            out[name] = {"state": state, "last": self.last[i]}
         return out
 
     def deinit(self):
         self._task.cancel()
-        for inp in self.inputs.values():
-            inp.pin.irq(None)
+        for pin in self.pins:
+            pin.irq(None)

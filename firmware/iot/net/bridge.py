@@ -177,7 +177,7 @@ class Bridge:
     def _auto_event(self, source, event):
         """An input's event goes out at once (an event entity has no state to catch up on); the rest as state."""
         auto = self.commands.auto if self.commands is not None else None
-        if auto is not None and auto.inputs is not None and source in auto.inputs.inputs \
+        if auto is not None and auto.inputs is not None and source in auto.inputs.names \
                 and self.client.up.is_set():
             self.client.publish("%s/auto/%s" % (self.base, source), '{"event_type": "%s"}' % event)
         self._auto_dirty = True

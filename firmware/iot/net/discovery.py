@@ -79,16 +79,17 @@ def configs(ha_prefix, node, base, service, programs, board, songs, auto=None):
 
 def _automations(entity, base, auto):
     state = base + "/auto/state"
-    inputs = auto.inputs.inputs if auto.inputs is not None else {}
-    for name in sorted(inputs):
-        events = ["press", "release", "long_press", "double_press"] if inputs[name].button else ["closed", "open"]
+    inputs = auto.inputs
+    for name in sorted(inputs.names if inputs is not None else ()):
+        button = inputs.button(inputs.index(name))
+        events = ["press", "release", "long_press", "double_press"] if button else ["closed", "open"]
         extra = {"state_topic": "%s/auto/%s" % (base, name), "event_types": events}
-        if inputs[name].button:
+        if button:
             extra["device_class"] = "button"
         yield entity("event", "input_" + _id(name), name, extra)
-    for s in auto.scheduler.schedules if auto.scheduler is not None else ():
-        yield entity("sensor", "schedule_" + _id(s.name), s.name + " next", {
-            "state_topic": state, "value_template": "{{ value_json.schedules.%s }}" % s.name,
+    for name in auto.scheduler.names if auto.scheduler is not None else ():
+        yield entity("sensor", "schedule_" + _id(name), name + " next", {
+            "state_topic": state, "value_template": "{{ value_json.schedules.%s }}" % name,
             "device_class": "timestamp", "icon": "mdi:calendar-clock"})
     yield entity("switch", "automations", "automations", {
         "command_topic": base + "/cmd", "payload_on": "automations on", "payload_off": "automations off",
