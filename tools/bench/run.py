@@ -130,7 +130,12 @@ SMALLEST_HEAP_TARGET = 112 * 1024
 
 
 def boots_with_heap(kb, folder):
-    """Does main.py (from build/mpy) run the demo and then the shell's `status` on a heap of `kb` KB?"""
+    """Does main.py (from build/mpy) run the demo and then the shell's `status` on a heap of `kb` KB? Each boot
+    from no update state: the bisect's failed boots would otherwise count, and the third start safe mode
+    (slots.py), which runs no demo."""
+    import shutil
+
+    shutil.rmtree(folder / "slots.d", ignore_errors=True)
     exe = hostrun.micropython()
     proc = subprocess.run([exe, "-X", "heapsize=%dK" % kb, "-m", "main"], input="status\n",
                           env=hostrun.environ(firmware=MPY), capture_output=True, text=True, cwd=folder, timeout=120)
