@@ -46,7 +46,7 @@ def micropython_libs():
             continue  # made by an earlier run: no package lookup on every firmware start
         spec = importlib.util.find_spec(name)
         if spec is not None and spec.submodule_search_locations:
-            if link.is_symlink():  # it points at a .venv that is gone
+            if link.is_symlink() and not link.exists():  # it points at a .venv that is gone
                 link.unlink(missing_ok=True)
             try:
                 link.symlink_to(list(spec.submodule_search_locations)[0], target_is_directory=True)
