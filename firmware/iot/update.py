@@ -20,6 +20,7 @@ import hashlib
 import json
 import os
 import sys
+from binascii import hexlify
 
 from iot import IOTError
 from iot.compat import sleep_ms
@@ -45,10 +46,6 @@ def hmac_sha256(key, message):
     return outer.digest()
 
 
-def _hex(data):
-    return "".join(["%02x" % b for b in data])
-
-
 def _same(a, b):
     """Equal texts, compared in a time that does not tell where they differ."""
     if len(a) != len(b):
@@ -72,6 +69,11 @@ class Reader:
 
     async def take(self, n):
         """Up to n bytes (fewer only at the end)."""
+        if not self._buf:  # the common case: what one read gives, handed on as it is (no copy made)
+            more = await self._read(n)
+            if len(more) == n or not more:
+                return more
+            self._buf = more
         while len(self._buf) < n:
             more = await self._read(max(CHUNK, n - len(self._buf)))
             if not more:
@@ -107,7 +109,7 @@ def check_header(text, signature, key, family):
     """The header (a dict), once its signature and versions are right; IOTError otherwise."""
     if not key:
         raise IOTError("update: this board has no update_key in secrets.json; every bundle is refused")
-    if not _same(signature, _hex(hmac_sha256(key.encode(), text))):
+    if not _same(signature, hexlify(hmac_sha256(key.encode(), text)).decode()):
         raise IOTError("bundle: the signature is wrong (another update_key, or the bundle was changed)")
     try:
         header = json.loads(text)
@@ -223,14 +225,14 @@ async def apply(read, key, family, progress=None):
                 done += len(chunk)
                 if done > total:
                     raise IOTError("bundle: more bytes than its header says")
-        if _hex(h.digest()) != digest:
+        if hexlify(h.digest()).decode() != digest:
             raise IOTError("bundle: %s does not match its hash" % path)
         if progress:
             progress("file", done, total, version)
         await sleep_ms(0)  # the devices' timers run between files
     if await stream.take(1):
         raise IOTError("bundle: it goes on past its last file")
-    if _hex(table.digest()) != header["table"] or done != total:
+    if hexlify(table.digest()).decode() != header["table"] or done != total:
         raise IOTError("bundle: its files are not the ones it was signed with")
     if progress:
         progress("written", done, total, version)
@@ -241,36 +243,6 @@ async def apply(read, key, family, progress=None):
         progress("switched", done, total, version)
     return "update %s staged in slot %s (%d files, %d bytes); it runs on trial from the next reset" % (
         version, slot, header["files"], total)
-
-
-async def fetch(url, key, family, progress=None):
-    """A bundle pulled from `url` (plain HTTP: http://host[:port]/path), applied as apply() does; -> its reply.
-    MQTT's `update fetch <url>` on the command topic comes here, as the shell's does."""
-    import asyncio
-
-    if not url.startswith("http://"):
-        raise IOTError("update fetch takes an http:// URL")
-    place, _, path = url[7:].partition("/")
-    host, _, port = place.partition(":")
-    if not host or (port and not port.isdigit()):
-        raise IOTError("update fetch: %r is no http://host[:port]/path" % url)
-    try:
-        reader, writer = await asyncio.open_connection(host, int(port) if port else 80)
-    except OSError as e:
-        raise IOTError("update fetch: cannot reach %s: %s" % (place, e))
-    try:
-        writer.write(("GET /%s HTTP/1.0\r\nHost: %s\r\n\r\n" % (path, host)).encode())
-        await writer.drain()
-        status = await reader.readline()
-        if status.split(b" ")[1:2] != [b"200"]:
-            raise IOTError("update fetch: %s answered %s" % (url, status.decode().strip() or "nothing"))
-        for _ in range(64):  # the headers: nothing in them is needed
-            if (await reader.readline()).strip() == b"":
-                break
-        return await apply(reader.read, key, family, progress)
-    finally:
-        writer.close()
-        await writer.wait_closed()
 
 
 def family():

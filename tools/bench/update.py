@@ -88,6 +88,7 @@ def clear():
 
 
 async def main():
+    import slots  # noqa: F401  (as main.py has it at every boot: found from the root, before the chdir below)
     from iot.compat import unload
     from iot.update import family, mpy_version
 

@@ -156,7 +156,9 @@ class Commands:
         ended = False
         try:
             if url is not None:
-                reply = await update.fetch(url, self.update_key, update.family(), self._progress)
+                from iot.net.fetch import fetch
+
+                reply = await fetch(url, self.update_key, update.family(), self._progress)
             else:
                 reply = await update.apply(read, self.update_key, update.family(), self._progress)
             ended = True

@@ -1,5 +1,5 @@
 """Networking, imported only when config.json sets "mqtt" or "web": Wi-Fi, MQTT, Home Assistant discovery,
-the web page."""
+the web page; and `update fetch` (fetch.py), loaded only to pull an update."""
 
 
 class Network:
