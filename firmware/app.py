@@ -126,6 +126,7 @@ async def run(service, devices, settings, sequential=False, shell=False):
                 from iot.auto import Automations
 
                 auto = commands.auto = Automations(settings["auto"], commands, events)
+                settings["auto"] = None  # packed into the engine: the settings' tuples and texts go
             if network is not None:
                 network.serve(commands)
             slots.ready()  # devices registered, the network started, the shell up: an update on trial is good

@@ -27,12 +27,9 @@ except AttributeError:  # CPython: a monotonic clock that never wraps
         return a + b
 
 
-# asyncio's wait_for_ms and ThreadSafeFlag are looked up when called: naming one loads the module it lives in.
+# asyncio's ThreadSafeFlag is looked up when called: naming it loads the module it lives in.
 if sys.implementation.name == "micropython":
     sleep_ms = asyncio.sleep_ms
-
-    def wait_for_ms(aw, ms):
-        return asyncio.wait_for_ms(aw, ms)
 
     def thread_safe_flag():
         """An Event whose set() is safe in an IRQ (asyncio.ThreadSafeFlag)."""
@@ -42,9 +39,6 @@ else:  # CPython
 
     def sleep_ms(ms):
         return asyncio.sleep(ms / 1000)
-
-    def wait_for_ms(aw, ms):
-        return asyncio.wait_for(aw, ms / 1000)
 
     class _Flag:
         """ThreadSafeFlag's set(), clear() and wait() over an Event: set() from an interrupt (the stub

@@ -6,7 +6,7 @@ The mark is taken before anything of the app is imported, and nothing of this sc
 it, so the figures are the app's alone: the settings read and their modules let go as the boot does
 (app.load_settings), the devices, service and shell built and the devices registered (with no bring-up
 time), then the same with the MQTT client, bridge and web server built but not connected, and what the
-automations add (issue 23: 8 buttons, 20 schedules, a binding each, the time known). Prints one
+automations add (issue 23: 8 buttons, 20 schedules, a binding each, from config.json's text, the time known). Prints one
 `BENCH {json}` line per figure, as tools/bench/suite.py does; the figures are MicroPython's (gc.mem_alloc).
 """
 import gc
@@ -75,7 +75,9 @@ gc.collect()
 figure("net_heap_" + KIND, "the same with the MQTT client, bridge and web server built, %s" % WHERE,
        gc.mem_alloc() - START, NET_HEAP_TARGET.get(KIND))
 
-# The automations as config.json would give them: 8 buttons, 20 schedules over the day, a binding each.
+# The automations as config.json gives them, read from its text (so their names are the heap's, as at a
+# boot): 8 buttons, 20 schedules over the day, a binding each; the settings let go once the engine is built,
+# as app.run does, and the loop run until every task waits, the time known.
 raw = {"op_ms": 0, "demo": False, "inputs": {}, "schedules": {}, "automations": [],
        "clock": {"utc_offset": "+01:00", "dst": "eu"}}
 for i, pin in enumerate(AUTO_PINS):
@@ -84,16 +86,28 @@ for i, pin in enumerate(AUTO_PINS):
 for i in range(20):
     raw["schedules"]["slot%d" % i] = {"at": "%02d:%02d" % (i, 7 * i % 60), "days": ["mon", "wed", "fri"]}
     raw["automations"].append({"on": "slot%d" % i, "do": "wake_up"})
-del client, bridge, web
+text = json.dumps(raw)
+del client, bridge, web, raw
+
+
+def build_automations():
+    from iot.auto import Automations
+
+    automations = Automations(app.load_settings(given=json.loads(text))["auto"], shell, quiet)
+    automations.clock.set_ms(1796300000000, "set")  # a Thursday: every schedule has its next slot planned
+    return automations
+
+
+async def settle():
+    await asyncio.sleep_ms(20)  # each task started and waiting
+
+
+asyncio.run(settle())
 gc.collect()
 before = gc.mem_alloc()
-settings = app.load_settings(given=raw)["auto"]
-from iot.auto import Automations  # noqa: E402
-
-auto = Automations(settings, shell, quiet)
-auto.clock.set_ms(1796300000000, "set")  # a Thursday: every schedule has its next slot planned
-del settings
+auto = build_automations()
+asyncio.run(settle())
 gc.collect()
-figure("auto_heap_" + KIND, "what the automations add: 8 inputs, 20 schedules, 28 bindings (their modules "
-       "included), %s" % WHERE, gc.mem_alloc() - before, AUTO_HEAP_TARGET if KIND == "frozen" else None)
+figure("auto_heap_" + KIND, "what the automations add: 8 inputs, 20 schedules, 28 bindings (their modules and "
+       "names included), %s" % WHERE, gc.mem_alloc() - before, AUTO_HEAP_TARGET if KIND == "frozen" else None)
 auto.deinit()

@@ -32,8 +32,8 @@ async def main():
     clock = Clock(3600, "eu")
     errors = []
 
-    def fire(name, why):
-        i = int(name[4:])
+    def fire(k, why):
+        i = int(scheduler.names[k][4:])
         slot = MIDNIGHT + (i * 70 // 60 + 1) * 3600 + i * 70 % 60 * 60
         errors.append(clock.now_ms() - slot * 1000)
 

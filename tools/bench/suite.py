@@ -444,7 +444,7 @@ async def press_latency(n):
         show(r, g, b)
 
     out.show = probed
-    pin = auto.inputs.pins[auto.inputs.index("button")]
+    pin = auto.inputs.pins[auto.inputs.names.index("button")]
     samples = []
     for i in range(2 * n):
         pressed = i % 2 == 0

@@ -12,12 +12,57 @@ Automations sit beside the transports: a firing is one command line through the 
 gets the refusals and the one reply a line from the shell gets (a relay resting, a program running in
 `single` mode), and that reply is logged as an event. An automation still waiting for the reply to its
 last firing skips the next one, said so: nothing queues without bound.
+
+The engine is held compactly for a board's heap (docs/benchmarks.md measures it): config.json's settings
+are packed as the engine is built and let go (app.run drops them), the names of the inputs and of the
+schedules each in one string (Names), the bindings as numbers in an array.
 """
 import asyncio
+from array import array
 
 from iot import IOTError
 from iot.auto.clock import Clock
 from iot.message import MessageType
+
+# Every event a source gives, by its number in the bindings: an input's (a button's four, a contact's two)
+# and a schedule's. A device's event is its message's code (toilet.flush_done: FLUSH) on a device source.
+EVENTS = ("press", "long_press", "double_press", "release", "open", "closed", "fired")
+FIRED = 6
+DEVICES = ("light", "speaker", "toilet")  # the devices whose finished steps are events (toilet.flush_done)
+
+
+class Names:
+    """Names held in one string, a newline between them: a board holds one object for them all (a name
+    read from config.json is 32 bytes of heap on its own). names[i], names.index(name) (None if absent),
+    `name in names`, and iteration, which makes a list (for status and discovery, not for each event)."""
+
+    def __init__(self, names):
+        self.text = "\n".join(names)
+        self.count = len(names)
+
+    def __getitem__(self, i):
+        text, start = self.text, 0
+        for _ in range(i):
+            start = text.index("\n", start) + 1
+        end = text.find("\n", start)
+        return text[start:] if end < 0 else text[start:end]
+
+    def index(self, name):
+        """Its place, found without making a string."""
+        text, start = self.text, 0
+        for i in range(self.count):
+            end = text.find("\n", start)
+            end = len(text) if end < 0 else end
+            if end - start == len(name) and text.startswith(name, start):
+                return i
+            start = end + 1
+        return None
+
+    def __contains__(self, name):
+        return self.index(name) is not None
+
+    def __iter__(self):
+        return iter(self.text.split("\n") if self.count else ())
 
 
 class Automations:
@@ -25,33 +70,49 @@ class Automations:
 
     `watchers` are called with (source, event) for every event, automations on or off ("bath_button",
     "press"; a schedule's name and "fired"; "" and "changed" for the rest of their status: changed()),
-    so a transport can report them.
+    so a transport can report them. The sources are numbered: the inputs, the schedules, then DEVICES; a
+    binding is two numbers in `bindings`, its source's and event's (source << 4 | event) and the place of
+    its line in `lines` (each line once, however many bindings run it).
     """
 
     def __init__(self, settings, commands, log):
         self.commands = commands
         self.log = log
         self.enabled = True
-        self.bindings = settings["automations"]  # [(on, do)]
         self.fired = {}  # source.event -> {"at": time text or None, "reply": ...}
         self.watchers = []
-        self._busy = set()  # indexes of the bindings whose firing awaits its reply
+        self._busy = set()  # the bindings whose firing awaits its reply
         self._tasks = []
         clock = settings["clock"]
         self.clock = Clock(clock["offset_s"], clock["dst"])
-        self.clock.watchers.append(lambda old, new: self.changed())
-        self.inputs = None
-        self.scheduler = None
+        self.clock.watchers.append(self.changed)
+        self.inputs = self.scheduler = None
         if settings["inputs"]:
             from iot.auto.inputs import Inputs
 
-            self.inputs = Inputs(settings["inputs"], self.event)
+            self.inputs = Inputs(settings["inputs"], self._event)  # the inputs are the first sources
+        self._first_schedule = self.inputs.names.count if self.inputs is not None else 0
         if settings["schedules"]:
             from iot.auto.schedules import Scheduler
 
-            self.scheduler = Scheduler(self.clock, settings["schedules"], clock["place"], self._schedule_fired, log)
+            self.scheduler = Scheduler(self.clock, settings["schedules"], clock["place"], self._schedule, log)
+        self._first_device = self._first_schedule + (self.scheduler.names.count if self.scheduler is not None else 0)
+        self.lines = []  # type: list[str]
+        bindings = []  # type: list[int]
+        for on, do in settings["automations"]:  # as iot.auto.check let them through
+            source, _, event = on.partition(".")
+            if not event:  # "night_clean"
+                code = (self._first_schedule + self.scheduler.names.index(on)) << 4 | FIRED  # type: ignore[union-attr]  # check found the schedule
+            elif self.inputs is not None and source in self.inputs.names:  # "bath_button.press"
+                code = self.inputs.names.index(source) << 4 | EVENTS.index(event)
+            else:  # "toilet.flush_done"
+                code = (self._first_device + DEVICES.index(source)) << 4 | MessageType.code(event[:-5])
+            if do not in self.lines:
+                self.lines.append(do)
+            bindings += (code, self.lines.index(do))
+        self.bindings = array("H", bindings)
         self._on_done = None  # the one bound method the service holds (MicroPython's compare by identity)
-        if [b for b in self.bindings if b[0].partition(".")[0] in commands.service.devices]:
+        if [code for code in bindings[::2] if code >> 4 >= self._first_device]:
             self._on_done = self._device_done
             commands.service.finished.append(self._on_done)
         if clock["ntp"] is not None:
@@ -62,41 +123,64 @@ class Automations:
             else:
                 self._tasks.append(asyncio.create_task(keep(self.clock, clock["ntp"], log)))
 
-    def _schedule_fired(self, name, why):
+    def _name(self, src):
+        """Source number `src`'s name."""
+        if src >= self._first_device:
+            return DEVICES[src - self._first_device]
+        n = self._first_schedule
+        return self.inputs.names[src] if src < n else self.scheduler.names[src - n]  # type: ignore[union-attr]  # a number is a source's
+
+    def _on(self, k):
+        """Binding k's `on`, as config.json spells it."""
+        code = self.bindings[2 * k]
+        src, ev = code >> 4, code & 15
+        if src >= self._first_device:
+            return "%s.%s_done" % (self._name(src), MessageType.name(ev).lower())
+        return self._name(src) if ev == FIRED else "%s.%s" % (self._name(src), EVENTS[ev])
+
+    def _schedule(self, i, why):
+        src = self._first_schedule + i
         if why is not None:
-            self.log("event: schedule %s %s" % (name, why))
-        self.event(name, "fired")
+            self.log("event: schedule %s %s" % (self._name(src), why))
+        self._event(src, FIRED)
 
     def _device_done(self, device, code):
-        self.event(device, MessageType.name(code).lower() + "_done")
+        if device in DEVICES:
+            self._event(self._first_device + DEVICES.index(device), code)
 
-    def changed(self):
-        """The time was set, automations switched, a firing answered: what `status` shows of them is new."""
+    def changed(self, *_):
+        """The time was set (the clock calls this with its old and new time), automations switched, a
+        firing answered: what `status` shows of them is new."""
         for w in self.watchers:
             w("", "changed")
 
-    def event(self, source, event):
-        """An event happened: watchers hear it; with automations on, each binding of it fires."""
-        for w in self.watchers:
-            w(source, event)
+    def _event(self, src, ev):
+        """Source `src` gave event number `ev` (in EVENTS; a device's: its message's code): watchers hear it,
+        its texts made for them only; with automations on, each binding of it fires, found with nothing made."""
+        if self.watchers:
+            source = self._name(src)
+            event = EVENTS[ev] if src < self._first_device else MessageType.name(ev).lower() + "_done"
+            for w in self.watchers:
+                w(source, event)
         if not self.enabled:
             return
-        on = source if event == "fired" else source + "." + event
-        for i, binding in enumerate(self.bindings):
-            if binding[0] == on:
-                self._fire(i, binding)
+        code = src << 4 | ev
+        bindings = self.bindings
+        for k in range(len(bindings) // 2):
+            if bindings[2 * k] == code:
+                self._fire(k)
 
-    def _fire(self, i, binding):
-        if i in self._busy:
+    def _fire(self, k):
+        if k in self._busy:
             self.log("event: automation %s -> %s: its last firing still waits for its reply; skipped" % (
-                binding[0], binding[1]))
+                self._on(k), self.lines[self.bindings[2 * k + 1]]))
             return
-        self._busy.add(i)
+        self._busy.add(k)
         self._tasks = [t for t in self._tasks if not t.done()]
-        self._tasks.append(asyncio.create_task(self._do(i, binding)))
+        self._tasks.append(asyncio.create_task(self._do(k)))
 
-    async def _do(self, i, binding):
-        on, line = binding
+    async def _do(self, k):
+        on, line = self._on(k), self.lines[self.bindings[2 * k + 1]]
         try:
             if " " not in line and line in self.commands.programs.all():
                 line = "run " + line
@@ -106,7 +190,7 @@ class Automations:
             self.log("event: automation %s -> %s: %s" % (on, line, reply))
             self.changed()
         finally:
-            self._busy.discard(i)
+            self._busy.discard(k)
 
     def command(self, word, rest):
         """The shell's `time`, `automations` and `press` commands: the reply text; IOTError if refused."""
@@ -128,7 +212,7 @@ class Automations:
             return "automations %s" % ("on" if self.enabled else "off")
         name, _, how = rest.partition(" ")
         inputs = self.inputs
-        i = None if inputs is None else inputs.index(name)
+        i = None if inputs is None else inputs.names.index(name)
         if inputs is None or i is None:
             raise IOTError("no input %r; inputs: %s" % (name, ", ".join(sorted(inputs.names if inputs else ())) or
                                                        "none"))
@@ -137,7 +221,7 @@ class Automations:
         events = {"": ("press", "release"), "long": ("press", "long_press", "release"),
                   "double": ("press", "release", "press", "double_press", "release")}[how]
         for event in events:
-            inputs.event(i, event)
+            inputs.event(i, EVENTS.index(event))
         return "pressed %s%s" % (name, " (%s)" % how if how else "")
 
     def status(self):

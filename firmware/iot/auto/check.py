@@ -9,22 +9,30 @@
                     {"on": "night_clean", "do": "sleep"}],
     "clock":       {"utc_offset": "+01:00", "dst": "eu", "ntp": "pool.ntp.org", "latitude": 52.37, "longitude": 4.9}
 
-They come out compact (a board holds them while it runs): an input and a schedule as a tuple, in the order
-iot.auto.inputs and iot.auto.schedules read them, a binding as (on, do). Unlike the outputs' settings,
+They come out as an input and a schedule a tuple each, in the order iot.auto.inputs and iot.auto.schedules
+read them, a binding as (on, do), for the engine to pack as it is built (iot.auto). Unlike the outputs' settings,
 a bad entry here drives no pin: it is left out, with one error line naming
 its key (returned in "problems"), and the rest of the file still boots. Only a clock that cannot be read
 is a ConfigError, since every schedule hangs on it.
 """
 from iot import IOTError
-from iot.auto.clock import RULES, WEEKDAYS, parse_hhmm, parse_offset
+from iot.auto import DEVICES, EVENTS
+from iot.auto.clock import RULES, WEEKDAYS, parse_offset
 from iot.message import MessageType
 
-BUTTON_EVENTS = ("press", "long_press", "double_press", "release")
-CONTACT_EVENTS = ("open", "closed")
+BUTTON_EVENTS = EVENTS[:4]
+CONTACT_EVENTS = EVENTS[4:6]
 INPUT_MS = (("debounce_ms", 30, 1, 1000), ("long_ms", 800, 100, 10000), ("double_ms", 350, 50, 2000))
-DEVICES = ("light", "speaker", "toilet")
 MAX_ENTRIES = 32  # of each section: a board's heap holds them all
 MAX_DO = 256
+
+
+def parse_hhmm(text):
+    """'HH:MM' as minutes of the day; IOTError otherwise."""
+    if type(text) is not str or len(text) != 5 or text[2] != ":" or not (text[:2] + text[3:]).isdigit() \
+            or int(text[:2]) > 23 or int(text[3:]) > 59:
+        raise IOTError("a time of day is HH:MM (00:00 to 23:59), not %r" % (text,))
+    return int(text[:2]) * 60 + int(text[3:])
 
 
 def _name(name):
@@ -185,13 +193,9 @@ def check(raw, path, pins, board_inputs):
             schedules[name] = _schedule(sections["schedules"][name], where, clock["place"] is not None)
         except IOTError as e:
             problems.append("%s: %s; left out" % (path, e))
-    words = {}  # each text once in the heap: many bindings share a line, a schedule's binding is its name
-    for name in schedules:
-        words[name] = name
     for i, entry in enumerate(sections["automations"]):
         try:
-            on, do = _automation(entry, "automations[%d]" % i, inputs, schedules)
-            automations.append((words.setdefault(on, on), words.setdefault(do, do)))
+            automations.append(_automation(entry, "automations[%d]" % i, inputs, schedules))
         except IOTError as e:
             problems.append("%s: %s; left out" % (path, e))
     return {"clock": clock, "inputs": inputs, "schedules": schedules, "automations": automations,

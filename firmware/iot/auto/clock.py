@@ -73,14 +73,6 @@ def parse_offset(text):
     return -s if text[0] == "-" else s
 
 
-def parse_hhmm(text):
-    """'HH:MM' as minutes of the day; IOTError otherwise."""
-    if type(text) is not str or len(text) != 5 or text[2] != ":" or not (text[:2] + text[3:]).isdigit() \
-            or int(text[:2]) > 23 or int(text[3:]) > 59:
-        raise IOTError("a time of day is HH:MM (00:00 to 23:59), not %r" % (text,))
-    return int(text[:2]) * 60 + int(text[3:])
-
-
 class Clock:
     """The wall clock: `known()`, `now()` in whole UTC seconds, `set_ms()` by a source, local time as text.
 

@@ -12,66 +12,81 @@ A button gives `press`, `release`, `long_press` (still held `long_ms` after its 
 on_press and on_double_click both fire); a contact gives `closed` and `open`.
 """
 import asyncio
+from array import array
 
 from machine import Pin
 
-from iot.compat import const, thread_safe_flag, ticks_add, ticks_diff, ticks_ms, wait_for_ms
+from iot.auto import EVENTS, Names
+from iot.compat import const, sleep_ms, thread_safe_flag, ticks_add, ticks_diff, ticks_ms
 
-PULLS = {"up": Pin.PULL_UP, "down": Pin.PULL_DOWN}
-# An input's settings, as iot.auto.check gives them: a tuple (the board holds one per input).
-_PIN = const(0)
-_BUTTON = const(1)  # a button (else a contact)
-_ACTIVE_LOW = const(2)
-_PULL = const(3)  # "up", "down" or None
-_DEBOUNCE_MS = const(4)
-_LONG_MS = const(5)
-_DOUBLE_MS = const(6)
+# An input's settings in `cfg`, four numbers each: its pin and flags, then its debounce, long and double ms.
+_BUTTON = const(0x100)  # a button (else a contact)
+_ACTIVE_LOW = const(0x200)
+_PULL_UP = const(0x400)
+_PULL_DOWN = const(0x800)
+_DEBOUNCE_MS = const(1)
+_LONG_MS = const(2)
+_DOUBLE_MS = const(3)
+# Its ticks in `ticks`, three each (None for none): its lockout's end after an edge, its press while held
+# (a button's), its last press (for a double press).
+_LOCKED_UNTIL = const(0)
+_PRESSED_AT = const(1)
+_LAST_PRESS = const(2)
+# The events' numbers in iot.auto.EVENTS.
+_PRESS = const(0)
+_LONG_PRESS = const(1)
+_DOUBLE_PRESS = const(2)
+_RELEASE = const(3)
+_OPEN = const(4)
+_CLOSED = const(5)
 
 
 class Inputs:
-    """Every configured input, one flag and one task; emit(name, event) gets their events in order.
+    """Every configured input, one flag and one task; emit(i, event) gets their events in order (i: the
+    input's place in `names`, event: the event's number in iot.auto.EVENTS).
 
-    The inputs are columns, not an object each (the heap holds 8 inputs in a few hundred bytes): `names`,
-    their settings `cfgs` and `pins`, and for each its debounced state (`active`), the ticks its lockout
-    after an edge ends at (`locked_until`), of its press while it is held (`pressed_at`, a button's) and of
-    its last press (`last_press`, for a double press), each None when there is none, and the name of its
-    last event (`last`). index(name) finds one.
+    The inputs are columns, not an object each (the heap holds 8 inputs in a few hundred bytes): their
+    `names` (iot.auto.Names), their settings packed in `cfg`, their `pins`, and for each its debounced state
+    and the number of its last event in iot.auto.EVENTS in `state` (two bytes each), and its ticks in `ticks`.
     """
 
     def __init__(self, settings, emit):
+        """`settings`: {name: (pin, button, active_low, pull, debounce_ms, long_ms, double_ms)}, as
+        iot.auto.check gives them; packed here, so the caller can let them go."""
         self.emit = emit
         self.flag = thread_safe_flag()
-        self.names = list(settings)
-        self.cfgs = [settings[name] for name in self.names]
+        self.names = Names(list(settings))
+        cfg = []  # type: list[int]
+        for name in self.names:
+            pin, button, low, pull, debounce, long_ms, double = settings[name]
+            cfg += (pin | (_BUTTON if button else 0) | (_ACTIVE_LOW if low else 0) |
+                    (_PULL_UP if pull == "up" else _PULL_DOWN if pull == "down" else 0), debounce, long_ms, double)
+        self.cfg = array("H", cfg)
         self.pins = []
         irq = self._irq  # one bound method, made here: the IRQ makes nothing
-        for cfg in self.cfgs:
-            pull = cfg[_PULL]
-            pin = Pin(cfg[_PIN], Pin.IN) if pull is None else Pin(cfg[_PIN], Pin.IN, PULLS[pull])
+        for i in range(self.names.count):
+            flags = self.cfg[4 * i]
+            pull = Pin.PULL_UP if flags & _PULL_UP else Pin.PULL_DOWN if flags & _PULL_DOWN else None
+            pin = Pin(flags & 0xFF, Pin.IN) if pull is None else Pin(flags & 0xFF, Pin.IN, pull)
             pin.irq(irq, Pin.IRQ_FALLING | Pin.IRQ_RISING)
             self.pins.append(pin)
-        n = len(self.names)
-        self.active = [self.read(i) for i in range(n)]
-        self.locked_until = [None] * n
-        self.pressed_at = [None] * n
-        self.last_press = [None] * n
-        self.last = [None] * n
+        self.state = bytearray(2 * self.names.count)  # active, then the last event's number + 1 (0: none)
+        for i in range(self.names.count):
+            self.state[2 * i] = self.read(i)
+        self.ticks = [None] * (3 * self.names.count)
+        self._alarm = None  # the task that wakes the loop at a deadline
         self._task = asyncio.create_task(self._run())
 
-    def index(self, name):
-        """The input's place in the columns, or None if there is no input of that name."""
-        return self.names.index(name) if name in self.names else None
-
     def button(self, i):
-        return self.cfgs[i][_BUTTON]
+        return bool(self.cfg[4 * i] & _BUTTON)
 
     def read(self, i):
-        return self.pins[i].value() == (0 if self.cfgs[i][_ACTIVE_LOW] else 1)
+        return self.pins[i].value() == (0 if self.cfg[4 * i] & _ACTIVE_LOW else 1)
 
     def event(self, i, event):
-        """Input i gave `event`: kept as its last, and emitted."""
-        self.last[i] = event
-        self.emit(self.names[i], event)
+        """Input i gave event number `event`: kept as its last, and emitted."""
+        self.state[2 * i + 1] = event + 1
+        self.emit(i, event)
 
     def _irq(self, pin):
         self.flag.set()
@@ -79,73 +94,86 @@ class Inputs:
     def _look(self, i, now):
         """Act on input i's pin at ticks `now`; -> ms until it needs looking at again without an edge, or None."""
         wait = None
-        locked = self.locked_until[i]
+        ticks = self.ticks
+        locked = ticks[3 * i + _LOCKED_UNTIL]
         if locked is not None:
             wait = ticks_diff(locked, now)
             if wait > 0:
                 return self._long_due(i, now, wait)
-            self.locked_until[i] = None
+            ticks[3 * i + _LOCKED_UNTIL] = None
             wait = None
         active = self.read(i)
-        if active != self.active[i]:
-            self.active[i] = active
-            wait = self.cfgs[i][_DEBOUNCE_MS]
-            self.locked_until[i] = ticks_add(now, wait)
+        if active != self.state[2 * i]:
+            self.state[2 * i] = active
+            wait = self.cfg[4 * i + _DEBOUNCE_MS]
+            ticks[3 * i + _LOCKED_UNTIL] = ticks_add(now, wait)
             self._edge(i, active, now)
         return self._long_due(i, now, wait)
 
     def _edge(self, i, active, now):
         if not self.button(i):
-            self.event(i, "closed" if active else "open")
+            self.event(i, _CLOSED if active else _OPEN)
             return
+        ticks = self.ticks
         if not active:
-            self.pressed_at[i] = None
-            self.event(i, "release")
+            ticks[3 * i + _PRESSED_AT] = None
+            self.event(i, _RELEASE)
             return
-        self.pressed_at[i] = now
-        self.event(i, "press")
-        last = self.last_press[i]
-        if last is not None and ticks_diff(now, last) <= self.cfgs[i][_DOUBLE_MS]:
-            self.last_press[i] = None  # a third press starts a new pair
-            self.event(i, "double_press")
+        ticks[3 * i + _PRESSED_AT] = now
+        self.event(i, _PRESS)
+        last = ticks[3 * i + _LAST_PRESS]
+        if last is not None and ticks_diff(now, last) <= self.cfg[4 * i + _DOUBLE_MS]:
+            ticks[3 * i + _LAST_PRESS] = None  # a third press starts a new pair
+            self.event(i, _DOUBLE_PRESS)
         else:
-            self.last_press[i] = now
+            ticks[3 * i + _LAST_PRESS] = now
 
     def _long_due(self, i, now, wait):
-        pressed = self.pressed_at[i]
+        pressed = self.ticks[3 * i + _PRESSED_AT]
         if pressed is None:
             return wait
-        left = self.cfgs[i][_LONG_MS] - ticks_diff(now, pressed)
+        left = self.cfg[4 * i + _LONG_MS] - ticks_diff(now, pressed)
         if left <= 0:
-            self.pressed_at[i] = None  # once per press
-            self.event(i, "long_press")
+            self.ticks[3 * i + _PRESSED_AT] = None  # once per press
+            self.event(i, _LONG_PRESS)
             return wait
         return left if wait is None else min(wait, left)
 
+    async def _ring(self, ms):
+        await sleep_ms(ms)
+        self.flag.set()
+
     async def _run(self):
-        inputs = range(len(self.names))
-        while True:
-            now = ticks_ms()
-            wait = None
-            for i in inputs:
-                w = self._look(i, now)
-                if w is not None and (wait is None or w < wait):
-                    wait = w
-            if wait is None:
+        """Look at every input at each wake: an edge's IRQ, or the alarm at the soonest deadline (a task that
+        sleeps and sets the flag, which costs a task per edge where asyncio.wait_for would cost three and
+        its module's heap for good)."""
+        inputs = range(self.names.count)
+        try:
+            while True:
+                now = ticks_ms()
+                wait = None
+                for i in inputs:
+                    w = self._look(i, now)
+                    if w is not None and (wait is None or w < wait):
+                        wait = w
+                if wait is not None:
+                    self._alarm = asyncio.create_task(self._ring(wait))
                 await self.flag.wait()
-                continue
-            try:
-                await wait_for_ms(self.flag.wait(), wait)
-            except asyncio.TimeoutError:
-                pass
+                if self._alarm is not None:
+                    self._alarm.cancel()
+                    self._alarm = None
+        finally:
+            if self._alarm is not None:
+                self._alarm.cancel()
 
     def status(self):
         """{name: {"state", "last"}}: pressed or released (closed or open), and its last event."""
         out = {}
         for i, name in enumerate(self.names):
-            on = self.active[i]
+            on = self.state[2 * i]
+            last = self.state[2 * i + 1]
             state = ("pressed" if on else "released") if self.button(i) else ("closed" if on else "open")
-            out[name] = {"state": state, "last": self.last[i]}
+            out[name] = {"state": state, "last": EVENTS[last - 1] if last else None}
         return out
 
     def deinit(self):

@@ -13,139 +13,141 @@ The rules, in the order a user meets them:
 import asyncio
 from array import array
 
+from iot.auto import Names
 from iot.auto.clock import DAY, weekday
-from iot.compat import const, wait_for_ms
+from iot.compat import const, sleep_ms
 
 LATE_S = 60  # a slot fired this late (a held-up loop) still runs
 HOUR_MS = 3600000  # the longest sleep: the clock is read, and its ticks taken up, at least this often
 NONE = const(0)  # in the slot arrays: no slot (no schedule's slot is at the Unix epoch)
-# A schedule's settings, as iot.auto.check gives them: a tuple (the board holds one per schedule).
-_AT = const(0)  # minutes of the day, or None with _SUN
-_SUN = const(1)  # "sunrise", "sunset" or None
-_OFFSET_MIN = const(2)
-_DAYS = const(3)  # a bit per weekday, Monday's the lowest
-_CATCH_UP = const(4)
-_CATCH_UP_MIN = const(5)
-
-
-def slot_on(cfg, clock, day, place):
-    """The UTC second of a schedule's slot on the local date `day` (days since 1970-01-01), or None."""
-    if not cfg[_DAYS] >> weekday(day) & 1:
-        return None
-    if cfg[_SUN] is None:
-        return clock.to_utc(day * DAY + cfg[_AT] * 60)
-    from iot.auto.sun import sun_times
-
-    times = sun_times(day, place[0], place[1])
-    if times is None:  # the sun neither rises nor sets that day
-        return None
-    return times[0 if cfg[_SUN] == "sunrise" else 1] + cfg[_OFFSET_MIN] * 60
-
-
-def slot_after(cfg, clock, t, place):
-    """A schedule's first slot after UTC second `t` (within 9 days: every week has its day), or NONE."""
-    today = (t + clock.utc_offset(t)) // DAY
-    for day in range(today - 1, today + 9):
-        slot = slot_on(cfg, clock, day, place)
-        if slot is not None and slot > t:
-            return slot
-    return NONE
-
-
-def slot_before(cfg, clock, t, place):
-    """A schedule's last slot at or before UTC second `t` (within 9 days), or NONE."""
-    today = (t + clock.utc_offset(t)) // DAY
-    for day in range(today + 1, today - 9, -1):
-        slot = slot_on(cfg, clock, day, place)
-        if slot is not None and slot <= t:
-            return slot
-    return NONE
+# A schedule's settings in `cfg`, four numbers each: its minute of the day (or _SUNRISE, _SUNSET), the
+# offset from the sun in minutes, its days (a bit per weekday, Monday's the lowest; _CATCH_UP with
+# catch_up) and its catch_up_min.
+_AT = const(0)
+_OFFSET_MIN = const(1)
+_DAYS = const(2)
+_CATCH_UP_MIN = const(3)
+_SUNRISE = const(-1)
+_SUNSET = const(-2)
+_CATCH_UP = const(0x80)
 
 
 class Scheduler:
-    """Every schedule, on `clock`; fire(name, why) runs a slot's automations, log(line) gets event lines.
+    """Every schedule, on `clock`; fire(i, why) runs schedule i's automations, log(line) gets event lines.
 
     The schedules are columns, not an object each (the heap holds 20 schedules in a few hundred bytes):
-    `names` and their settings `cfgs`, and in two arrays of UTC seconds (NONE for none) each one's `next`
-    slot and the `last` it fired, which a clock stepped back must not fire again. As array items the
-    seconds take no heap of their own (as Python ints past 2**30 they would, on a board).
+    their `names` (iot.auto.Names), their settings packed in `cfg`, and in `slots` two UTC seconds each
+    (NONE for none): its next slot and the last it fired, which a clock stepped back must not fire again.
+    As array items the seconds take no heap of their own (as Python ints past 2**30 they would, on a
+    board). Its task runs only while the time is known, and starts again whenever the clock is set.
     """
 
     def __init__(self, clock, settings, place, fire, log):
+        """`settings`: {name: (at, sun, offset_min, days, catch_up, catch_up_min)}, as iot.auto.check gives
+        them; packed here, so the caller can let them go."""
         self.clock = clock
         self.place = place
         self.fire = fire
         self.log = log
-        self.names = list(settings)
-        self.cfgs = [settings[name] for name in self.names]
-        self.next = array("L", [NONE] * len(self.names))  # "L": 32 bits or more, on every port
-        self.last = array("L", self.next)
-        self._wake = asyncio.Event()
+        self.names = Names(list(settings))
+        cfg = []  # type: list[int]
+        for name in self.names:
+            at, sun, offset, days, catch_up, catch_up_min = settings[name]
+            cfg += (at if sun is None else _SUNRISE if sun == "sunrise" else _SUNSET, offset,
+                    days | (_CATCH_UP if catch_up else 0), catch_up_min)
+        self.cfg = array("h", cfg)
+        self.slots = array("L", [NONE] * (2 * self.names.count))  # "L": 32 bits or more, on every port
+        self._task = None
         clock.watchers.append(self._clock_set)
         now = clock.now()
         if now is not None:
             self._plan(now)
-        self._task = asyncio.create_task(self._run())
+
+    def _slot_on(self, i, day):
+        """The UTC second of schedule i's slot on the local date `day` (days since 1970-01-01), or None."""
+        at = self.cfg[4 * i + _AT]
+        if not self.cfg[4 * i + _DAYS] >> weekday(day) & 1:
+            return None
+        if at >= 0:
+            return self.clock.to_utc(day * DAY + at * 60)
+        from iot.auto.sun import sun_times
+
+        times = sun_times(day, self.place[0], self.place[1])
+        if times is None:  # the sun neither rises nor sets that day
+            return None
+        return times[0 if at == _SUNRISE else 1] + self.cfg[4 * i + _OFFSET_MIN] * 60
+
+    def _slot_near(self, i, t, after):
+        """Schedule i's first slot after UTC second `t`, or (not `after`) its last at or before it; within 9
+        days (every week has its day), else NONE."""
+        today = (t + self.clock.utc_offset(t)) // DAY
+        for day in range(today - 1, today + 9) if after else range(today + 1, today - 9, -1):
+            slot = self._slot_on(i, day)
+            if slot is not None and (slot > t if after else slot <= t):
+                return slot
+        return NONE
 
     def _plan(self, now):
-        for i, cfg in enumerate(self.cfgs):
-            self.next[i] = slot_after(cfg, self.clock, max(now, self.last[i]), self.place)
+        """Each schedule's next slot from UTC second `now`, and the task that sleeps until the soonest."""
+        slots = self.slots
+        for i in range(self.names.count):
+            slots[2 * i] = self._slot_near(i, max(now, slots[2 * i + 1]), True)
+        if self._task is not None:
+            self._task.cancel()
+        self._task = asyncio.create_task(self._run())
+
+    def _catches_up(self, i, slot, now):
+        return self.cfg[4 * i + _DAYS] & _CATCH_UP and now - slot <= self.cfg[4 * i + _CATCH_UP_MIN] * 60
 
     def _missed(self, i, slot, now, why):
         """A slot that did not run at its time: caught up, or skipped, said either way."""
-        cfg = self.cfgs[i]
-        self.last[i] = slot
-        if cfg[_CATCH_UP] and now - slot <= cfg[_CATCH_UP_MIN] * 60:
-            self.fire(self.names[i], "caught up: its %s slot %s" % (self.clock.text(slot), why))
+        self.slots[2 * i + 1] = slot
+        if self._catches_up(i, slot, now):
+            self.fire(i, "caught up: its %s slot %s" % (self.clock.text(slot), why))
         else:
             self.log("event: schedule %s: its %s slot skipped (%s)" % (self.names[i], self.clock.text(slot), why))
 
     def _clock_set(self, old, new):
-        clock, place = self.clock, self.place
+        slots = self.slots
         if old is None:  # the time is known now: each schedule's last slot was missed, if any
-            for i, cfg in enumerate(self.cfgs):
-                slot = slot_before(cfg, clock, new, place)
-                if slot != NONE and cfg[_CATCH_UP] and slot > self.last[i] and new - slot <= cfg[_CATCH_UP_MIN] * 60:
+            for i in range(self.names.count):
+                slot = self._slot_near(i, new, False)
+                if slot != NONE and slot > slots[2 * i + 1] and self._catches_up(i, slot, new):
                     self._missed(i, slot, new, "passed while the time was unknown")
         elif new < old:
             if old - new > 1:  # NTP's corrections of a few ms are no news
                 self.log("event: clock stepped back %d s; no slot fires twice" % (old - new))
         else:
-            for i, cfg in enumerate(self.cfgs):
-                if self.next[i] != NONE and self.next[i] <= new:
-                    self._missed(i, slot_before(cfg, clock, new, place), new, "the clock jumped %d s over it"
-                                 % (new - old))
+            for i in range(self.names.count):
+                if slots[2 * i] != NONE and slots[2 * i] <= new:
+                    self._missed(i, self._slot_near(i, new, False), new, "the clock jumped %d s over it" % (new - old))
         self._plan(new)
-        self._wake.set()
 
     async def _run(self):
-        clock, nexts = self.clock, self.next
+        """Fire each slot that is due, then sleep until the soonest next one (at most an hour)."""
+        clock, slots = self.clock, self.slots
         while True:
-            self._wake.clear()
             now_ms = clock.now_ms()
+            now = now_ms // 1000
             wait = HOUR_MS
-            if now_ms is not None:
-                now = now_ms // 1000
-                for i, cfg in enumerate(self.cfgs):
-                    slot = nexts[i]
-                    if slot != NONE and slot <= now:
-                        self.last[i] = slot
-                        nexts[i] = slot_after(cfg, clock, now, self.place)
-                        if now - slot <= LATE_S:
-                            self.fire(self.names[i], None)
-                        else:
-                            self._missed(i, slot, now, "the loop was held up %d s" % (now - slot))
-                    if nexts[i] != NONE:
-                        wait = min(wait, nexts[i] * 1000 - now_ms)
-            try:
-                await wait_for_ms(self._wake.wait(), max(1, wait))
-            except asyncio.TimeoutError:
-                pass
+            for i in range(self.names.count):
+                slot = slots[2 * i]
+                if slot != NONE and slot <= now:
+                    slots[2 * i + 1] = slot
+                    slots[2 * i] = self._slot_near(i, now, True)
+                    if now - slot <= LATE_S:
+                        self.fire(i, None)
+                    else:
+                        self._missed(i, slot, now, "the loop was held up %d s" % (now - slot))
+                if slots[2 * i] != NONE:
+                    wait = min(wait, slots[2 * i] * 1000 - now_ms)
+            await sleep_ms(max(1, wait))
 
     def status(self):
         """{name: its next slot as local time, or None}."""
-        return {name: None if self.next[i] == NONE else self.clock.text(self.next[i]) for i, name in
+        return {name: None if self.slots[2 * i] == NONE else self.clock.text(self.slots[2 * i]) for i, name in
                 enumerate(self.names)}
 
     def deinit(self):
-        self._task.cancel()
+        if self._task is not None:
+            self._task.cancel()

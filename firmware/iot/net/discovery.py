@@ -81,7 +81,7 @@ def _automations(entity, base, auto):
     state = base + "/auto/state"
     inputs = auto.inputs
     for name in sorted(inputs.names if inputs is not None else ()):
-        button = inputs.button(inputs.index(name))
+        button = inputs.button(inputs.names.index(name))
         events = ["press", "release", "long_press", "double_press"] if button else ["closed", "open"]
         extra = {"state_topic": "%s/auto/%s" % (base, name), "event_types": events}
         if button:
