@@ -158,7 +158,7 @@ def flash(board, port, firmware, plan, roots=None, wait_s=30, digest=None):
     plan.run(["cp", uf2, drive / Path(uf2).name])
 
 
-MICRODOT = ("__init__.py", "microdot.py", "helpers.py", "sse.py")  # what iot/net/web.py uses of microdot
+MICRODOT = ("__init__.py", "microdot.py", "helpers.py", "sse.py")  # what iot/net/site.py uses of microdot
 
 
 def web_files():

@@ -66,7 +66,7 @@ def _write(path, data):
 def stage():
     """build/firmware/frozen/: microdot's modules the web server uses, the page as a bytes constant, the build's
     version. The manifest freezes them beside firmware/. Returns the gzipped page's size."""
-    import board as tool  # web_files(): the one list of what iot/net/web.py takes from microdot
+    import board as tool  # web_files(): the one list of what iot/net/site.py takes from microdot
 
     for src, rel in tool.web_files():
         if rel.parts[0] == "microdot":

@@ -74,6 +74,14 @@ web = Web(service, {"board": "pico", "version": "bench", "songs": sorted(SONGBOO
 gc.collect()
 figure("net_heap_" + KIND, "the same with the MQTT client, bridge and web server built, %s" % WHERE,
        gc.mem_alloc() - START, NET_HEAP_TARGET.get(KIND))
+# A page open: the web server's routes and microdot loaded (iot.net.site), as from a connection until IDLE_MS after
+# the last one.
+from iot.net.site import Site  # noqa: E402
+
+web.site = Site(web)
+gc.collect()
+figure("page_heap_" + KIND, "the same with a web page open (the routes and microdot loaded), %s" % WHERE,
+       gc.mem_alloc() - START)
 
 # The automations as config.json gives them, read from its text (so their names are the heap's, as at a
 # boot): 8 buttons, 20 schedules over the day, a binding each; the settings let go once the engine is built,

@@ -23,129 +23,82 @@ text, /api/status and POST /api/update are served: an update, or a look at why, 
 While the board boots (the demo runs, the programs load) the API answers 503 with `Retry-After: 1`: the
 page is served from the start, its data once the shell takes commands.
 
+The server is two parts, for a board's heap: this module listens and feeds the open pages' queues (the
+service's, the runs', the updates' and the automations' watchers), and costs a few hundred bytes; the
+routes and microdot (iot.net.site, most of the server's heap) are loaded at the first connection and let
+go once no connection has been open for IDLE_MS, so a board whose page nobody opens keeps that heap free
+(docs/benchmarks.md measures both). An open page keeps its events stream, and so the routes, loaded.
+
 Every command goes through the command layer, so a refusal has the shell's
 text: {"reply": "error: ..."} with a 4xx status, and nothing changes. With a
 password set, every route asks for HTTP Basic authentication.
 """
 import asyncio
-import os
 
-from microdot import Microdot, Request, Response
-from microdot.sse import with_sse
+from iot.compat import sleep_ms, unload
 
-from iot import IOTError, jsontext
-from iot.commands.parse import device_message
-from iot.compat import sleep_ms
-from iot.message import MessageType
-
-MAX_BODY = 2048  # a define's JSON is at most a console line (1024), with room for its escapes
-MAX_BUNDLE = 1 << 20  # POST /api/update only: streamed to the flash, never held in the heap
-CLIENT_QUEUE = 32  # what one page may fall behind by before its oldest updates are dropped
-NOT_FOUND = ("unknown device", "no program", "is not running")
-
-
-def _page():
-    """www/index.html beside the iot package: the board's root, or firmware/ on a host."""
-    here = __file__
-    at = here.rfind("iot/net/web.")
-    return here[:at] + "www/index.html" if at >= 0 else "www/index.html"
-
-
-class FlashFile:
-    """Bytes frozen in the image, read as a file: each read is a slice of the flash, never a copy in the heap."""
-
-    def __init__(self, data):
-        self.view = memoryview(data)
-        self.at = 0
-
-    def read(self, n):
-        chunk = self.view[self.at:self.at + n]
-        self.at += len(chunk)
-        return chunk
-
-
-def _reply(text, ok_status=200):
-    """A command's reply as JSON, with the status it deserves: 200, 404 or 400."""
-    if text.startswith("ok"):
-        return {"reply": text}, ok_status
-    for words in NOT_FOUND:
-        if words in text:
-            return {"reply": text}, 404
-    return {"reply": text}, 400
-
-
-def _body(request):
-    """The request's JSON body; IOTError if it is none."""
-    return jsontext.loads(jsontext.decode(request.body or b"", "the body"), MAX_BODY, "the body")
-
-
-class _Client:
-    """One open page: what it has not been sent yet."""
-
-    def __init__(self):
-        self.queue = []  # ("state", device), ("run", (program, planned ms)), ("event", line), ("auto", None),
-        # or ("update", (step, done, total, version))
-        self.ready = asyncio.Event()
-
-    def put(self, item):
-        if item in self.queue:
-            return  # a state already waiting is sent as it is then
-        if len(self.queue) >= CLIENT_QUEUE:
-            self.queue.pop(0)
-        self.queue.append(item)
-        self.ready.set()
+IDLE_MS = 30000  # the routes and microdot stay loaded this long after the last connection closed
+SITE = ("iot.net.site", "microdot.sse", "microdot.microdot", "microdot.helpers", "microdot")  # let go when idle
 
 
 class Web:
+    """The listener and the open pages' queues; `site` (iot.net.site.Site) while a connection needs it."""
+
     def __init__(self, service, info, port=80, user=None, password=None, safe=False):
         self.service = service
         self.info = info  # {"board", "version", "songs"}
         self.port = port
+        self.safe = safe  # slots.py's safe mode: the page says so and takes an update only
         self.commands = None  # iot.commands.Commands, from serve() on
-        self.clients = []
-        self._auth = None
+        self.clients = []  # the open pages' queues (iot.net.site)
+        self.auth = None
         if password:
             import binascii
 
-            self._auth = "Basic " + binascii.b2a_base64(("%s:%s" % (user or "", password)).encode()).decode().strip()
-        self._task = None
+            self.auth = "Basic " + binascii.b2a_base64(("%s:%s" % (user or "", password)).encode()).decode().strip()
+        self.site = None
+        self._open = 0  # connections open now
+        self._server = None
+        self._task = None  # starts the server
+        self._idle = None  # lets the site go after IDLE_MS without a connection
         self._watch = self._device_changed  # one bound method each, to find again when removing it
         self._begun = self._run_begun
         self._auto = self._auto_event
         self._updating = self._progress
-        Request.max_content_length = MAX_BUNDLE  # the rest are held to MAX_BODY in _check
-        Request.max_body_length = MAX_BODY
-        self.app = app = Microdot()
-        app.before_request(self._check)
-        if safe:
-            app.get("/")(self._safe_index)
-        else:
-            app.get("/")(self._index)
-            app.get("/api/info")(self._info)
-            app.post("/api/devices/<name>")(self._device)
-            app.get("/api/programs")(self._programs)
-            app.put("/api/programs/<name>")(self._define)
-            app.post("/api/programs/<name>/run")(self._run)
-            app.post("/api/stop")(self._stop)
-            app.post("/api/save")(self._save)
-            app.post("/api/console")(self._console)
-            app.get("/api/events")(with_sse(self._events))
-        app.get("/api/status")(self._status)
-        app.post("/api/update")(self._update)
-        app.errorhandler(404)(lambda request: ({"reply": "error: no such page"}, 404))
-        app.errorhandler(405)(lambda request: ({"reply": "error: not with that method"}, 405))
-        app.errorhandler(413)(lambda request: ({"reply": "error: the body is over %d bytes" % MAX_BODY}, 413))
 
     def start(self, log=print):
         self.service.watchers.append(self._watch)
-        self._task = asyncio.create_task(self._serve(log))
+        self._task = asyncio.create_task(self._listen(log))
         return self
 
-    async def _serve(self, log):
+    async def _listen(self, log):
         try:
-            await self.app.start_server(host="0.0.0.0", port=self.port)
+            self._server = await asyncio.start_server(self._connection, "0.0.0.0", self.port)
         except OSError as e:
             log("event: web page: cannot serve on port %d: %s" % (self.port, e))
+
+    async def _connection(self, reader, writer):
+        """One request (microdot answers one a connection), served by the site, loaded if it is not."""
+        self._open += 1
+        try:
+            if self.site is None:
+                from iot.net.site import Site
+
+                self.site = Site(self)
+            await self.site.handle(reader, writer)
+        finally:
+            self._open -= 1
+            if not self._open:
+                if self._idle is not None:
+                    self._idle.cancel()
+                self._idle = asyncio.create_task(self._let_go())
+
+    async def _let_go(self):
+        await sleep_ms(IDLE_MS)
+        if not self._open:
+            self.site = None
+            for name in SITE:
+                unload(name)
 
     def serve(self, commands):
         self.commands = commands
@@ -169,15 +122,13 @@ class Web:
             self.commands.update_watchers.remove(self._updating)
         if self.commands is not None and self.commands.auto is not None and self._auto in self.commands.auto.watchers:
             self.commands.auto.watchers.remove(self._auto)
-        self.app.shutdown()
-        if self._task is not None:
-            self._task.cancel()
-            self._task = None
-
-    def _commands(self):
-        commands = self.commands
-        assert commands is not None  # _check answers 503 to the API until serve()
-        return commands
+        if self._server is not None:
+            self._server.close()
+            self._server = None
+        for task in (self._task, self._idle):
+            if task is not None:
+                task.cancel()
+        self._task = self._idle = None
 
     def _device_changed(self, name):
         for c in self.clients:
@@ -191,143 +142,6 @@ class Web:
         for c in self.clients:
             c.put(("auto", None))
 
-    # Routes
-
-    async def _check(self, request):
-        if self._auth is not None and request.headers.get("Authorization") != self._auth:
-            return {"reply": "error: this board asks for its user name and password"}, 401, {
-                "WWW-Authenticate": 'Basic realm="iot"'}
-        if self.commands is None and request.path.startswith("/api/"):
-            return {"reply": "error: starting; try again in a moment"}, 503, {"Retry-After": "1"}
-        if request.content_length > MAX_BODY and request.path != "/api/update":
-            return {"reply": "error: the body is over %d bytes" % MAX_BODY}, 413
-
-    async def _index(self, request):
-        """The page, gzipped as make deploy leaves it on a board (a third of the bytes), else as it is; else the
-        one frozen into the image by make firmware, sent from the flash."""
-        page = _page()
-        for path, gzipped in ((page + ".gz", True), (page, False)):
-            try:
-                os.stat(path)
-            except OSError:
-                continue
-            return Response.send_file(path, content_type="text/html; charset=UTF-8", max_age=0, compressed=gzipped)
-        try:
-            from webpage import INDEX_HTML_GZ  # type: ignore[import-not-found]  # written by tools/firmware.py
-        except ImportError:
-            return {"reply": "error: the page is not on this board (make deploy puts it there)"}, 404
-        # microdot streams a body with read() as it streams send_file's file (its stub says bytes only)
-        return Response(FlashFile(INDEX_HTML_GZ), headers={  # type: ignore[arg-type]
-            "Content-Type": "text/html; charset=UTF-8", "Content-Encoding": "gzip", "Cache-Control": "max-age=0",
-            "Content-Length": str(len(INDEX_HTML_GZ))})
-
-    async def _safe_index(self, request):
-        return "safe mode: every output off; this board takes an update (make ota, POST /api/update) and shows " \
-               "its status (/api/status); see docs/updates.md\n", 200, {"Content-Type": "text/plain; charset=UTF-8"}
-
-    async def _info(self, request):
-        devices = {}
-        for name, d in self.service.devices.items():
-            devices[name] = {"kind": d.kind, "accepts": [MessageType.name(t) for t in d.ACCEPTS]}
-        info = dict(self.info)
-        info["devices"] = devices
-        return info
-
-    async def _status(self, request):
-        return self._commands().status()
-
-    async def _device(self, request, name):
-        try:
-            body = _body(request)
-        except IOTError as e:
-            return _reply("error: %s: %s" % (name, e))
-        try:
-            msg, data = device_message(name, body)
-        except IOTError as e:
-            return _reply("error: %s" % e)
-        return _reply(await self._commands().send(name, msg, data))
-
-    async def _programs(self, request):
-        return await self._commands().describe()
-
-    async def _define(self, request, name):
-        mode = request.args.get("mode")
-        try:
-            text = jsontext.decode(request.body or b"", "the body")
-        except IOTError as e:
-            return _reply("error: %s" % e)
-        if mode is not None and (" " in mode or not mode):
-            return _reply("error: %r is no mode" % mode)
-        return _reply(await self._commands().execute("define %s %s%s" % (name, mode + " " if mode else "", text)), 201)
-
-    async def _run(self, request, name):
-        return _reply(await self._commands().execute("run " + name))
-
-    async def _stop(self, request):
-        return _reply(await self._commands().execute("stop"))
-
-    async def _save(self, request):
-        return _reply(await self._commands().execute("save"))
-
-    async def _console(self, request):
-        try:
-            body = _body(request)
-            if type(body) is not dict or type(body.get("line")) is not str:
-                raise IOTError('the console takes {"line": "a command"}')
-        except IOTError as e:
-            return _reply("error: %s" % e)
-        return _reply(await self._commands().execute(body["line"]))
-
-    async def _update(self, request):
-        """The bundle in the body, read no further than its Content-Length (the connection may stay open)."""
-        left = [request.content_length]
-        stream = request.stream
-
-        async def read(n):
-            n = min(n, left[0])
-            if n <= 0:
-                return b""
-            data = await stream.read(n)
-            left[0] -= len(data)
-            return data
-
-        commands = self._commands()
-        return _reply(await commands.reply(commands.update("", read)))
-
     def _progress(self, step, done, total, version):
         for c in self.clients:
             c.put(("update", (step, done, total, version)))
-
-    async def _events(self, request, sse):
-        """This page's updates: every device's state at once, then each change and event as it comes."""
-        client = _Client()
-        self.clients.append(client)
-        try:
-            for name in self.service.devices:
-                client.put(("state", name))
-            if self.commands is not None and self.commands.auto is not None:
-                client.put(("auto", None))
-            while True:
-                while not client.queue:
-                    client.ready.clear()
-                    await client.ready.wait()
-                kind, what = client.queue.pop(0)
-                if kind == "state":
-                    device = self.service.devices.get(what)
-                    if device is not None:
-                        await sse.send({"device": what, "state": device.status()}, event="state")
-                elif kind == "run":
-                    await sse.send({"name": what[0], "planned_ms": what[1]}, event="run")
-                elif kind == "update":
-                    await sse.send({"step": what[0], "done": what[1], "total": what[2], "version": what[3]},
-                                   event="update")
-                elif kind == "auto":
-                    auto = self._commands().auto
-                    if auto is not None:
-                        await sse.send(auto.status(), event="auto")
-                else:
-                    await sse.send({"line": what}, event="event")
-                while len(sse.queue) > 4:  # a slow page: its updates wait here, in its own bounded queue
-                    await sleep_ms(20)
-        finally:
-            self.clients.remove(client)

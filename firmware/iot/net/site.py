@@ -1,0 +1,266 @@
+"""The web page's routes (microdot), loaded by iot.net.web while a connection is open and let go when the
+page has been idle a while: microdot and these routes are most of the web server's heap, which a board
+whose page nobody opens keeps free. The routes are listed in iot/net/web.py.
+"""
+import asyncio
+import os
+
+from microdot import Microdot, Request, Response
+from microdot.sse import with_sse
+
+from iot import IOTError, jsontext
+from iot.commands.parse import device_message
+from iot.compat import sleep_ms
+from iot.message import MessageType
+
+MAX_BODY = 2048  # a define's JSON is at most a console line (1024), with room for its escapes
+MAX_BUNDLE = 1 << 20  # POST /api/update only: streamed to the flash, never held in the heap
+CLIENT_QUEUE = 32  # what one page may fall behind by before its oldest updates are dropped
+NOT_FOUND = ("unknown device", "no program", "is not running")
+
+
+def _page():
+    """www/index.html beside the iot package: the board's root, or firmware/ on a host."""
+    here = __file__
+    at = here.rfind("iot/net/site.")
+    return here[:at] + "www/index.html" if at >= 0 else "www/index.html"
+
+
+class FlashFile:
+    """Bytes frozen in the image, read as a file: each read is a slice of the flash, never a copy in the heap."""
+
+    def __init__(self, data):
+        self.view = memoryview(data)
+        self.at = 0
+
+    def read(self, n):
+        chunk = self.view[self.at:self.at + n]
+        self.at += len(chunk)
+        return chunk
+
+
+def _reply(text, ok_status=200):
+    """A command's reply as JSON, with the status it deserves: 200, 404 or 400."""
+    if text.startswith("ok"):
+        return {"reply": text}, ok_status
+    for words in NOT_FOUND:
+        if words in text:
+            return {"reply": text}, 404
+    return {"reply": text}, 400
+
+
+def _body(request):
+    """The request's JSON body; IOTError if it is none."""
+    return jsontext.loads(jsontext.decode(request.body or b"", "the body"), MAX_BODY, "the body")
+
+
+class _Client:
+    """One open page: what it has not been sent yet (iot.net.web.Web puts each update here)."""
+
+    def __init__(self):
+        self.queue = []  # ("state", device), ("run", (program, planned ms)), ("event", line), ("auto", None),
+        # or ("update", (step, done, total, version))
+        self.ready = asyncio.Event()
+
+    def put(self, item):
+        if item in self.queue:
+            return  # a state already waiting is sent as it is then
+        if len(self.queue) >= CLIENT_QUEUE:
+            self.queue.pop(0)
+        self.queue.append(item)
+        self.ready.set()
+
+
+class _Writer:
+    """CPython's StreamWriter with the awrite() and aclose() of MicroPython's, which microdot calls."""
+
+    def __init__(self, writer):
+        self.writer = writer
+
+    def __getattr__(self, name):
+        return getattr(self.writer, name)
+
+    async def awrite(self, data):
+        self.writer.write(data)
+        await self.writer.drain()
+
+    async def aclose(self):
+        self.writer.close()
+        await self.writer.wait_closed()
+
+
+class Site:
+    """The microdot app over `web` (iot.net.web.Web: the service, the commands once served, the open pages)."""
+
+    def __init__(self, web):
+        self.web = web
+        Request.max_content_length = MAX_BUNDLE  # the rest are held to MAX_BODY in _check
+        Request.max_body_length = MAX_BODY
+        self.app = app = Microdot()
+        app.before_request(self._check)
+        if web.safe:
+            app.get("/")(self._safe_index)
+        else:
+            app.get("/")(self._index)
+            app.get("/api/info")(self._info)
+            app.post("/api/devices/<name>")(self._device)
+            app.get("/api/programs")(self._programs)
+            app.put("/api/programs/<name>")(self._define)
+            app.post("/api/programs/<name>/run")(self._run)
+            app.post("/api/stop")(self._stop)
+            app.post("/api/save")(self._save)
+            app.post("/api/console")(self._console)
+            app.get("/api/events")(with_sse(self._events))
+        app.get("/api/status")(self._status)
+        app.post("/api/update")(self._update)
+        app.errorhandler(404)(lambda request: ({"reply": "error: no such page"}, 404))
+        app.errorhandler(405)(lambda request: ({"reply": "error: not with that method"}, 405))
+        app.errorhandler(413)(lambda request: ({"reply": "error: the body is over %d bytes" % MAX_BODY}, 413))
+
+    async def handle(self, reader, writer):
+        """One connection's request, as Microdot.start_server's own handler serves it."""
+        if not hasattr(writer, "awrite"):  # CPython's streams: microdot's shim
+            writer = _Writer(writer)
+        await self.app.handle_request(reader, writer)
+
+    def _commands(self):
+        commands = self.web.commands
+        assert commands is not None  # _check answers 503 to the API until serve()
+        return commands
+
+    async def _check(self, request):
+        auth = self.web.auth
+        if auth is not None and request.headers.get("Authorization") != auth:
+            return {"reply": "error: this board asks for its user name and password"}, 401, {
+                "WWW-Authenticate": 'Basic realm="iot"'}
+        if self.web.commands is None and request.path.startswith("/api/"):
+            return {"reply": "error: starting; try again in a moment"}, 503, {"Retry-After": "1"}
+        if request.content_length > MAX_BODY and request.path != "/api/update":
+            return {"reply": "error: the body is over %d bytes" % MAX_BODY}, 413
+
+    async def _index(self, request):
+        """The page, gzipped as make deploy leaves it on a board (a third of the bytes), else as it is; else the
+        one frozen into the image by make firmware, sent from the flash."""
+        page = _page()
+        for path, gzipped in ((page + ".gz", True), (page, False)):
+            try:
+                os.stat(path)
+            except OSError:
+                continue
+            return Response.send_file(path, content_type="text/html; charset=UTF-8", max_age=0, compressed=gzipped)
+        try:
+            from webpage import INDEX_HTML_GZ  # type: ignore[import-not-found]  # written by tools/firmware.py
+        except ImportError:
+            return {"reply": "error: the page is not on this board (make deploy puts it there)"}, 404
+        # microdot streams a body with read() as it streams send_file's file (its stub says bytes only)
+        return Response(FlashFile(INDEX_HTML_GZ), headers={  # type: ignore[arg-type]
+            "Content-Type": "text/html; charset=UTF-8", "Content-Encoding": "gzip", "Cache-Control": "max-age=0",
+            "Content-Length": str(len(INDEX_HTML_GZ))})
+
+    async def _safe_index(self, request):
+        return "safe mode: every output off; this board takes an update (make ota, POST /api/update) and shows " \
+               "its status (/api/status); see docs/updates.md\n", 200, {"Content-Type": "text/plain; charset=UTF-8"}
+
+    async def _info(self, request):
+        devices = {}
+        for name, d in self.web.service.devices.items():
+            devices[name] = {"kind": d.kind, "accepts": [MessageType.name(t) for t in d.ACCEPTS]}
+        info = dict(self.web.info)
+        info["devices"] = devices
+        return info
+
+    async def _status(self, request):
+        return self._commands().status()
+
+    async def _device(self, request, name):
+        try:
+            body = _body(request)
+        except IOTError as e:
+            return _reply("error: %s: %s" % (name, e))
+        try:
+            msg, data = device_message(name, body)
+        except IOTError as e:
+            return _reply("error: %s" % e)
+        return _reply(await self._commands().send(name, msg, data))
+
+    async def _programs(self, request):
+        return await self._commands().describe()
+
+    async def _define(self, request, name):
+        mode = request.args.get("mode")
+        try:
+            text = jsontext.decode(request.body or b"", "the body")
+        except IOTError as e:
+            return _reply("error: %s" % e)
+        if mode is not None and (" " in mode or not mode):
+            return _reply("error: %r is no mode" % mode)
+        return _reply(await self._commands().execute("define %s %s%s" % (name, mode + " " if mode else "", text)), 201)
+
+    async def _run(self, request, name):
+        return _reply(await self._commands().execute("run " + name))
+
+    async def _stop(self, request):
+        return _reply(await self._commands().execute("stop"))
+
+    async def _save(self, request):
+        return _reply(await self._commands().execute("save"))
+
+    async def _console(self, request):
+        try:
+            body = _body(request)
+            if type(body) is not dict or type(body.get("line")) is not str:
+                raise IOTError('the console takes {"line": "a command"}')
+        except IOTError as e:
+            return _reply("error: %s" % e)
+        return _reply(await self._commands().execute(body["line"]))
+
+    async def _update(self, request):
+        """The bundle in the body, read no further than its Content-Length (the connection may stay open)."""
+        left = [request.content_length]
+        stream = request.stream
+
+        async def read(n):
+            n = min(n, left[0])
+            if n <= 0:
+                return b""
+            data = await stream.read(n)
+            left[0] -= len(data)
+            return data
+
+        commands = self._commands()
+        return _reply(await commands.reply(commands.update("", read)))
+
+    async def _events(self, request, sse):
+        """This page's updates: every device's state at once, then each change and event as it comes."""
+        web = self.web
+        client = _Client()
+        web.clients.append(client)
+        try:
+            for name in web.service.devices:
+                client.put(("state", name))
+            if web.commands is not None and web.commands.auto is not None:
+                client.put(("auto", None))
+            while True:
+                while not client.queue:
+                    client.ready.clear()
+                    await client.ready.wait()
+                kind, what = client.queue.pop(0)
+                if kind == "state":
+                    device = web.service.devices.get(what)
+                    if device is not None:
+                        await sse.send({"device": what, "state": device.status()}, event="state")
+                elif kind == "run":
+                    await sse.send({"name": what[0], "planned_ms": what[1]}, event="run")
+                elif kind == "update":
+                    await sse.send({"step": what[0], "done": what[1], "total": what[2], "version": what[3]},
+                                   event="update")
+                elif kind == "auto":
+                    auto = self._commands().auto
+                    if auto is not None:
+                        await sse.send(auto.status(), event="auto")
+                else:
+                    await sse.send({"line": what}, event="event")
+                while len(sse.queue) > 4:  # a slow page: its updates wait here, in its own bounded queue
+                    await sleep_ms(20)
+        finally:
+            web.clients.remove(client)
