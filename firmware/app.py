@@ -44,12 +44,13 @@ def build(settings=None, op_ms=None, log=print):
     if settings["pins"] is None:  # safe mode without a config.json to go by: no pin driven at all
         return IOTService(log=log), {}
     from iot.blinker import Blinker
-    from iot.devices import HueLightDevice, SmartSpeakerDevice, SmartToiletDevice
+    from iot.devices import make
     from iot.outputs import output_pin
 
-    op_ms = settings["op_ms"] if op_ms is None else op_ms
-    devices = {"light": HueLightDevice(settings, op_ms), "speaker": SmartSpeakerDevice(settings, op_ms),
-               "toilet": SmartToiletDevice(settings, op_ms)}
+    try:
+        devices = make.devices(settings, settings["op_ms"] if op_ms is None else op_ms)
+    finally:
+        unload("iot.devices.make")  # needed at boot only
     status = Blinker(output_pin(settings["pins"]["status_led"], "status_led" in settings["active_low"]))
     return IOTService(activity=status, log=log), devices
 

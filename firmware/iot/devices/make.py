@@ -1,0 +1,32 @@
+"""The light, speaker and toilet on this board's pins, as config.json's settings (config.check) place them:
+what each device's constructor takes. The boot (app.build) loads this to build its devices and lets it go;
+the seed's classes (seed.py) take the same parts."""
+from iot.outputs import Relay, Servo, light_output
+
+
+def light_parts(s):
+    """Light's output and fade_ms."""
+    light = s["light"]
+    return light_output(light["kind"], s["pins"]["light"], "light" in s["active_low"], light["pixels"]), light["fade_ms"]
+
+
+def speaker_parts(s):
+    """Speaker's pin, enable_pin and enable_active_low."""
+    return s["pins"]["speaker"], s["pins"]["speaker_enable"], "speaker_enable" in s["active_low"]
+
+
+def toilet_parts(s):
+    """Toilet's flush and clean relays and its lid's servo (None without one)."""
+    pins, low = s["pins"], s["active_low"]
+    flush, clean = [Relay(pins[name], s["max_on_ms"], name in low, s["min_off_ms"], name) for name in ("flush", "clean")]
+    return flush, clean, None if pins["lid"] is None else Servo(pins["lid"])
+
+
+def devices(s, op_ms):
+    """{"light", "speaker", "toilet"}: the devices, every output off."""
+    from iot.devices.light import Light
+    from iot.devices.speaker import Speaker
+    from iot.devices.toilet import Toilet
+
+    return {"light": Light(*light_parts(s), op_ms=op_ms), "speaker": Speaker(*speaker_parts(s), op_ms=op_ms),
+            "toilet": Toilet(*toilet_parts(s), op_ms=op_ms)}
