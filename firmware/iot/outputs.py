@@ -153,15 +153,6 @@ def interlock(*relays):
         relay.interlock = tuple([r for r in relays if r is not relay])
 
 
-def light_output(kind, pin, active_low, pixels):
-    """The light's LEDs: one dimmable LED, an RGB LED (pin is [r, g, b]) or a NeoPixel strip."""
-    if kind == "rgb":
-        return RgbLed(pin, active_low)
-    if kind == "neopixel":
-        return PixelStrip(pin, pixels)
-    return PwmLed(pin, active_low)
-
-
 class Buzzer:
     """A passive buzzer on PWM; silence (duty 0) is its safe state."""
 
@@ -207,44 +198,6 @@ class PwmLed:
     def deinit(self):
         self.level(0)
         self._pwm.deinit()
-
-
-class RgbLed:
-    """An RGB LED on three PWM pins; a common-anode one is active-low."""
-
-    colours = True
-
-    def __init__(self, pin_ids, active_low=False):
-        self._channels = [PwmLed(p, active_low) for p in pin_ids]
-
-    def show(self, r, g, b):
-        ch = self._channels
-        ch[0].level(r)
-        ch[1].level(g)
-        ch[2].level(b)
-
-    def deinit(self):
-        for ch in self._channels:
-            ch.deinit()
-
-
-class PixelStrip:
-    """WS2812/NeoPixel LEDs on one pin, all showing the same colour."""
-
-    colours = True
-
-    def __init__(self, pin_id, count=1):
-        from neopixel import NeoPixel  # only boards with a strip need the module
-
-        self._np = NeoPixel(Pin(pin_id, Pin.OUT, value=0), count)
-        self.show(0, 0, 0)
-
-    def show(self, r, g, b):
-        self._np.fill((gamma(r) >> 8, gamma(g) >> 8, gamma(b) >> 8))
-        self._np.write()
-
-    def deinit(self):
-        self.show(0, 0, 0)
 
 
 class Servo:

@@ -1,7 +1,21 @@
 """The light, speaker and toilet on this board's pins, as config.json's settings (config.check) place them:
 what each device's constructor takes. The boot (app.build) loads this to build its devices and lets it go;
 the seed's classes (seed.py) take the same parts."""
-from iot.outputs import Relay, Servo, light_output
+from iot.outputs import PwmLed, Relay, Servo
+
+
+def light_output(kind, pin, active_low, pixels):
+    """The light's LEDs: one dimmable LED, an RGB LED (pin is [r, g, b]) or a NeoPixel strip (iot.leds, loaded
+    only for those two)."""
+    if kind == "rgb":
+        from iot.leds import RgbLed
+
+        return RgbLed(pin, active_low)
+    if kind == "neopixel":
+        from iot.leds import PixelStrip
+
+        return PixelStrip(pin, pixels)
+    return PwmLed(pin, active_low)
 
 
 def light_parts(s):
