@@ -114,3 +114,11 @@ def test_flush_and_clean_never_overlap_and_the_plan_counts_both(scenario):
     assert r["interlocked"] == [1, 0]
     on = {"flush": run.edges("flush", 1)[-1], "clean": run.edges("clean", 1)[-1]}
     assert run.level("clean", on["flush"]) == 0
+
+
+def test_the_library_commands_module_is_let_go_after_each_use_when_frozen(scenario):
+    """A board's heap holds what runs need: define, plan and programs load their module for the command."""
+    frozen = scenario("programs.library_comes_and_goes", frozen=True).result
+    assert frozen == [["ok", False], ["ok", False], ["ok", False], ["ok", False]]
+    files = scenario("programs.library_comes_and_goes", frozen=False).result
+    assert files == [["ok", True], ["ok", True], ["ok", True], ["ok", True]]  # reading it again would cost more

@@ -117,3 +117,22 @@ async def toilet_in_parallel(op_ms):
     interlocked = [devices["toilet"].flush_relay.value(), relay.value()]
     devices["toilet"].safe()
     return {"start_ms": start, "planned": report.planned_ms, "actual": report.actual_ms, "interlocked": interlocked}
+
+
+async def library_comes_and_goes(frozen):
+    """`programs`, `define` and `save` load iot.commands.library; frozen into the image (iot.installed says so)
+    it is let go after each, from files it stays: which modules are loaded after each command."""
+    import sys
+
+    import iot
+    from iot.commands import Commands
+
+    if frozen:
+        iot.installed = lambda: ("frozen", "test")
+    service, devices = await registered(0)
+    commands = Commands(service, app.PROGRAMS, None, lambda line: None)
+    seen = []
+    for line in ("programs", "define nap {\"delay\": 1}", "run nap", "plan nap"):
+        reply = await commands.execute(line)
+        seen.append([reply.split(" ")[0], "iot.commands.library" in sys.modules])
+    return seen

@@ -6,7 +6,8 @@ program) replies when it is accepted and reports its end, done or not, as an `ev
 parts, as MQTT and the web API give it); its first word picks the room that does the work
 
     parse.py     a line's words, quoting, names, a device command's JSON: what every command is made of
-    programs.py  the programs by name, built in and the user's: define, mode, save, plan, programs
+    programs.py  the programs by name, built in and the user's, compiled at their first use: what a run needs
+    library.py   define, mode, save, plan, programs, and the boot's load: loaded for each and let go after
     runs.py      what runs: `run` by the program's mode, `<device> <message>`, stop, wait
 
 and reply() turns what the room returns, or the IOTError it raises, into the one reply line.
@@ -18,7 +19,7 @@ from iot import IOTError, installed
 from iot.commands.parse import check_line, split
 from iot.commands.programs import MODES, Programs
 from iot.commands.runs import Runs
-from iot.compat import heap_free
+from iot.compat import heap_free, release
 from iot.message import ascii_lower
 
 HELP = ("commands: help | devices | status | <device> <message> [data] | run <program or JSON> | stop [program] | "
@@ -26,6 +27,7 @@ HELP = ("commands: help | devices | status | <device> <message> [data] | run <pr
         "wait [ms] | time [set YYYY-MM-DDTHH:MM] | automations [on|off] | press <button> [long|double] | "
         "update [apply FILE | fetch URL] | safe off"
         % "|".join(MODES))
+LIBRARY = ("programs", "plan", "define", "mode", "save")  # iot.commands.library's commands
 
 
 class Events:
@@ -57,7 +59,12 @@ class Commands:
 
     def load(self):
         """Take up the programs saved on the flash."""
-        self.programs.load()
+        from iot.commands import library  # loaded for each use and let go (frozen): a run needs none of it
+
+        try:
+            library.load(self.programs)
+        finally:
+            release("iot.commands.library")
 
     async def execute(self, line):
         """The reply to one command line."""
@@ -103,20 +110,17 @@ class Commands:
             return json.dumps(self.service.status())
         if word == "status":
             return json.dumps(self.status())
-        if word == "programs":
-            return await self.programs.listing(self.runs.count)
         if word == "run":
             return self.runs.run(rest)
         if word == "stop":
             return await self.runs.stop(rest)
-        if word == "plan":
-            return self.programs.plan(rest)
-        if word == "define":
-            return self.programs.define(rest)
-        if word == "mode":
-            return self.programs.set_mode(rest)
-        if word == "save":
-            return await self.programs.save()
+        if word in LIBRARY:
+            from iot.commands import library
+
+            try:
+                return await library.command(self.programs, word, rest, self.runs.count)
+            finally:
+                release("iot.commands.library")
         if word == "wait":
             return await self.runs.wait(rest)
         if word in ("time", "automations", "press"):
@@ -191,7 +195,12 @@ class Commands:
 
     async def describe(self):
         """Every program with its mode, planned time and runs, as the web API lists them."""
-        return await self.programs.describe(self.runs.count)
+        from iot.commands import library
+
+        try:
+            return await library.describe(self.programs, self.runs.count)
+        finally:
+            release("iot.commands.library")
 
     async def wait(self):
         """Until no run is left (including runs queued meanwhile)."""

@@ -1,34 +1,11 @@
-"""The programs by name, built in and the user's: define, mode, save, plan and programs.
-
-A program is checked and planned once (iot.program.compile_program, through the service), at its first
-use or when it is defined, and kept: running it parses nothing. What the user defines is budgeted twice,
-so that what `save` writes is what the next boot loads: by its bytes in programs.json, and by the heap it
-takes to load. At boot the programs' objects are built while the file is read whole (its bytes, then its
-text: twice its size), and the boot must go on after; the objects are the same now as then, so the heap
-free now beside them must hold that reading and the boot's own need (LOAD_ROOM). A board with less heap
-gets a smaller budget: it is asked of the heap, not written down.
+"""The programs by name, built in and the user's, as a run needs them: each checked and planned once
+(iot.program.compile_program, through the service), at its first use or when it is defined, and kept:
+running it parses nothing. Defining, saving, loading and listing them is iot.commands.library's.
 """
-import json
-import sys
-
 from iot import IOTError, jsontext
-from iot import program as prog
-from iot.commands.parse import MAX_LINE, check_name, split
-from iot.compat import heap_free, sleep_ms
-from iot.store import MAX_BYTES
+from iot.commands.parse import MAX_LINE
 
 MODES = ("single", "restart", "queued", "parallel")
-MAX_PROGRAMS = 256  # user programs
-SLICE = 8  # programs listed between two yields to the loop
-MAX_SAVED = MAX_BYTES - 1024  # the user programs, as JSON: room in programs.json for the modes
-# Heap the boot needs once the programs are loaded: a song to parse (the built-in wake_up's), a run, a listing,
-# the network's replies. Twice on a 64-bit host (the unix port), whose objects are twice the size.
-LOAD_ROOM = 16384 if sys.maxsize < 1 << 32 else 32768
-
-
-def _saved_bytes(name, program):
-    """About what a program takes in programs.json: its JSON, its name and the punctuation around."""
-    return len(json.dumps(program)) + len(name) + 8
 
 
 class Programs:
@@ -39,46 +16,9 @@ class Programs:
         self.modes = {}
         self.store = store
         self.write = write
-        self._compiled = {}  # name -> the program checked and planned (iot.program.Compiled), at its first use
-        self._sizes = {}  # user program name -> its bytes in programs.json
-        self._saved = 0  # their sum: kept under MAX_SAVED, so that what is saved loads again
-
-    def load(self):
-        """Take up the saved programs; each one that no longer validates is reported and left out. A file whose
-        programs do not fit in the heap, or that this board could not have saved (_loadable), is set aside whole:
-        the boot goes on with the built-in ones."""
-        if self.store is None:
-            return
-        try:
-            self._take_up(*self.store.load())
-            if self.user:
-                free = heap_free()
-                if free is not None and free < self._load_need(self._saved):  # more than this board could have saved
-                    raise MemoryError
-        except MemoryError:
-            self.user, self.modes, self._compiled, self._sizes, self._saved = {}, {}, {}, {}, 0
-            self.write("event: " + self.store.set_aside("it does not fit in the heap beside the app"))
-
-    def _take_up(self, programs, modes, problem):
-        if problem:
-            self.write("event: " + problem)
-        for name in programs:
-            try:
-                check_name(name)
-                if len(self.user) >= MAX_PROGRAMS:
-                    raise IOTError("more than %d programs" % MAX_PROGRAMS)
-                if name in self.builtin:
-                    raise IOTError("%s is built in" % name)
-                self._compiled[name] = self.service.compile(programs[name])  # checked and planned once, kept
-                self.user[name] = programs[name]
-                self._sizes[name] = _saved_bytes(name, programs[name])
-                self._saved += self._sizes[name]
-            except IOTError as e:
-                self.write("event: %s: saved program %r left out: %s" % (self.store.path, name, e))
-        known = self.all()
-        for name in modes:
-            if modes[name] in MODES and name in known:
-                self.modes[name] = modes[name]
+        self.cache = {}  # name -> the program checked and planned (iot.program.Compiled), at its first use
+        self.sizes = {}  # user program name -> its bytes in programs.json
+        self.saved = 0  # their sum: kept under MAX_SAVED, so that what is saved loads again
 
     def all(self):
         """{name: program} of the built-in programs and the user's."""
@@ -103,113 +43,13 @@ class Programs:
 
     def compiled(self, name):
         """A named program compiled once, at its first use, and kept."""
-        compiled = self._compiled.get(name)
+        compiled = self.cache.get(name)
         if compiled is None:
-            compiled = self._compiled[name] = self.service.compile(self._named(name))
+            compiled = self.cache[name] = self.service.compile(self.named(name))
         return compiled
 
-    def _named(self, name):
+    def named(self, name):
         programs = self.all()
         if name not in programs:
             raise IOTError("no program %r; programs: %s" % (name, ", ".join(sorted(programs))))
         return programs[name]
-
-    def plan(self, text):
-        """`plan <program or JSON>`: its critical path and its steps one after another."""
-        compiled = self.get(text)
-        return "%s: %s critical path, %d ms one after another%s" % (
-            "program" if text[:1] in "{[" else text, prog.planned_text(compiled), compiled.serial_ms,
-            ", and more" if compiled.unknown else "")
-
-    async def describe(self, running):
-        """Every program, by name: its mode and planned time (or why it cannot run), user's or built in,
-        and how many runs it has going (`running(name)`)."""
-        out = []
-        programs = self.all()
-        for i, name in enumerate(sorted(programs)):
-            if i % SLICE == SLICE - 1:
-                await sleep_ms(0)  # a long list must not hold up the loop (and the devices' timers)
-            about = {"name": name, "mode": self.mode(name), "user": name in self.user, "running": running(name)}
-            try:
-                about["planned_ms"] = self.compiled(name).planned_ms
-            except IOTError as e:  # a built-in program on a device that did not connect
-                about["error"] = str(e)
-            out.append(about)
-        return out
-
-    async def listing(self, running):
-        """`programs`: each one in a few words."""
-        parts = []
-        for p in await self.describe(running):
-            if "error" in p:
-                what = ["cannot run: %s" % p["error"]]
-            else:
-                what = [p["mode"], "%d ms" % p["planned_ms"]]
-            if p["user"]:
-                what.append("user")
-            if p["running"]:
-                what.append("running %d" % p["running"])
-            parts.append("%s (%s)" % (p["name"], ", ".join(what)))
-        return ", ".join(parts)
-
-    def define(self, rest):
-        """`define <name> [mode] <JSON>`: checked and planned as `run` would, and within the saved budget."""
-        name, _, text = rest.partition(" ")
-        text = text.strip()
-        mode = None
-        if text[:1] not in "{[":
-            mode, _, text = text.partition(" ")
-            text = text.strip()
-            if mode not in MODES:
-                raise IOTError("define %s: %r is no mode (%s); the program is JSON" % (name, mode, ", ".join(MODES)))
-        check_name(name)
-        if name in self.builtin:
-            raise IOTError("%s is built in; pick another name" % name)
-        if not text:
-            raise IOTError("define <name> [mode] <program as JSON>")
-        if name not in self.user and len(self.user) >= MAX_PROGRAMS:
-            raise IOTError("there are %d programs, the most there can be" % MAX_PROGRAMS)
-        compiled = self.get(text)
-        program = compiled.source
-        size = _saved_bytes(name, program)
-        total = self._saved + size - self._sizes.get(name, 0)
-        if total > MAX_SAVED:
-            raise IOTError("the programs would take %d bytes, over the %d the flash file holds" % (total, MAX_SAVED))
-        self._loadable(total, "define %s: nothing defined" % name)
-        self.user[name] = program
-        self._sizes[name] = size
-        self._saved = total
-        self._compiled[name] = compiled
-        if mode:
-            self.modes[name] = mode
-        return "defined %s (planned %d ms); save keeps it" % (name, compiled.planned_ms)
-
-    def set_mode(self, rest):
-        """`mode <program> <mode>`."""
-        words = split(rest)
-        if len(words) != 2 or words[1] not in MODES:
-            raise IOTError("mode <program> %s" % "|".join(MODES))
-        self._named(words[0])
-        self.modes[words[0]] = words[1]
-        return "%s mode %s" % (words[0], words[1])
-
-    def _load_need(self, saved):
-        """Heap to boot with programs of `saved` bytes beside those programs: reading their file, then LOAD_ROOM."""
-        return 2 * (saved + len(json.dumps(self.modes)) + 32) + LOAD_ROOM
-
-    def _loadable(self, saved, refused):
-        """IOTError (`refused`, and the budget) unless a boot could load programs of `saved` bytes, as they
-        are in the heap now, back (see the module's docstring)."""
-        free = heap_free()
-        need = self._load_need(saved)
-        if free is not None and free < need:
-            raise IOTError("%s: this board could not load the programs back at boot (reading their file takes "
-                           "%d bytes of heap beside them, and %d are free); define fewer or shorter ones"
-                           % (refused, need, free))
-
-    async def save(self):
-        if self.store is None:
-            raise IOTError("no storage here")
-        self._loadable(self._saved, "not saved, the old file kept")
-        await self.store.save(self.user, self.modes)
-        return "saved %d programs to %s" % (len(self.user), self.store.path)
