@@ -19,14 +19,18 @@ def wake_up(song="Miles Davis - Kind of Blue"):
     )
 
 
-PROGRAMS = {
-    "wake_up": wake_up(),
-    "sleep": parallel(
+def sleep():
+    """Light and speaker off while the toilet flushes, then cleans."""
+    return parallel(
         send("light", "SWITCH_OFF"),
         send("speaker", "SWITCH_OFF"),
         sequence(send("toilet", "FLUSH"), send("toilet", "CLEAN")),
-    ),
-}
+    )
+
+
+# The built-in programs, a function each that makes its data: the heap holds a program only once it is
+# compiled for a run (iot.commands.programs), not from the boot on.
+PROGRAMS = {"wake_up": wake_up, "sleep": sleep}
 
 
 def build(settings=None, op_ms=None, log=print):
@@ -113,7 +117,7 @@ async def run(service, devices, settings, sequential=False, shell=False):
             import demo  # run once at boot and let go: its code is no part of the heap after
 
             try:
-                await demo.run(service, devices, PROGRAMS, sequential, log=events)
+                await demo.run(service, devices, {"wake_up": wake_up(), "sleep": sleep()}, sequential, log=events)
             finally:
                 del demo
                 unload("demo")

@@ -60,12 +60,11 @@ class Compiled:
     """A program checked once: its steps as small tuples, the devices it drives, and its plan.
 
     A step is (SEND, device, code, data, duration_ms), (SEQ, [steps]), (PAR, [steps]) or
-    (DELAY, ms); `source` is the program as given (JSON data), `planned_ms` its critical path
+    (DELAY, ms); `planned_ms` its critical path
     and `serial_ms` its steps one after another. Running it parses nothing.
     """
 
-    def __init__(self, source, root, devices, planned_ms, serial_ms, unknown):
-        self.source = source
+    def __init__(self, root, devices, planned_ms, serial_ms, unknown):
         self.root = root
         self.devices = devices
         self.planned_ms = planned_ms
@@ -97,7 +96,7 @@ def compile_program(program, get_device):
     IOTError naming the first bad step ("step 2.1: ...")."""
     ctx = _Pass(get_device)
     root, planned, serial, _ = _compile(program, ctx, [], 0)
-    return Compiled(program, root, ctx.devices, planned, serial, ctx.unknown)
+    return Compiled(root, ctx.devices, planned, serial, ctx.unknown)
 
 
 def _compile(step, ctx, path, depth):

@@ -15,14 +15,14 @@ async def seed_demo(op_ms):
     service, devices = app.build(op_ms=op_ms)
     lines = []
     service.log = lines.append
-    programs = {"wake_up": app.wake_up(TEST_SONG), "sleep": app.PROGRAMS["sleep"]}
+    programs = {"wake_up": app.wake_up(TEST_SONG), "sleep": app.sleep()}
     reports = await demo.run(service, devices, programs, log=lines.append)
     await asyncio.sleep(2 * service.activity_ms / 1000)  # the status LED's last blink ends
     return {
         "reports": [[r.name, r.planned_ms, r.actual_ms, r.error] for r in reports],
         "log": lines,
         "plans": [service.plan(programs[n]) for n in ("wake_up", "sleep")],
-        "songbook_plan": service.plan(app.PROGRAMS["wake_up"]),
+        "songbook_plan": service.plan(app.wake_up()),
     }
 
 

@@ -7,7 +7,7 @@ from iot.compat import sleep_ms
 from iot.message import MessageType
 from scenarios.common import TEST_SONG, now_ms, registered
 
-PROGRAMS = {"wake_up": app.wake_up(TEST_SONG), "sleep": app.PROGRAMS["sleep"]}
+PROGRAMS = {"wake_up": app.wake_up(TEST_SONG), "sleep": app.sleep()}
 # The demo's steps in program order: (program, device, message).
 STEPS = (
     ("wake_up", "light", "SWITCH_ON"),

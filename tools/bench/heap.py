@@ -3,7 +3,9 @@
     mpremote run tools/bench/heap.py    on a board with the app on it (make deploy), as files or frozen
 
 The mark is taken before anything of the app is imported, and nothing of this script's own is made after
-it, so the figures are the app's alone: the settings read and their modules let go as the boot does
+it (each stage is built in a function, and what it keeps goes into HELD, made before the mark: a name
+bound at the top level would grow this module's globals, and a value left on its stack would be kept by the
+collector, which scans it), so the figures are the app's alone: the settings read and their modules let go as the boot does
 (app.load_settings), the devices, service and shell built and the devices registered (with no bring-up
 time), then the same with the MQTT client, bridge and web server built but not connected, and what the
 automations add (issue 23: 8 buttons, 20 schedules, a binding each, from config.json's text, the time known). Prints one
@@ -39,83 +41,119 @@ async def register(service, devices):
 if sys.implementation.name != "micropython":
     print("heap.py: the heap figures are MicroPython's; nothing measured on %s" % sys.implementation.name)
     sys.exit()
+HELD = [None, None, None]  # each stage's objects: the app's, the network's, the automations'
+
+
+def build_app():
+    import asyncio
+
+    import app
+
+    service, devices = app.build(app.load_settings(given={"op_ms": 0}), log=quiet)
+    asyncio.run(register(service, devices))
+    HELD[0] = (service, app.make_commands(service, quiet))
+
+
+def build_network():
+    """The network's share as config.json's mqtt and web would start it, built but not connected (a Pico has
+    no socket; a Pico W, Pico 2 W or ESP32 would then join): the MQTT client and bridge, the web server."""
+    from iot.devices.speaker import SONGBOOK
+    from iot.net.bridge import Bridge
+    from iot.net.mqtt import MQTTClient
+    from iot.net.web import Web
+
+    service = HELD[0][0]
+    client = MQTTClient("broker", 1883, "bench", log=quiet)
+    HELD[1] = (client, Bridge(client, "iot/bench", "bench", service, "pico", SONGBOOK, discover=True),
+               Web(service, {"board": "pico", "version": "bench", "songs": sorted(SONGBOOK)}, 80))
+
+
+def open_page():
+    """A page open: the web server's routes and microdot loaded (iot.net.site), as a connection loads them
+    until IDLE_MS after the last one."""
+    from iot.net.site import Site
+
+    web = HELD[1][2]
+    web.site = Site(web)
+
+
+def close_network():
+    from iot.compat import unload
+    from iot.net.web import SITE
+
+    HELD[1] = None
+    for name in SITE:
+        unload(name)
+
+
+async def settle():
+    import asyncio
+
+    await asyncio.sleep_ms(20)  # each task started and waiting
+
+
+def build_automations(text):
+    """The automations as config.json gives them, read from its text (so their names are the heap's, as at a
+    boot); the settings let go once the engine is built, as app.run does, and the loop run until every task
+    waits, the time known."""
+    import asyncio
+
+    import app
+    from iot.auto import Automations
+
+    automations = Automations(app.load_settings(given=json.loads(text))["auto"], HELD[0][1], quiet)
+    automations.clock.set_ms(1796300000000, "set")  # a Thursday: every schedule has its next slot planned
+    HELD[2] = automations
+    asyncio.run(settle())
+
+
+def automations_text():
+    """8 buttons, 20 schedules over the day, a binding each."""
+    raw = {"op_ms": 0, "demo": False, "inputs": {}, "schedules": {}, "automations": [],
+           "clock": {"utc_offset": "+01:00", "dst": "eu"}}
+    for i, pin in enumerate(AUTO_PINS):
+        raw["inputs"]["button%d" % i] = {"pin": pin}
+        raw["automations"].append({"on": "button%d.press" % i, "do": "light switch_on"})
+    for i in range(20):
+        raw["schedules"]["slot%d" % i] = {"at": "%02d:%02d" % (i, 7 * i % 60), "days": ["mon", "wed", "fri"]}
+        raw["automations"].append({"on": "slot%d" % i, "do": "wake_up"})
+    return json.dumps(raw)
+
+
+def kind():
+    import app
+    from iot import installed
+
+    return "frozen" if installed()[0] == "frozen" else "mpy" if app.__file__.endswith(".mpy") else "py"
+
+
 gc.collect()
 START = gc.mem_alloc()
 gc.disable()  # nothing freed until the app is built: what it allocates is the most the boot needs
-import asyncio  # noqa: E402
-import app  # noqa: E402
-
-service, devices = app.build(app.load_settings(given={"op_ms": 0}), log=quiet)
-asyncio.run(register(service, devices))
-shell = app.make_commands(service, quiet)
+build_app()
 BOOT_ALLOC = gc.mem_alloc() - START
 gc.enable()
 gc.collect()
 LIVE = gc.mem_alloc() - START
-
-from iot import installed  # noqa: E402
-
-KIND = "frozen" if installed()[0] == "frozen" else "mpy" if app.__file__.endswith(".mpy") else "py"
+KIND = kind()
 WHERE = "frozen in the image" if KIND == "frozen" else "imported from .%s" % KIND
 figure("app_heap_" + KIND, "app live heap (settings read, devices, service, shell built), %s" % WHERE, LIVE,
        HEAP_TARGET[KIND])
 figure("import_alloc_" + KIND, "allocated while building it, %s (GC off: the most it needs)" % WHERE, BOOT_ALLOC)
-
-# The network's share as config.json's mqtt and web would start it, built but not connected (a Pico has
-# no socket; a Pico W, Pico 2 W or ESP32 would then join): the MQTT client and bridge, the web server.
-from iot.devices.speaker import SONGBOOK  # noqa: E402
-from iot.net.bridge import Bridge  # noqa: E402
-from iot.net.mqtt import MQTTClient  # noqa: E402
-from iot.net.web import Web  # noqa: E402
-
-client = MQTTClient("broker", 1883, "bench", log=quiet)
-bridge = Bridge(client, "iot/bench", "bench", service, "pico", SONGBOOK, discover=True)
-web = Web(service, {"board": "pico", "version": "bench", "songs": sorted(SONGBOOK)}, 80)
+build_network()
 gc.collect()
 figure("net_heap_" + KIND, "the same with the MQTT client, bridge and web server built, %s" % WHERE,
        gc.mem_alloc() - START, NET_HEAP_TARGET.get(KIND))
-# A page open: the web server's routes and microdot loaded (iot.net.site), as from a connection until IDLE_MS after
-# the last one.
-from iot.net.site import Site  # noqa: E402
-
-web.site = Site(web)
+open_page()
 gc.collect()
 figure("page_heap_" + KIND, "the same with a web page open (the routes and microdot loaded), %s" % WHERE,
        gc.mem_alloc() - START)
-
-# The automations as config.json gives them, read from its text (so their names are the heap's, as at a
-# boot): 8 buttons, 20 schedules over the day, a binding each; the settings let go once the engine is built,
-# as app.run does, and the loop run until every task waits, the time known.
-raw = {"op_ms": 0, "demo": False, "inputs": {}, "schedules": {}, "automations": [],
-       "clock": {"utc_offset": "+01:00", "dst": "eu"}}
-for i, pin in enumerate(AUTO_PINS):
-    raw["inputs"]["button%d" % i] = {"pin": pin}
-    raw["automations"].append({"on": "button%d.press" % i, "do": "light switch_on"})
-for i in range(20):
-    raw["schedules"]["slot%d" % i] = {"at": "%02d:%02d" % (i, 7 * i % 60), "days": ["mon", "wed", "fri"]}
-    raw["automations"].append({"on": "slot%d" % i, "do": "wake_up"})
-text = json.dumps(raw)
-del client, bridge, web, raw
-
-
-def build_automations():
-    from iot.auto import Automations
-
-    automations = Automations(app.load_settings(given=json.loads(text))["auto"], shell, quiet)
-    automations.clock.set_ms(1796300000000, "set")  # a Thursday: every schedule has its next slot planned
-    return automations
-
-
-async def settle():
-    await asyncio.sleep_ms(20)  # each task started and waiting
-
-
-asyncio.run(settle())
+close_network()
+TEXT = automations_text()
 gc.collect()
-before = gc.mem_alloc()
-auto = build_automations()
-asyncio.run(settle())
+BEFORE = gc.mem_alloc()
+build_automations(TEXT)
 gc.collect()
 figure("auto_heap_" + KIND, "what the automations add: 8 inputs, 20 schedules, 28 bindings (their modules and "
-       "names included), %s" % WHERE, gc.mem_alloc() - before, AUTO_HEAP_TARGET if KIND == "frozen" else None)
-auto.deinit()
+       "names included), %s" % WHERE, gc.mem_alloc() - BEFORE, AUTO_HEAP_TARGET if KIND == "frozen" else None)
+HELD[2].deinit()

@@ -128,7 +128,7 @@ async def firmware_demo(op_ms):
     import demo  # not in the app's import figure: the board loads it only for the demo, and lets it go
 
     service, devices = app.build(config.check({"op_ms": op_ms}), log=quiet)
-    programs = {"wake_up": app.wake_up(bench_song(op_ms)), "sleep": app.PROGRAMS["sleep"]}
+    programs = {"wake_up": app.wake_up(bench_song(op_ms)), "sleep": app.sleep()}
     start = ticks_us()
     reports = await demo.run(service, devices, programs, log=quiet)
     took = ticks_diff(ticks_us(), start) / 1000

@@ -182,7 +182,7 @@ class Automations:
     async def _do(self, k):
         on, line = self._on(k), self.lines[self.bindings[2 * k + 1]]
         try:
-            if " " not in line and line in self.commands.programs.all():
+            if " " not in line and line in self.commands.programs.names():
                 line = "run " + line
             reply = await self.commands.execute(line)
             now = self.clock.now()

@@ -78,7 +78,7 @@ def _take_up(programs, saved, modes, problem):
             programs.saved += programs.sizes[name]
         except IOTError as e:
             programs.write("event: %s: saved program %r left out: %s" % (programs.store.path, name, e))
-    known = programs.all()
+    known = programs.names()
     for name in modes:
         if modes[name] in MODES and name in known:
             programs.modes[name] = modes[name]
@@ -96,7 +96,7 @@ async def describe(programs, running):
     """Every program, by name: its mode and planned time (or why it cannot run), user's or built in,
     and how many runs it has going (`running(name)`)."""
     out = []
-    every = programs.all()
+    every = programs.names()
     for i, name in enumerate(sorted(every)):
         if i % SLICE == SLICE - 1:
             await sleep_ms(0)  # a long list must not hold up the loop (and the devices' timers)
@@ -142,8 +142,8 @@ def define(programs, rest):
         raise IOTError("define <name> [mode] <program as JSON>")
     if name not in programs.user and len(programs.user) >= MAX_PROGRAMS:
         raise IOTError("there are %d programs, the most there can be" % MAX_PROGRAMS)
-    compiled = programs.get(text)
-    program = compiled.source
+    program = programs.parse(text) if text[0] in "{[" else programs.named(text)
+    compiled = programs.service.compile(program)
     size = _saved_bytes(name, program)
     total = programs.saved + size - programs.sizes.get(name, 0)
     if total > MAX_SAVED:

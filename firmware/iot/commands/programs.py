@@ -20,11 +20,9 @@ class Programs:
         self.sizes = {}  # user program name -> its bytes in programs.json
         self.saved = 0  # their sum: kept under MAX_SAVED, so that what is saved loads again
 
-    def all(self):
-        """{name: program} of the built-in programs and the user's."""
-        both = dict(self.builtin)
-        both.update(self.user)
-        return both
+    def names(self):
+        """The built-in programs' names and the user's."""
+        return set(self.builtin) | set(self.user)
 
     def mode(self, name):
         return self.modes.get(name, "single")
@@ -34,12 +32,15 @@ class Programs:
         if not text:
             raise IOTError("which program? give its name or its JSON")
         if text[0] in "{[":
-            try:
-                program = jsontext.loads(text, MAX_LINE, "the program")
-            except IOTError as e:
-                raise IOTError("bad JSON: %s" % e)
-            return self.service.compile(program)
+            return self.service.compile(self.parse(text))
         return self.compiled(text)
+
+    def parse(self, text):
+        """A program given as JSON, as data; IOTError if it is no JSON."""
+        try:
+            return jsontext.loads(text, MAX_LINE, "the program")
+        except IOTError as e:
+            raise IOTError("bad JSON: %s" % e)
 
     def compiled(self, name):
         """A named program compiled once, at its first use, and kept."""
@@ -49,7 +50,9 @@ class Programs:
         return compiled
 
     def named(self, name):
-        programs = self.all()
-        if name not in programs:
-            raise IOTError("no program %r; programs: %s" % (name, ", ".join(sorted(programs))))
-        return programs[name]
+        """A program's data: the user's as defined; a built-in one made now (`builtin`: {name: its maker})."""
+        if name in self.user:
+            return self.user[name]
+        if name in self.builtin:
+            return self.builtin[name]()
+        raise IOTError("no program %r; programs: %s" % (name, ", ".join(sorted(self.names()))))

@@ -42,5 +42,8 @@ def devices(s, op_ms):
     from iot.devices.speaker import Speaker
     from iot.devices.toilet import Toilet
 
-    return {"light": Light(*light_parts(s), op_ms=op_ms), "speaker": Speaker(*speaker_parts(s), op_ms=op_ms),
-            "toilet": Toilet(*toilet_parts(s), op_ms=op_ms)}
+    output, fade_ms = light_parts(s)
+    pin, enable_pin, enable_active_low = speaker_parts(s)
+    flush, clean, lid = toilet_parts(s)
+    return {"light": Light(output, fade_ms, op_ms), "speaker": Speaker(pin, enable_pin, enable_active_low, op_ms),
+            "toilet": Toilet(flush, clean, lid, op_ms)}

@@ -19,14 +19,17 @@ def _settings(settings):
 
 class HueLightDevice(Light):
     def __init__(self, settings=None, op_ms=SEED_OP_MS):
-        super().__init__(*light_parts(_settings(settings)), op_ms=op_ms)
+        output, fade_ms = light_parts(_settings(settings))
+        super().__init__(output, fade_ms, op_ms)
 
 
 class SmartSpeakerDevice(Speaker):
     def __init__(self, settings=None, op_ms=SEED_OP_MS):
-        super().__init__(*speaker_parts(_settings(settings)), op_ms=op_ms)
+        pin, enable_pin, enable_active_low = speaker_parts(_settings(settings))
+        super().__init__(pin, enable_pin, enable_active_low, op_ms)
 
 
 class SmartToiletDevice(Toilet):
     def __init__(self, settings=None, op_ms=SEED_OP_MS):
-        super().__init__(*toilet_parts(_settings(settings)), op_ms=op_ms)
+        flush, clean, lid = toilet_parts(_settings(settings))
+        super().__init__(flush, clean, lid, op_ms)

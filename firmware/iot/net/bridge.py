@@ -243,7 +243,7 @@ class Bridge:
                 from iot.net import discovery  # only now: its heap goes back once every config is sent
 
                 try:
-                    programs = self.commands.programs.all() if self.commands is not None else {}
+                    programs = self.commands.programs.names() if self.commands is not None else ()
                     auto = self.commands.auto if self.commands is not None else None
                     for topic, config in discovery.configs(HA_PREFIX, self.node, self.base, self.service, programs,
                                                            self.board, self.songs, auto):
