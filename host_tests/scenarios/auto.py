@@ -4,7 +4,7 @@ import asyncio
 import app
 import config
 import machine
-from iot.auto import EVENTS, Automations
+from iot.auto import EVENTS, Automations, name_at
 from iot.auto.clock import Clock
 from iot.auto.inputs import Inputs
 from iot.auto.schedules import Scheduler
@@ -86,7 +86,7 @@ async def schedules(cfg, steps, offset="+00:00", dst=None, place=None):
     fired, said = [], []
 
     def fire(i, why):
-        fired.append([clock.now_ms() / 1000, scheduler.names[i], why])
+        fired.append([clock.now_ms() / 1000, name_at(scheduler.names, i), why])
 
     scheduler = Scheduler(clock, settings["schedules"], settings["clock"]["place"], fire, said.append)
     nexts = []

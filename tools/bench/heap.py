@@ -107,6 +107,15 @@ def build_automations(text):
     asyncio.run(settle())
 
 
+def asyncio_run_first():
+    """A program run first, as the boot's demo (or a board's first command) runs one: what the app loads for its
+    first run (asyncio's event module, for a run's Event) is the app's, not the automations'."""
+    import asyncio
+
+    asyncio.run(HELD[0][1].execute("run sleep"))
+    asyncio.run(HELD[0][1].wait())
+
+
 def automations_text():
     """8 buttons, 20 schedules over the day, a binding each."""
     raw = {"op_ms": 0, "demo": False, "inputs": {}, "schedules": {}, "automations": [],
@@ -149,6 +158,7 @@ gc.collect()
 figure("page_heap_" + KIND, "the same with a web page open (the routes and microdot loaded), %s" % WHERE,
        gc.mem_alloc() - START)
 close_network()
+asyncio_run_first()
 TEXT = automations_text()
 gc.collect()
 BEFORE = gc.mem_alloc()

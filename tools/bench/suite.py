@@ -444,7 +444,9 @@ async def press_latency(n):
         show(r, g, b)
 
     out.show = probed
-    pin = auto.inputs.pins[auto.inputs.names.index("button")]
+    from iot.auto import name_index
+
+    pin = auto.inputs.pins[name_index(auto.inputs.names, "button")]
     samples = []
     for i in range(2 * n):
         pressed = i % 2 == 0

@@ -15,7 +15,7 @@ last firing skips the next one, said so: nothing queues without bound.
 
 The engine is held compactly for a board's heap (docs/benchmarks.md measures it): config.json's settings
 are packed as the engine is built and let go (app.run drops them), the names of the inputs and of the
-schedules each in one string (Names), the bindings as numbers in an array.
+schedules each in one string (name_at, name_index), the bindings as numbers in an array.
 """
 import asyncio
 from array import array
@@ -31,38 +31,28 @@ FIRED = 6
 DEVICES = ("light", "speaker", "toilet")  # the devices whose finished steps are events (toilet.flush_done)
 
 
-class Names:
-    """Names held in one string, a newline between them: a board holds one object for them all (a name
-    read from config.json is 32 bytes of heap on its own). names[i], names.index(name) (None if absent),
-    `name in names`, and iteration, which makes a list (for status and discovery, not for each event)."""
+def name_at(names, i):
+    """The i-th name of `names`: the inputs' or the schedules' names held in one string, a newline between them
+    (a board holds one object for them all, where a name read from config.json is 32 bytes of heap on its own)."""
+    start = 0
+    for _ in range(i):
+        start = names.index("\n", start) + 1
+    end = names.find("\n", start)
+    return names[start:] if end < 0 else names[start:end]
 
-    def __init__(self, names):
-        self.text = "\n".join(names)
-        self.count = len(names)
 
-    def __getitem__(self, i):
-        text, start = self.text, 0
-        for _ in range(i):
-            start = text.index("\n", start) + 1
-        end = text.find("\n", start)
-        return text[start:] if end < 0 else text[start:end]
-
-    def index(self, name):
-        """Its place, found without making a string."""
-        text, start = self.text, 0
-        for i in range(self.count):
-            end = text.find("\n", start)
-            end = len(text) if end < 0 else end
-            if end - start == len(name) and text.startswith(name, start):
-                return i
-            start = end + 1
-        return None
-
-    def __contains__(self, name):
-        return self.index(name) is not None
-
-    def __iter__(self):
-        return iter(self.text.split("\n") if self.count else ())
+def name_index(names, name):
+    """The place of `name` in `names` (as name_at reads them), found without making a string; None if absent."""
+    start = 0
+    i = 0
+    while start <= len(names):
+        end = names.find("\n", start)
+        end = len(names) if end < 0 else end
+        if end - start == len(name) and names.startswith(name, start):
+            return i
+        start = end + 1
+        i += 1
+    return None
 
 
 class Automations:
@@ -91,20 +81,20 @@ class Automations:
             from iot.auto.inputs import Inputs
 
             self.inputs = Inputs(settings["inputs"], self._event)  # the inputs are the first sources
-        self._first_schedule = self.inputs.names.count if self.inputs is not None else 0
+        self._first_schedule = self.inputs.count if self.inputs is not None else 0
         if settings["schedules"]:
             from iot.auto.schedules import Scheduler
 
             self.scheduler = Scheduler(self.clock, settings["schedules"], clock["place"], self._schedule, log)
-        self._first_device = self._first_schedule + (self.scheduler.names.count if self.scheduler is not None else 0)
+        self._first_device = self._first_schedule + (self.scheduler.count if self.scheduler is not None else 0)
         self.lines = []  # type: list[str]
         bindings = []  # type: list[int]
         for on, do in settings["automations"]:  # as iot.auto.check let them through
             source, _, event = on.partition(".")
             if not event:  # "night_clean"
-                code = (self._first_schedule + self.scheduler.names.index(on)) << 4 | FIRED  # type: ignore[union-attr]  # check found the schedule
-            elif self.inputs is not None and source in self.inputs.names:  # "bath_button.press"
-                code = self.inputs.names.index(source) << 4 | EVENTS.index(event)
+                code = (self._first_schedule + name_index(self.scheduler.names, on)) << 4 | FIRED  # type: ignore[union-attr]  # check found the schedule
+            elif self.inputs is not None and name_index(self.inputs.names, source) is not None:  # "bath_button.press"
+                code = name_index(self.inputs.names, source) << 4 | EVENTS.index(event)
             else:  # "toilet.flush_done"
                 code = (self._first_device + DEVICES.index(source)) << 4 | MessageType.code(event[:-5])
             if do not in self.lines:
@@ -128,7 +118,7 @@ class Automations:
         if src >= self._first_device:
             return DEVICES[src - self._first_device]
         n = self._first_schedule
-        return self.inputs.names[src] if src < n else self.scheduler.names[src - n]  # type: ignore[union-attr]  # a number is a source's
+        return name_at(self.inputs.names, src) if src < n else name_at(self.scheduler.names, src - n)  # type: ignore[union-attr]  # a number is a source's
 
     def _on(self, k):
         """Binding k's `on`, as config.json spells it."""
@@ -212,10 +202,10 @@ class Automations:
             return "automations %s" % ("on" if self.enabled else "off")
         name, _, how = rest.partition(" ")
         inputs = self.inputs
-        i = None if inputs is None else inputs.names.index(name)
+        i = None if inputs is None else name_index(inputs.names, name)
         if inputs is None or i is None:
-            raise IOTError("no input %r; inputs: %s" % (name, ", ".join(sorted(inputs.names if inputs else ())) or
-                                                       "none"))
+            raise IOTError("no input %r; inputs: %s" % (name, ", ".join(sorted(inputs.names.split("\n"))) if inputs
+                                                       else "none"))
         if not inputs.button(i) or how not in ("", "long", "double"):
             raise IOTError("press takes a button's name, then nothing, long or double")
         events = {"": ("press", "release"), "long": ("press", "long_press", "release"),

@@ -16,7 +16,7 @@ from array import array
 
 from machine import Pin
 
-from iot.auto import EVENTS, Names
+from iot.auto import EVENTS
 from iot.compat import const, sleep_ms, thread_safe_flag, ticks_add, ticks_diff, ticks_ms
 
 # An input's settings in `cfg`, four numbers each: its pin and flags, then its debounce, long and double ms.
@@ -46,8 +46,9 @@ class Inputs:
     input's place in `names`, event: the event's number in iot.auto.EVENTS).
 
     The inputs are columns, not an object each (the heap holds 8 inputs in a few hundred bytes): their
-    `names` (iot.auto.Names), their settings packed in `cfg`, their `pins`, and for each its debounced state
-    and the number of its last event in iot.auto.EVENTS in `state` (two bytes each), and its ticks in `ticks`.
+    `names` (one string: iot.auto.name_at) and `count`, their settings packed in `cfg`, their `pins`, and for
+    each its debounced state and the number of its last event in iot.auto.EVENTS in `state` (two bytes each),
+    and its ticks in `ticks`.
     """
 
     def __init__(self, settings, emit):
@@ -55,25 +56,26 @@ class Inputs:
         iot.auto.check gives them; packed here, so the caller can let them go."""
         self.emit = emit
         self.flag = thread_safe_flag()
-        self.names = Names(list(settings))
+        self.names = "\n".join(settings)
+        self.count = len(settings)
         cfg = []  # type: list[int]
-        for name in self.names:
+        for name in settings:
             pin, button, low, pull, debounce, long_ms, double = settings[name]
             cfg += (pin | (_BUTTON if button else 0) | (_ACTIVE_LOW if low else 0) |
                     (_PULL_UP if pull == "up" else _PULL_DOWN if pull == "down" else 0), debounce, long_ms, double)
         self.cfg = array("H", cfg)
         self.pins = []
         irq = self._irq  # one bound method, made here: the IRQ makes nothing
-        for i in range(self.names.count):
+        for i in range(self.count):
             flags = self.cfg[4 * i]
             pull = Pin.PULL_UP if flags & _PULL_UP else Pin.PULL_DOWN if flags & _PULL_DOWN else None
             pin = Pin(flags & 0xFF, Pin.IN) if pull is None else Pin(flags & 0xFF, Pin.IN, pull)
             pin.irq(irq, Pin.IRQ_FALLING | Pin.IRQ_RISING)
             self.pins.append(pin)
-        self.state = bytearray(2 * self.names.count)  # active, then the last event's number + 1 (0: none)
-        for i in range(self.names.count):
+        self.state = bytearray(2 * self.count)  # active, then the last event's number + 1 (0: none)
+        for i in range(self.count):
             self.state[2 * i] = self.read(i)
-        self.ticks = [None] * (3 * self.names.count)
+        self.ticks = [None] * (3 * self.count)
         self._alarm = None  # the task that wakes the loop at a deadline
         self._task = asyncio.create_task(self._run())
 
@@ -147,7 +149,7 @@ class Inputs:
         """Look at every input at each wake: an edge's IRQ, or the alarm at the soonest deadline (a task that
         sleeps and sets the flag, which costs a task per edge where asyncio.wait_for would cost three and
         its module's heap for good)."""
-        inputs = range(self.names.count)
+        inputs = range(self.count)
         try:
             while True:
                 now = ticks_ms()
@@ -169,7 +171,7 @@ class Inputs:
     def status(self):
         """{name: {"state", "last"}}: pressed or released (closed or open), and its last event."""
         out = {}
-        for i, name in enumerate(self.names):
+        for i, name in enumerate(self.names.split("\n")):
             on = self.state[2 * i]
             last = self.state[2 * i + 1]
             state = ("pressed" if on else "released") if self.button(i) else ("closed" if on else "open")

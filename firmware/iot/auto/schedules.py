@@ -13,7 +13,7 @@ The rules, in the order a user meets them:
 import asyncio
 from array import array
 
-from iot.auto import Names
+from iot.auto import name_at
 from iot.auto.clock import DAY, weekday
 from iot.compat import const, sleep_ms
 
@@ -36,7 +36,8 @@ class Scheduler:
     """Every schedule, on `clock`; fire(i, why) runs schedule i's automations, log(line) gets event lines.
 
     The schedules are columns, not an object each (the heap holds 20 schedules in a few hundred bytes):
-    their `names` (iot.auto.Names), their settings packed in `cfg`, and in `slots` two UTC seconds each
+    their `names` (one string: iot.auto.name_at) and `count`, their settings packed in `cfg`, and in `slots` two
+    UTC seconds each
     (NONE for none): its next slot and the last it fired, which a clock stepped back must not fire again.
     As array items the seconds take no heap of their own (as Python ints past 2**30 they would, on a
     board). Its task runs only while the time is known, and starts again whenever the clock is set.
@@ -49,14 +50,15 @@ class Scheduler:
         self.place = place
         self.fire = fire
         self.log = log
-        self.names = Names(list(settings))
+        self.names = "\n".join(settings)
+        self.count = len(settings)
         cfg = []  # type: list[int]
-        for name in self.names:
+        for name in settings:
             at, sun, offset, days, catch_up, catch_up_min = settings[name]
             cfg += (at if sun is None else _SUNRISE if sun == "sunrise" else _SUNSET, offset,
                     days | (_CATCH_UP if catch_up else 0), catch_up_min)
         self.cfg = array("h", cfg)
-        self.slots = array("L", [NONE] * (2 * self.names.count))  # "L": 32 bits or more, on every port
+        self.slots = array("L", [NONE] * (2 * self.count))  # "L": 32 bits or more, on every port
         self._task = None
         clock.watchers.append(self._clock_set)
         now = clock.now()
@@ -90,7 +92,7 @@ class Scheduler:
     def _plan(self, now):
         """Each schedule's next slot from UTC second `now`, and the task that sleeps until the soonest."""
         slots = self.slots
-        for i in range(self.names.count):
+        for i in range(self.count):
             slots[2 * i] = self._slot_near(i, max(now, slots[2 * i + 1]), True)
         if self._task is not None:
             self._task.cancel()
@@ -105,12 +107,13 @@ class Scheduler:
         if self._catches_up(i, slot, now):
             self.fire(i, "caught up: its %s slot %s" % (self.clock.text(slot), why))
         else:
-            self.log("event: schedule %s: its %s slot skipped (%s)" % (self.names[i], self.clock.text(slot), why))
+            self.log("event: schedule %s: its %s slot skipped (%s)" % (name_at(self.names, i), self.clock.text(slot),
+                                                                       why))
 
     def _clock_set(self, old, new):
         slots = self.slots
         if old is None:  # the time is known now: each schedule's last slot was missed, if any
-            for i in range(self.names.count):
+            for i in range(self.count):
                 slot = self._slot_near(i, new, False)
                 if slot != NONE and slot > slots[2 * i + 1] and self._catches_up(i, slot, new):
                     self._missed(i, slot, new, "passed while the time was unknown")
@@ -118,7 +121,7 @@ class Scheduler:
             if old - new > 1:  # NTP's corrections of a few ms are no news
                 self.log("event: clock stepped back %d s; no slot fires twice" % (old - new))
         else:
-            for i in range(self.names.count):
+            for i in range(self.count):
                 if slots[2 * i] != NONE and slots[2 * i] <= new:
                     self._missed(i, self._slot_near(i, new, False), new, "the clock jumped %d s over it" % (new - old))
         self._plan(new)
@@ -130,7 +133,7 @@ class Scheduler:
             now_ms = clock.now_ms()
             now = now_ms // 1000
             wait = HOUR_MS
-            for i in range(self.names.count):
+            for i in range(self.count):
                 slot = slots[2 * i]
                 if slot != NONE and slot <= now:
                     slots[2 * i + 1] = slot
@@ -146,7 +149,7 @@ class Scheduler:
     def status(self):
         """{name: its next slot as local time, or None}."""
         return {name: None if self.slots[2 * i] == NONE else self.clock.text(self.slots[2 * i]) for i, name in
-                enumerate(self.names)}
+                enumerate(self.names.split("\n"))}
 
     def deinit(self):
         if self._task is not None:

@@ -177,8 +177,8 @@ class Bridge:
     def _auto_event(self, source, event):
         """An input's event goes out at once (an event entity has no state to catch up on); the rest as state."""
         auto = self.commands.auto if self.commands is not None else None
-        if auto is not None and auto.inputs is not None and source in auto.inputs.names \
-                and self.client.up.is_set():
+        inputs = auto.inputs if auto is not None else None
+        if inputs is not None and source in inputs.names.split("\n") and self.client.up.is_set():
             self.client.publish("%s/auto/%s" % (self.base, source), '{"event_type": "%s"}' % event)
         self._auto_dirty = True
         self._changed.set()

@@ -80,14 +80,15 @@ def configs(ha_prefix, node, base, service, programs, board, songs, auto=None):
 def _automations(entity, base, auto):
     state = base + "/auto/state"
     inputs = auto.inputs
-    for name in sorted(inputs.names if inputs is not None else ()):
-        button = inputs.button(inputs.names.index(name))
+    names = inputs.names.split("\n") if inputs is not None else []
+    for name in sorted(names):
+        button = inputs.button(names.index(name))
         events = ["press", "release", "long_press", "double_press"] if button else ["closed", "open"]
         extra = {"state_topic": "%s/auto/%s" % (base, name), "event_types": events}
         if button:
             extra["device_class"] = "button"
         yield entity("event", "input_" + _id(name), name, extra)
-    for name in auto.scheduler.names if auto.scheduler is not None else ():
+    for name in auto.scheduler.names.split("\n") if auto.scheduler is not None else ():
         yield entity("sensor", "schedule_" + _id(name), name + " next", {
             "state_topic": state, "value_template": "{{ value_json.schedules.%s }}" % name,
             "device_class": "timestamp", "icon": "mdi:calendar-clock"})
