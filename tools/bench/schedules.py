@@ -11,6 +11,7 @@ import time
 
 import app
 from iot.auto.clock import Clock
+from iot.auto import name_at
 from iot.auto.schedules import Scheduler
 
 MIDNIGHT = 1796338800  # 2026-12-03T00:00:00+01:00, a Thursday
@@ -33,7 +34,7 @@ async def main():
     errors = []
 
     def fire(k, why):
-        i = int(scheduler.names[k][4:])
+        i = int(name_at(scheduler.names, k)[4:])
         slot = MIDNIGHT + (i * 70 // 60 + 1) * 3600 + i * 70 % 60 * 60
         errors.append(clock.now_ms() - slot * 1000)
 
