@@ -79,9 +79,8 @@ async def feed_watchdog(timeout_ms):
 def make_commands(service, write=print):
     """The command layer over the built-in programs and those saved on the flash; events go to `write`."""
     from iot.commands import Commands
-    from iot.store import ProgramStore
 
-    commands = Commands(service, PROGRAMS, ProgramStore(), write)
+    commands = Commands(service, PROGRAMS, "programs.json", write)
     commands.load()
     return commands
 

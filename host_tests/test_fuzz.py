@@ -18,7 +18,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from iot import IOTError
 from iot.commands import Commands
-from iot.store import ProgramStore
 
 WORDS = ["light", "speaker", "toilet", "run", "stop", "plan", "define", "mode", "help", "status", "devices",
          "programs", "save", "switch_on", "SWITCH_OFF", "change_color", "play_song", "flush", "clean", "open",
@@ -57,7 +56,7 @@ class Firmware:
         for d in devices.values():
             d.connect_ms = 0
         self.written = []
-        self.shell = Commands(self.service, app.PROGRAMS, ProgramStore(str(flash / "programs.json")), write=self.said)
+        self.shell = Commands(self.service, app.PROGRAMS, str(flash / "programs.json"), write=self.said)
         self.loop.run_until_complete(self.service.register_devices(devices))
         self.devices = devices
 

@@ -5,7 +5,7 @@ from iot.compat import sleep_ms, ticks_add, ticks_diff, ticks_ms
 
 
 class Blinker:
-    """Switches `output` (anything with on()/off()) on, and off again after a time.
+    """Switches `output` (anything with on()/off(); None: a plain timer) on, and off again after a time.
 
     trigger(ms) switches on and (re)sets the deadline (until(t): to ticks_ms t); stop() switches off now;
     deinit() ends the task. `callback()` runs on expiry, not on stop().
@@ -35,7 +35,8 @@ class Blinker:
         self._deadline = deadline
         if not self._on:
             self._on = True
-            self._out.on()
+            if self._out is not None:
+                self._out.on()
         if self._task is None:
             self._task = asyncio.create_task(self._run())
         elif self._wake_at is not None and ticks_diff(deadline, self._wake_at) < 0 and not self._waking:
@@ -45,7 +46,8 @@ class Blinker:
     def stop(self):
         self._deadline = None
         if self._on:
-            self._out.off()  # written before it is said: whoever sees running() False finds the output off
+            if self._out is not None:
+                self._out.off()  # written before it is said: whoever sees running() False finds the output off
             self._on = False
 
     def running(self):

@@ -71,14 +71,15 @@ def unload(name):
         delattr(sys.modules[package], attr)
 
 
-def release(name):
-    """A module used now and then (a command's), after each use: let go (unload) when the app is frozen into the
-    image, whose next import makes only its functions, its code being in the flash; kept when it is a file,
-    whose next import would read its code into the heap again."""
+def release(*names):
+    """Modules used now and then (a command's), after each use: let go (unload) when the app is frozen into the
+    image, whose next import makes only its functions, their code being in the flash; kept when they are
+    files, whose next import would read their code into the heap again."""
     from iot import installed
 
     if installed()[0] == "frozen":
-        unload(name)
+        for name in names:
+            unload(name)
 
 
 def heap_free():

@@ -395,14 +395,6 @@ class _Together:
                 self.over.set()
 
 
-class _Nothing:
-    def on(self):
-        pass
-
-    def off(self):
-        pass
-
-
 class StepWatch:
     """One timer for every running step: a step still running `limit_ms` after it began is hung.
 
@@ -413,7 +405,7 @@ class StepWatch:
 
     def __init__(self):
         self._steps = []  # [deadline, task, overdue]
-        self._timer = Blinker(_Nothing(), callback=self._expired)
+        self._timer = Blinker(None, callback=self._expired)
         self._wake_at = None
 
     def begin(self, limit_ms):

@@ -4,7 +4,6 @@ import asyncio
 from iot.compat import sleep_ms, ticks_diff, ticks_ms
 from iot.program import parallel, send, sequence
 from iot.commands import Commands
-from iot.store import ProgramStore
 from scenarios.common import Faulty, now_ms, registered
 
 import app
@@ -40,7 +39,7 @@ class _Stalls:
 async def stalls(op_ms, programs):
     """The loop stall each kind of command causes (the least of three tries), with the most user programs there can be."""
     service, devices = await registered(op_ms)
-    shell = Commands(service, app.PROGRAMS, ProgramStore(), print)
+    shell = Commands(service, app.PROGRAMS, "programs.json", print)
     step = '{"seq": [{"send": ["light", "SWITCH_ON"]}, {"delay": 1}, {"send": ["light", "SWITCH_OFF"]}]}'
     for i in range(programs):
         await shell.execute("define p%d %s" % (i, step))

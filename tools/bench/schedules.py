@@ -10,8 +10,8 @@ import json
 import time
 
 import app
-from iot.auto.clock import Clock
 from iot.auto import name_at
+from iot.auto.clock import Clock
 from iot.auto.schedules import Scheduler
 
 MIDNIGHT = 1796338800  # 2026-12-03T00:00:00+01:00, a Thursday

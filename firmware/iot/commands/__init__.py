@@ -64,7 +64,7 @@ class Commands:
         try:
             library.load(self.programs)
         finally:
-            release("iot.commands.library")
+            release("iot.commands.library", "iot.store")
 
     async def execute(self, line):
         """The reply to one command line."""
@@ -120,7 +120,7 @@ class Commands:
             try:
                 return await library.command(self.programs, word, rest, self.runs.count)
             finally:
-                release("iot.commands.library")
+                release("iot.commands.library", "iot.store")
         if word == "wait":
             return await self.runs.wait(rest)
         if word in ("time", "automations", "press"):
@@ -200,7 +200,7 @@ class Commands:
         try:
             return await library.describe(self.programs, self.runs.count)
         finally:
-            release("iot.commands.library")
+            release("iot.commands.library", "iot.store")
 
     async def wait(self):
         """Until no run is left (including runs queued meanwhile)."""

@@ -16,7 +16,7 @@ from iot import program as prog
 from iot.commands.parse import check_name, split
 from iot.commands.programs import MODES
 from iot.compat import heap_free, sleep_ms
-from iot.store import MAX_BYTES
+from iot.store import MAX_BYTES, ProgramStore
 
 MAX_PROGRAMS = 256  # user programs
 SLICE = 8  # programs listed between two yields to the loop
@@ -50,15 +50,16 @@ def load(programs):
     the boot goes on with the built-in ones."""
     if programs.store is None:
         return
+    store = ProgramStore(programs.store)
     try:
-        _take_up(programs, *programs.store.load())
+        _take_up(programs, *store.load())
         if programs.user:
             free = heap_free()
             if free is not None and free < _load_need(programs, programs.saved):  # more than this board could have saved
                 raise MemoryError
     except MemoryError:
         programs.user, programs.modes, programs.cache, programs.sizes, programs.saved = {}, {}, {}, {}, 0
-        programs.write("event: " + programs.store.set_aside("it does not fit in the heap beside the app"))
+        programs.write("event: " + store.set_aside("it does not fit in the heap beside the app"))
 
 
 def _take_up(programs, saved, modes, problem):
@@ -77,7 +78,7 @@ def _take_up(programs, saved, modes, problem):
             programs.sizes[name] = _saved_bytes(name, saved[name])
             programs.saved += programs.sizes[name]
         except IOTError as e:
-            programs.write("event: %s: saved program %r left out: %s" % (programs.store.path, name, e))
+            programs.write("event: %s: saved program %r left out: %s" % (programs.store, name, e))
     known = programs.names()
     for name in modes:
         if modes[name] in MODES and name in known:
@@ -188,5 +189,5 @@ async def save(programs):
     if programs.store is None:
         raise IOTError("no storage here")
     _loadable(programs, programs.saved, "not saved, the old file kept")
-    await programs.store.save(programs.user, programs.modes)
-    return "saved %d programs to %s" % (len(programs.user), programs.store.path)
+    await ProgramStore(programs.store).save(programs.user, programs.modes)
+    return "saved %d programs to %s" % (len(programs.user), programs.store)

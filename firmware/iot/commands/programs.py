@@ -2,13 +2,16 @@
 (iot.program.compile_program, through the service), at its first use or when it is defined, and kept:
 running it parses nothing. Defining, saving, loading and listing them is iot.commands.library's.
 """
-from iot import IOTError, jsontext
+from iot import IOTError
 from iot.commands.parse import MAX_LINE
 
 MODES = ("single", "restart", "queued", "parallel")
 
 
 class Programs:
+    """`builtin`: {name: a function that makes it}; `store`: the path of the file the user's are saved in
+    (iot.store.ProgramStore's, made by iot.commands.library for each load and save), or None."""
+
     def __init__(self, service, builtin, store=None, write=print):
         self.service = service
         self.builtin = builtin
@@ -37,6 +40,8 @@ class Programs:
 
     def parse(self, text):
         """A program given as JSON, as data; IOTError if it is no JSON."""
+        from iot import jsontext
+
         try:
             return jsontext.loads(text, MAX_LINE, "the program")
         except IOTError as e:
