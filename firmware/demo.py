@@ -7,8 +7,8 @@ import asyncio
 
 from iot import IOTError
 from iot import program as prog
+from iot.program import sequence
 from iot.compat import sleep_ms, ticks_diff, ticks_ms
-from iot.program import in_series
 from iot.service import device_named
 
 
@@ -54,3 +54,14 @@ async def run(service, devices, programs, sequential=False, log=print):
         reports.append(report)
     log("event: demo done in %d ms (planned %d ms)" % (ticks_diff(ticks_ms(), start), planned))
     return reports
+
+
+def in_series(step):
+    """The same steps one after another in program order: the seed's synchronous version."""
+    key = next(iter(step))
+    if key != "seq" and key != "par":
+        return sequence(step)
+    steps = []
+    for s in step[key]:
+        steps.extend(in_series(s)["seq"])
+    return {"seq": steps}

@@ -182,30 +182,14 @@ def _check(ctx, name, msg_type, data, path):
     return known
 
 
-def in_series(step):
-    """The same steps one after another in program order: the seed's synchronous version."""
-    key, arg = _parts(step, "")
-    if key != "seq" and key != "par":
-        return sequence(step)
-    steps = []
-    for s in arg:
-        steps.extend(in_series(s)["seq"])
-    return {"seq": steps}
-
-
-class StepError(Exception):
-    """A step failed while running: which (its place in the program, as [2, 1]), and why."""
-
-    def __init__(self, path, what, cause):
-        super().__init__(what)
-        self.path = path
-        self.what = what
-        self.cause = cause
-
-    def message(self):
-        if not self.path:  # the program is this one step (a device command)
-            return "%s failed: %s" % (self.what, self.cause)
-        return "%s (%s) failed: %s" % (_where(self.path), self.what, self.cause)
+def failure(root, node, cause, name):
+    """A failed step's words, found only when one fails: (the run's report of it, and whether the program is
+    that one step, named as the step is: a device command, "light SWITCH_ON")."""
+    path = path_of(root, node) or []
+    what = describe(node)
+    if not path:
+        return "%s failed: %s" % (what, cause), what == name
+    return "%s (%s) failed: %s" % (_where(path), what, cause), False
 
 
 def describe(node):

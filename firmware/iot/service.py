@@ -45,8 +45,8 @@ class Work:
     """One run of a program (a device command is a one-step program) while it goes on.
 
     `tasks[0]` is the task running it, the others its parallel branches;
-    `why` says why it was halted (None while it may go on); `error` is the
-    StepError of its first failing step.
+    `why` says why it was halted (None while it may go on); `error` is what
+    iot.program.failure says of its first failing step.
     """
 
     def __init__(self, name):
@@ -274,8 +274,8 @@ class IOTService:
             self.log("event: %s done in %d ms (planned %s)" % (name, report.actual_ms, prog.planned_text(compiled)))
             return report
         error = work.error
-        report.error = error.message() if error is not None else work.why
-        if error is not None and not error.path and error.what == name:  # a device command: "light SWITCH_ON failed: ..."
+        report.error = error[0] if error is not None else work.why
+        if error is not None and error[1]:  # a device command: "light SWITCH_ON failed: ..."
             self.log("event: %s; %s safe" % (report.error, ", ".join(devices)))
         else:
             self.log("event: %s: %s; %s safe" % (name, report.error, ", ".join(devices)))
@@ -331,7 +331,7 @@ class IOTService:
         """A step of `work` failed (called in the failing step's task): halt the work now."""
         if work.why is not None:
             return  # halted already; this is the fallout
-        work.error = prog.StepError(prog.path_of(work.program, node) or [], prog.describe(node), cause)
+        work.error = prog.failure(work.program, node, cause, work.name)
         self.halt(work, "failed", keep=work.tasks[0])
 
     def halt(self, work, why, keep=None, cause=None):
