@@ -109,9 +109,12 @@ async def run(service, devices, settings, sequential=False, shell=False):
             for problem in settings["auto"]["problems"]:
                 events("error: " + problem)
         if settings["mqtt"] is not None or settings["web"] is not None:
-            from iot import net  # only when configured: a board without it keeps the heap
+            from iot.net import boot  # only when configured: a board without it keeps the heap
 
-            network = net.start(settings, service, events, service.activity, slots.safe())
+            try:
+                network = boot.start(settings, service, events, service.activity, slots.safe())
+            finally:
+                unload("iot.net.boot")  # needed at boot only
         if settings["demo"]:
             import demo  # run once at boot and let go: its code is no part of the heap after
 

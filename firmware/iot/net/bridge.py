@@ -22,18 +22,14 @@ in order, from a queue of at most MAX_PENDING: past that a command gets
 so it would run again at every connect (a flush the user asked for last week).
 """
 import asyncio
-import gc
 import json
 
-from iot import IOTError, installed, jsontext
-from iot.commands.parse import device_message
-from iot.compat import sleep_ms, ticks_diff, ticks_ms, unload
-from iot.message import MessageType
-from iot.net import link_status
+from iot import IOTError, jsontext
+from iot.commands.parse import MAX_LINE
+from iot.compat import release, sleep_ms, ticks_ms, unload
 
 HA_PREFIX = "homeassistant"  # Home Assistant's discovery topics, and its status
 MAX_PENDING = 16  # commands waiting for their turn
-MAX_COMMAND = 1024  # bytes in one command, as a console line
 DIAG_MS = 60000  # how often the link and heap are reported
 
 
@@ -61,7 +57,7 @@ class Bridge:
         self._update_dirty = False  # the update topic to be sent again
         self._sent = {}  # device -> the state text last published
         self._announce = asyncio.Event()  # discovery (and every state) to be sent again
-        self._start = ticks_ms()
+        self.started = ticks_ms()  # for the diagnostics' uptime
         self._tasks = []
         client.on_message = self._message
         client.on_connect = self._connected
@@ -117,8 +113,8 @@ class Bridge:
             return
         if retained:
             return  # kept by the broker, not sent now: never run
-        if payload is None or size > MAX_COMMAND:
-            self._queue(("reply", "error: %s: a %d-byte command, over %d; ignored" % (topic, size, MAX_COMMAND)))
+        if payload is None or size > MAX_LINE:
+            self._queue(("reply", "error: %s: a %d-byte command, over %d; ignored" % (topic, size, MAX_LINE)))
             return
         try:
             text = jsontext.decode(payload, "%s: the command" % topic)
@@ -160,7 +156,7 @@ class Bridge:
             assert commands is not None  # set before _serving
             if kind == "set":  # a device's command: the device is looked up now, when it is its turn
                 try:
-                    item = request(item[1], self.service.get_device(item[1]), item[2])
+                    item = ha("request", item[1], self.service.get_device(item[1]), item[2])
                 except IOTError as e:
                     item = ("reply", "error: %s" % e)
                 kind = item[0]
@@ -188,21 +184,6 @@ class Bridge:
         self._update_dirty = True
         self._changed.set()
 
-    def update_state(self):
-        """The update topic's JSON: Home Assistant's update entity shows the version running and, while an
-        update streams in, its version and percentage; once one is staged (it runs from the next reset), its
-        version as the latest, until that reset."""
-        import slots
-
-        running = installed()[1]
-        step, done, total, version = self._update or (None, 0, 0, None)
-        busy = step in ("verified", "file", "written")
-        state = slots.read()
-        staged = state["version"] if state["trial"] and not state["tries"] else None
-        return {"installed_version": running, "latest_version": version if busy else staged or running,
-                "in_progress": busy, "update_percentage": done * 100 // total if busy and total else None,
-                "step": step, "last": state["last"]}
-
     def _device_changed(self, name):
         if name not in self._dirty:
             self._dirty.append(name)
@@ -217,7 +198,7 @@ class Bridge:
                 device = self.service.devices.get(name)
                 if device is None:
                     continue
-                text = json.dumps(ha_state(device, device.status()))
+                text = json.dumps(ha("state", device, device.status()))
                 if self._sent.get(name) != text:
                     self._sent[name] = text
                     await self.client.put("%s/%s/state" % (self.base, name), text, retain=True, qos=1)
@@ -231,7 +212,8 @@ class Bridge:
                     await self.client.put(self.base + "/auto/state", text, retain=True, qos=1)
             if self._update_dirty:
                 self._update_dirty = False
-                await self.client.put(self.base + "/update", json.dumps(self.update_state()), retain=True, qos=1)
+                text = json.dumps(ha("update", self._update))
+                await self.client.put(self.base + "/update", text, retain=True, qos=1)
 
     async def _announcer(self):
         """At every connect, and when Home Assistant comes back: the discovery configs, then every state."""
@@ -264,85 +246,14 @@ class Bridge:
             self._diag_now()
 
     def _diag_now(self):
-        self.client.publish(self.base + "/diag", json.dumps(self.diagnostics()), retain=True)
-
-    def diagnostics(self):
-        d = link_status(self.wifi)
-        d["mqtt_connects"] = self.client.connects
-        d["uptime_s"] = ticks_diff(ticks_ms(), self._start) // 1000
-        if hasattr(gc, "mem_free"):
-            d["heap_free"] = gc.mem_free()
-        return d
+        self.client.publish(self.base + "/diag", json.dumps(ha("diagnostics", self)), retain=True)
 
 
-def ha_state(device, status):
-    """A device's status() with what Home Assistant reads from it added: "state" ON/OFF, and for an
-    RGB light "color_mode" and the colour as {"r", "g", "b"} (the "#rrggbb" stays, as "hex")."""
-    s = dict(status)
-    if device.kind == "light":
-        s["state"] = "ON" if status["on"] else "OFF"
-        if "color" in status:
-            rgb = int(status["color"][1:], 16)
-            s["hex"] = status["color"]
-            s["color"] = {"r": rgb >> 16, "g": rgb >> 8 & 255, "b": rgb & 255}
-            s["color_mode"] = "rgb"
-        else:
-            s["color_mode"] = "brightness"
-    elif device.kind == "speaker":
-        s["state"] = "ON" if status["on"] else "OFF"
-    return s
+def ha(word, *args):
+    """iot.net.ha's `word` of `args`: loaded for each use, and let go after it when the app is frozen."""
+    from iot.net import ha as words
 
-
-def request(name, device, text):
-    """A device command as MQTT gives it, as a work item for the command layer; IOTError if it is none."""
-    text = text.strip()
-    if text[:1] != "{":
-        if text.upper() in ("ON", "OFF"):
-            return ("send", name, "SWITCH_" + text.upper(), "")
-        msg, _, data = text.partition(" ")
-        return ("send", name, msg, data.strip())
-    d = jsontext.loads(text, MAX_COMMAND, "%s: the command" % name)
-    if type(d) is not dict:
-        raise IOTError("%s: a command is a JSON object" % name)
-    if "msg" in d:
-        return ("send", name) + device_message(name, d)
-    if "state" in d:
-        return _home_assistant(name, device, d)
-    raise IOTError('%s: a command is {"msg": ..., "data": ...} or {"state": ...}' % name)
-
-
-def _home_assistant(name, device, d):
-    """Home Assistant's JSON (light: brightness, color, transition; siren: tone) as a command."""
-    state = d["state"]
-    if state not in ("ON", "OFF"):
-        raise IOTError("%s: state is ON or OFF, not %r" % (name, state))
-    words = []
-    for key in d:
-        value = d[key]
-        if key in ("state", "color_mode"):
-            continue
-        if key == "brightness" and type(value) is int and 1 <= value <= 100:
-            words.append("%d%%" % value)
-        elif key == "transition" and type(value) in (int, float) and 0 <= value <= 60:
-            words.append("%dms" % int(value * 1000))
-        elif key == "color" and type(value) is dict and _rgb(value) is not None:
-            words.append("#%06x" % _rgb(value))
-        elif key == "tone" and device.kind == "speaker" and type(value) is str and state == "ON":
-            device.check(MessageType.PLAY_SONG, value)  # a song it does not know is this reply, not a step's
-            if device.ready:
-                return ("send", name, "PLAY_SONG", value)
-            program = {"seq": [{"send": [name, "SWITCH_ON", ""]}, {"send": [name, "PLAY_SONG", value]}]}
-            return ("line", "run " + json.dumps(program))
-        else:
-            raise IOTError("%s: cannot take %s %s" % (name, key, json.dumps(value)))
-    return ("send", name, "SWITCH_" + state, " ".join(words))
-
-
-def _rgb(color):
-    out = 0
-    for key in ("r", "g", "b"):
-        v = color.get(key)
-        if type(v) is not int or not 0 <= v <= 255:
-            return None
-        out = out << 8 | v
-    return out if len(color) == 3 else None
+    try:
+        return getattr(words, word)(*args)
+    finally:
+        release("iot.net.ha")

@@ -13,20 +13,18 @@ handed on as payload None with its size, so it never reaches the heap.
 """
 import asyncio
 
-from iot.compat import sleep_ms, ticks_diff, ticks_ms
+from iot.compat import const, sleep_ms, ticks_diff, ticks_ms
 
-CONNECT = 0x10
-CONNACK = 0x20
-PUBLISH = 0x30
-PUBACK = 0x40
-SUBSCRIBE = 0x82
-SUBACK = 0x90
-PINGREQ = 0xC0
-PINGRESP = 0xD0
-DISCONNECT = 0xE0
+_CONNECT = const(0x10)
+_CONNACK = const(0x20)
+_PUBLISH = const(0x30)
+_PUBACK = const(0x40)
+_SUBSCRIBE = const(0x82)
+_SUBACK = const(0x90)
+_PINGREQ = const(0xC0)
 REFUSED = ("", "bad protocol version", "client id refused", "server unavailable", "bad user name or password",
            "not authorised")
-CHUNK = 256  # how much of an oversized packet is read at a time
+_CHUNK = const(256)  # how much of an oversized packet is read at a time
 
 
 class MQTTError(Exception):
@@ -176,9 +174,9 @@ class MQTTClient:
             if self.password is not None:
                 flags |= 0x40
                 tail += _str(self.password)
-        await self._send(_packet(CONNECT, body + bytes((flags, self.keepalive >> 8, self.keepalive & 255)) + tail))
+        await self._send(_packet(_CONNECT, body + bytes((flags, self.keepalive >> 8, self.keepalive & 255)) + tail))
         kind, body = await self._read_packet()
-        if kind != CONNACK or len(body) != 2:
+        if kind != _CONNACK or len(body) != 2:
             raise MQTTError("no CONNACK")
         if body[1]:
             raise MQTTError("connection refused: %s" % (REFUSED[body[1]] if body[1] < len(REFUSED) else body[1]))
@@ -186,7 +184,7 @@ class MQTTClient:
             body = bytearray(self._next_pid())
             for topic, qos in self._topics:
                 body += _str(topic) + bytes((qos,))
-            await self._send(_packet(SUBSCRIBE, bytes(body)))
+            await self._send(_packet(_SUBSCRIBE, bytes(body)))
         for pid in self._unacked:  # QoS 1 the broker may not have: again, as duplicates
             await self._send_publish(self._unacked[pid], pid, dup=True)
         self.connects += 1
@@ -221,11 +219,11 @@ class MQTTClient:
         while True:
             kind, body = await self._read_packet()
             self._last_rx = ticks_ms()
-            if kind & 0xF0 == PUBLISH:
+            if kind & 0xF0 == _PUBLISH:
                 await self._received(kind, body)
-            elif kind == PUBACK:
+            elif kind == _PUBACK:
                 self._unacked.pop(body[0] << 8 | body[1], None)
-            elif kind == SUBACK and 0x80 in body[2:]:
+            elif kind == _SUBACK and 0x80 in body[2:]:
                 raise MQTTError("subscription refused")
 
     async def _received(self, kind, body):
@@ -245,7 +243,7 @@ class MQTTClient:
         if self.on_message is not None:
             self.on_message(topic, payload, bool(kind & 1), size)
         if pid is not None:
-            await self._send(bytes((PUBACK, 2, pid >> 8, pid & 255)))
+            await self._send(bytes((_PUBACK, 2, pid >> 8, pid & 255)))
 
     async def _read_packet(self):
         """(first byte, body); for a PUBLISH over max_packet, read past, body is (topic, packet id, size)."""
@@ -263,7 +261,7 @@ class MQTTClient:
             shift += 7
         if n <= self.max_packet:
             return kind, (await r.readexactly(n)) if n else b""
-        if kind & 0xF0 != PUBLISH:
+        if kind & 0xF0 != _PUBLISH:
             raise MQTTError("a %d-byte packet, over %d" % (n, self.max_packet))
         head = await r.readexactly(2)
         tn = head[0] << 8 | head[1]
@@ -278,7 +276,7 @@ class MQTTClient:
             left -= 2
         size = left
         while left:
-            left -= len(await r.readexactly(min(CHUNK, left)))
+            left -= len(await r.readexactly(min(_CHUNK, left)))
         return kind, (topic, pid, size)
 
     async def _writer(self):
@@ -296,7 +294,7 @@ class MQTTClient:
 
     async def _send_publish(self, message, pid, dup=False):
         topic, payload, retain, qos = message
-        kind = PUBLISH | (0x08 if dup else 0) | (0x02 if qos else 0) | (0x01 if retain else 0)
+        kind = _PUBLISH | (0x08 if dup else 0) | (0x02 if qos else 0) | (0x01 if retain else 0)
         await self._send(_publish_packet(kind, topic, pid if qos else None, payload))
 
     async def _pinger(self):
@@ -305,7 +303,7 @@ class MQTTClient:
             await sleep_ms(period)
             if ticks_diff(ticks_ms(), self._last_rx) > self.keepalive * 1500:
                 raise MQTTError("no answer from the broker in %d s" % (self.keepalive * 3 // 2))
-            await self._send(bytes((PINGREQ, 0)))
+            await self._send(bytes((_PINGREQ, 0)))
 
     async def _send(self, data):
         s = self._stream

@@ -1,0 +1,64 @@
+"""The network's start, as config.json asks: Wi-Fi, the MQTT client and bridge, the web page. app.run loads
+this for the boot and lets it go: what runs after is iot.net.Network's."""
+from iot.net import Network
+
+
+def node_name():
+    """The board's own name on the network: iot_ and the end of its unique id."""
+    import machine
+
+    uid = machine.unique_id()
+    return "iot_" + "".join(["%02x" % b for b in uid[-3:]])
+
+
+def tls_context():
+    """TLS that encrypts; the broker's certificate is not checked (a board has no store of CAs)."""
+    import ssl
+
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    if hasattr(context, "check_hostname"):
+        context.check_hostname = False  # CPython only: MicroPython checks no host name
+    context.verify_mode = ssl.CERT_NONE  # type: ignore[attr-defined, unused-ignore]  # the esp32 stubs lack it
+    return context
+
+
+def start(settings, service, events, led=None, safe=False):
+    """Join Wi-Fi, the broker and serve the page, as configured, in the background; the devices and the
+    shell work meanwhile. Events and device states go out at once; commands are taken once serve() is called.
+    None, said in an event, on a board with no network (a Pico; a Pico W, Pico 2 W or ESP32 has one).
+    `safe` (safe mode): Wi-Fi and the web server's update and status only, whatever else is configured."""
+    try:
+        import socket  # noqa: F401  (only to know that there is a network to use)
+    except ImportError:
+        events("event: this board has no network (a Pico W, Pico 2 W or ESP32 has): mqtt, web and wifi left off")
+        return None
+    from iot.devices.speaker import SONGBOOK
+
+    wifi = bridge = web = None
+    if settings["wifi"] is not None:
+        from iot.net.wifi import WiFi
+
+        wifi = WiFi(settings["wifi"]["ssid"], settings["wifi"]["password"], led, events).start()
+    m = None if safe else settings["mqtt"]
+    if m is not None:
+        from iot.net.bridge import Bridge
+        from iot.net.mqtt import MQTTClient
+
+        node = m["node"] or node_name()
+        base = "%s/%s" % (m["prefix"], node)
+        client = MQTTClient(m["host"], m["port"], node, m["user"], m["password"],
+                            tls_context() if m["tls"] else None, m["keepalive"], will=(base + "/status", "offline", True),
+                            log=events, link=None if wifi is None else wifi.up)
+        if wifi is not None:
+            wifi.on_down = client.drop
+        bridge = Bridge(client, base, node, service, settings["board"], SONGBOOK, wifi, m["discovery"]).start()
+        events.sinks.append(bridge.event)
+    w = settings["web"]
+    if w is not None:
+        from iot import __version__
+        from iot.net.web import Web
+
+        web = Web(service, {"board": settings["board"], "version": __version__, "songs": sorted(SONGBOOK)},
+                  w["port"], w["user"], w["password"], safe).start(events)
+        events.sinks.append(web.event)
+    return Network(wifi, bridge, web)
