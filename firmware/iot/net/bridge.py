@@ -40,7 +40,6 @@ class Bridge:
         self.node = node
         self.service = service
         self.commands = None  # iot.commands.Commands, from serve() on
-        self._serving = asyncio.Event()
         self.board = board
         self.songs = songs
         self.wifi = wifi
@@ -78,7 +77,7 @@ class Bridge:
         if commands.auto is not None:
             commands.auto.watchers.append(self._auto_watch)
         commands.update_watchers.append(self._updating)
-        self._serving.set()
+        self._work.set()  # the commands that came meanwhile
         self._announce.set()
 
     def deinit(self):
@@ -139,9 +138,8 @@ class Bridge:
 
     async def _worker(self):
         """The commands, one at a time and in order; each reply to the result topic before the next runs."""
-        await self._serving.wait()
         while True:
-            while not self._pending:
+            while not self._pending or self.commands is None:  # none taken before serve()
                 self._work.clear()
                 await self._work.wait()
             item = self._pending.pop(0)
@@ -153,7 +151,7 @@ class Bridge:
                                           qos=1)
                 continue
             commands = self.commands
-            assert commands is not None  # set before _serving
+            assert commands is not None  # the wait above is for serve()
             if kind == "set":  # a device's command: the device is looked up now, when it is its turn
                 try:
                     item = ha("request", item[1], self.service.get_device(item[1]), item[2])
@@ -217,10 +215,11 @@ class Bridge:
 
     async def _announcer(self):
         """At every connect, and when Home Assistant comes back: the discovery configs, then every state."""
-        await self._serving.wait()  # the devices have registered and the programs are loaded
         while True:
             await self._announce.wait()
             self._announce.clear()
+            if self.commands is None:
+                continue  # serve() announces, once the devices have registered and the programs are loaded
             if self.discover:
                 from iot.net import discovery  # only now: its heap goes back once every config is sent
 

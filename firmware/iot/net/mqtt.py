@@ -9,7 +9,10 @@ payload, retained)`, `on_connect()`), an Event `up` while connected, `run()`
 as the one task that connects, serves and reconnects, and `deinit()`.
 publish() never blocks: it queues, at most `queue` messages, and says False
 when full. A PUBLISH over `max_packet` bytes is read past in small chunks and
-handed on as payload None with its size, so it never reaches the heap.
+handed on as payload None with its size, so it never reaches the heap. A
+failure of the connection (a refusal, a packet it cannot take, a silent
+broker) is an OSError, as a socket's own are: each ends the connection, and
+run() connects again.
 """
 import asyncio
 
@@ -25,10 +28,6 @@ _PINGREQ = const(0xC0)
 REFUSED = ("", "bad protocol version", "client id refused", "server unavailable", "bad user name or password",
            "not authorised")
 _CHUNK = const(256)  # how much of an oversized packet is read at a time
-
-
-class MQTTError(Exception):
-    pass
 
 
 def _str(text):
@@ -100,7 +99,7 @@ class MQTTClient:
         self._unacked = {}  # pid -> message, QoS 1 sent and not yet acknowledged (sent again, DUP, at reconnect)
         self._pid = 0
         self._stream = None
-        self._dead = asyncio.Event()  # set when this connection is over
+        self._dead = None  # an Event set when the connection is over (each connection's own)
         self._failure = None  # type: Exception | None  # why
         self._task = None
         self._last_rx = ticks_ms()
@@ -144,9 +143,10 @@ class MQTTClient:
 
     def drop(self, why="the network link is down"):
         """End the connection now (the link under it is gone); run() connects again when it can."""
-        if self.up.is_set():
-            self._failure = MQTTError(why)
-            self._dead.set()
+        dead = self._dead
+        if self.up.is_set() and dead is not None:  # up: a connection is served, with its Event
+            self._failure = OSError(why)
+            dead.set()
 
     def deinit(self):
         """Stop, and drop the connection without DISCONNECT: the broker then sends the last will."""
@@ -177,11 +177,12 @@ class MQTTClient:
         await self._send(_packet(_CONNECT, body + bytes((flags, self.keepalive >> 8, self.keepalive & 255)) + tail))
         kind, body = await self._read_packet()
         if kind != _CONNACK or len(body) != 2:
-            raise MQTTError("no CONNACK")
+            raise OSError("no CONNACK")
         if body[1]:
-            raise MQTTError("connection refused: %s" % (REFUSED[body[1]] if body[1] < len(REFUSED) else body[1]))
+            raise OSError("connection refused: %s" % (REFUSED[body[1]] if body[1] < len(REFUSED) else body[1]))
         if self._topics:
-            body = bytearray(self._next_pid())
+            pid = self._next_pid()
+            body = bytearray((pid >> 8, pid & 255))
             for topic, qos in self._topics:
                 body += _str(topic) + bytes((qos,))
             await self._send(_packet(_SUBSCRIBE, bytes(body)))
@@ -203,7 +204,7 @@ class MQTTClient:
         finally:
             for t in tasks:
                 t.cancel()
-        raise self._failure if self._failure is not None else MQTTError("connection ended")
+        raise self._failure if self._failure is not None else OSError("connection ended")
 
     async def _guard(self, job):
         try:
@@ -213,7 +214,7 @@ class MQTTClient:
         except Exception as e:
             if self._failure is None:
                 self._failure = e
-            self._dead.set()
+            self._dead.set()  # type: ignore[union-attr]  # made before the jobs are
 
     async def _reader_loop(self):
         while True:
@@ -224,7 +225,7 @@ class MQTTClient:
             elif kind == _PUBACK:
                 self._unacked.pop(body[0] << 8 | body[1], None)
             elif kind == _SUBACK and 0x80 in body[2:]:
-                raise MQTTError("subscription refused")
+                raise OSError("subscription refused")
 
     async def _received(self, kind, body):
         if type(body) is tuple:  # too big: read past, (topic, packet id, size) kept
@@ -255,18 +256,18 @@ class MQTTClient:
         shift = 7
         while byte & 128:
             if shift > 21:
-                raise MQTTError("bad packet length")
+                raise OSError("bad packet length")
             byte = (await r.readexactly(1))[0]
             n |= (byte & 127) << shift
             shift += 7
         if n <= self.max_packet:
             return kind, (await r.readexactly(n)) if n else b""
         if kind & 0xF0 != _PUBLISH:
-            raise MQTTError("a %d-byte packet, over %d" % (n, self.max_packet))
+            raise OSError("a %d-byte packet, over %d" % (n, self.max_packet))
         head = await r.readexactly(2)
         tn = head[0] << 8 | head[1]
         if tn + 2 > min(n, 256):
-            raise MQTTError("a %d-byte topic" % tn)
+            raise OSError("a %d-byte topic" % tn)
         topic = (await r.readexactly(tn)).decode()
         left = n - 2 - tn
         pid = None
@@ -286,7 +287,7 @@ class MQTTClient:
                 self._room.set()
                 pid = None
                 if message[3]:
-                    pid = self._next_pid_int()
+                    pid = self._next_pid()
                     self._unacked[pid] = message
                 await self._send_publish(message, pid)
             self._ready.clear()
@@ -302,23 +303,19 @@ class MQTTClient:
         while True:
             await sleep_ms(period)
             if ticks_diff(ticks_ms(), self._last_rx) > self.keepalive * 1500:
-                raise MQTTError("no answer from the broker in %d s" % (self.keepalive * 3 // 2))
+                raise OSError("no answer from the broker in %d s" % (self.keepalive * 3 // 2))
             await self._send(bytes((_PINGREQ, 0)))
 
     async def _send(self, data):
         s = self._stream
         if s is None:
-            raise MQTTError("not connected")
+            raise OSError("not connected")
         s.write(data)
         await s.drain()
 
-    def _next_pid_int(self):
+    def _next_pid(self):
         self._pid = self._pid % 65535 + 1
         return self._pid
-
-    def _next_pid(self):
-        pid = self._next_pid_int()
-        return bytes((pid >> 8, pid & 255))
 
     def _close(self):
         self.up.clear()
