@@ -72,14 +72,24 @@ def unload(name):
 
 
 def release(*names):
-    """Modules used now and then (a command's), after each use: let go (unload) when the app is frozen into the
-    image, whose next import makes only its functions, their code being in the flash; kept when they are
-    files, whose next import would read their code into the heap again."""
-    from iot import installed
-
-    if installed()[0] == "frozen":
-        for name in names:
+    """Modules used now and then (a command's), after each use: let go (unload), so the heap holds them only
+    while they work. Frozen into the image, loading one again makes only its functions; as .mpy, it reads its
+    bytecode again. One compiled from its source (make run, a host) is kept: compiling it again would take far
+    more heap than it holds."""
+    for name in names:
+        if not from_source(sys.modules.get(name)):
             unload(name)
+
+
+def from_source(module):
+    """Whether `module` was compiled from a .py file on the filesystem (a frozen one's __file__ names none)."""
+    import os
+
+    path = getattr(module, "__file__", "")
+    try:
+        return path.endswith(".py") and bool(os.stat(path))
+    except OSError:
+        return False
 
 
 def heap_free():

@@ -120,15 +120,16 @@ async def toilet_in_parallel(op_ms):
 
 
 async def library_comes_and_goes(frozen):
-    """`programs`, `define` and `save` load iot.commands.library; frozen into the image (iot.installed says so)
-    it is let go after each, from files it stays: which modules are loaded after each command."""
+    """`programs`, `define` and `plan` load iot.commands.library; frozen into the image or as .mpy (here: the
+    module said not to come from source) it is let go after each, compiled from its .py it stays: which modules
+    are loaded after each command."""
     import sys
 
-    import iot
+    from iot import compat
     from iot.commands import Commands
 
     if frozen:
-        iot.installed = lambda: ("frozen", "test")
+        compat.from_source = lambda module: False
     service, devices = await registered(0)
     commands = Commands(service, app.PROGRAMS, None, lambda line: None)
     seen = []

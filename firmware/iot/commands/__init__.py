@@ -59,7 +59,7 @@ class Commands:
 
     def load(self):
         """Take up the programs saved on the flash."""
-        from iot.commands import library  # loaded for each use and let go (frozen): a run needs none of it
+        from iot.commands import library  # loaded for each use and let go: a run needs none of it
 
         try:
             library.load(self.programs)

@@ -249,7 +249,7 @@ class Bridge:
 
 
 def ha(word, *args):
-    """iot.net.ha's `word` of `args`: loaded for each use, and let go after it when the app is frozen."""
+    """iot.net.ha's `word` of `args`: loaded for each use, and let go after it (iot.compat.release)."""
     from iot.net import ha as words
 
     try:

@@ -1,6 +1,6 @@
 """Home Assistant's words on MQTT, for iot.net.bridge: a device's state in its shape, a device command as it
 sends one, the update entity's state and the diagnostics. Loaded by the bridge for each use and let go after it
-when the app is frozen (iot.compat.release): a board's heap holds the bridge's loop, not these."""
+(iot.compat.release): a board's heap holds the bridge's loop, not these."""
 import gc
 import json
 
