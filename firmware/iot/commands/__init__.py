@@ -59,10 +59,15 @@ class Commands:
 
     def load(self):
         """Take up the programs saved on the flash."""
-        from iot.commands import library  # loaded for each use and let go: a run needs none of it
+        self._library("load")
+
+    def _library(self, name, *args):
+        """iot.commands.library's `name` of the programs and `args`: the module is loaded for the call and let go
+        after it (iot.compat.release), as a run needs none of it; a coroutine it returns holds it until done."""
+        from iot.commands import library
 
         try:
-            library.load(self.programs)
+            return getattr(library, name)(self.programs, *args)
         finally:
             release("iot.commands.library", "iot.store")
 
@@ -115,12 +120,7 @@ class Commands:
         if word == "stop":
             return await self.runs.stop(rest)
         if word in LIBRARY:
-            from iot.commands import library
-
-            try:
-                return await library.command(self.programs, word, rest, self.runs.count)
-            finally:
-                release("iot.commands.library", "iot.store")
+            return await self._library("command", word, rest, self.runs.count)
         if word == "wait":
             return await self.runs.wait(rest)
         if word in ("time", "automations", "press"):
@@ -195,12 +195,7 @@ class Commands:
 
     async def describe(self):
         """Every program with its mode, planned time and runs, as the web API lists them."""
-        from iot.commands import library
-
-        try:
-            return await library.describe(self.programs, self.runs.count)
-        finally:
-            release("iot.commands.library", "iot.store")
+        return await self._library("describe", self.runs.count)
 
     async def wait(self):
         """Until no run is left (including runs queued meanwhile)."""

@@ -82,9 +82,13 @@ class Web:
         self._open += 1
         try:
             if self.site is None:
-                from iot.net.site import Site
+                try:
+                    from iot.net.site import Site
 
-                self.site = Site(self)
+                    self.site = Site(self)
+                except MemoryError:  # no room for the routes now: this request goes unanswered, nothing else
+                    writer.close()
+                    return
             await self.site.handle(reader, writer)
         finally:
             self._open -= 1
