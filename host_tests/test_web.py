@@ -258,13 +258,15 @@ def test_the_page_gets_the_automations_live(page):
 
 
 def test_the_routes_and_microdot_are_loaded_by_a_request_and_let_go_when_idle(scenario):
-    """A board whose page nobody opens keeps the routes' heap free: they come with a connection, go after idle_ms."""
+    """A board whose page nobody opens keeps the routes' heap free: they come with a connection (and the watchers
+    that feed the open pages with them), and go after idle_ms."""
     from mqtt_rig import free_port
 
     seen = scenario("web.site_comes_and_goes", real_time=True, port=free_port(), idle_ms=300).result
     site = ["iot.net.site", "microdot", "microdot.helpers", "microdot.microdot", "microdot.sse"]
-    assert seen["before"] == {"site": False, "modules": []}
-    assert seen["first"].endswith("503 N/A") or seen["first"].split()[1] == "503"  # the API waits for serve()
-    assert seen["after a request"] == {"site": True, "modules": site}  # kept meanwhile: a page makes several
-    assert seen["idle"] == {"site": False, "modules": []}
-    assert seen["again"].split()[1] == "404" and seen["after another"] == {"site": True, "modules": site}
+    assert seen["before"] == {"site": False, "modules": [], "watchers": 0}
+    assert seen["first"].split()[1] == "503"  # the API waits for serve()
+    # kept meanwhile (a page makes several requests), with its watchers of the devices and the event lines
+    assert seen["after a request"] == {"site": True, "modules": site, "watchers": 2}
+    assert seen["idle"] == {"site": False, "modules": [], "watchers": 0}
+    assert seen["again"].split()[1] == "404" and seen["after another"] == {"site": True, "modules": site, "watchers": 2}

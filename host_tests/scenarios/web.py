@@ -19,13 +19,16 @@ async def _get(port, path):
 
 
 def _loaded(web):
-    return {"site": web.site is not None, "modules": sorted(m for m in web_module.SITE if m in sys.modules)}
+    return {"site": web.site is not None, "modules": sorted(m for m in web_module.SITE if m in sys.modules),
+            "watchers": len(web.service.watchers) + len(web.events.sinks)}
 
 
 async def site_comes_and_goes(port, idle_ms):
     web_module.IDLE_MS = idle_ms
     service, devices = app.build(app.load_settings(given={"op_ms": 0}), log=lambda line: None)
-    web = web_module.Web(service, {"board": "pico", "version": "test", "songs": []}, port).start()
+    from iot.commands import Events
+
+    web = web_module.Web(service, {"board": "pico", "version": "test", "songs": []}, port, events=Events()).start()
     seen = {"before": _loaded(web)}
     for _ in range(100):  # the server is listening
         try:

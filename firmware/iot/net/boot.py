@@ -59,6 +59,5 @@ def start(settings, service, events, led=None, safe=False):
         from iot.net.web import Web
 
         web = Web(service, {"board": settings["board"], "version": __version__, "songs": sorted(SONGBOOK)},
-                  w["port"], w["user"], w["password"], safe).start(events)
-        events.sinks.append(web.event)
+                  w["port"], w["user"], w["password"], safe, events).start(events)
     return Network(wifi, bridge, web)

@@ -71,6 +71,11 @@ class _Client:
         self.ready.set()
 
 
+def _drop(watchers, watcher):
+    if watcher in watchers:
+        watchers.remove(watcher)
+
+
 class _Writer:
     """CPython's StreamWriter with the awrite() and aclose() of MicroPython's, which microdot calls."""
 
@@ -90,10 +95,21 @@ class _Writer:
 
 
 class Site:
-    """The microdot app over `web` (iot.net.web.Web: the service, the commands once served, the open pages)."""
+    """The microdot app over `web` (iot.net.web.Web: the service, the commands once served, the open pages), and
+    while it is loaded the watchers that put every change and event line in each open page's queue."""
 
     def __init__(self, web):
         self.web = web
+        self._watch = self._device_changed  # one bound method each, to find again when removing it
+        self._begun = self._run_begun
+        self._auto = self._auto_event
+        self._updating = self._progress
+        self._line = self._event_line
+        web.service.watchers.append(self._watch)
+        if web.events is not None:
+            web.events.sinks.append(self._line)
+        if web.commands is not None:
+            self.serve(web.commands)
         Request.max_content_length = MAX_BUNDLE  # the rest are held to MAX_BODY in _check
         Request.max_body_length = MAX_BODY
         self.app = app = Microdot()
@@ -116,6 +132,47 @@ class Site:
         app.errorhandler(404)(lambda request: ({"reply": "error: no such page"}, 404))
         app.errorhandler(405)(lambda request: ({"reply": "error: not with that method"}, 405))
         app.errorhandler(413)(lambda request: ({"reply": "error: the body is over %d bytes" % MAX_BODY}, 413))
+
+    def serve(self, commands):
+        """The commands' watchers too, now that there are commands."""
+        commands.runs.watchers.append(self._begun)
+        commands.update_watchers.append(self._updating)
+        if commands.auto is not None:
+            commands.auto.watchers.append(self._auto)
+            self._auto_event("", "changed")  # to the pages opened while the board booted
+
+    def deinit(self):
+        """Every watcher removed (the site is let go)."""
+        web = self.web
+        _drop(web.service.watchers, self._watch)
+        if web.events is not None:
+            _drop(web.events.sinks, self._line)
+        commands = web.commands
+        if commands is not None:
+            _drop(commands.runs.watchers, self._begun)
+            _drop(commands.update_watchers, self._updating)
+            if commands.auto is not None:
+                _drop(commands.auto.watchers, self._auto)
+
+    def _event_line(self, line):
+        for c in self.web.clients:
+            c.put(("event", line))
+
+    def _device_changed(self, name):
+        for c in self.web.clients:
+            c.put(("state", name))
+
+    def _run_begun(self, name, planned_ms):
+        for c in self.web.clients:
+            c.put(("run", (name, planned_ms)))
+
+    def _auto_event(self, source, event):
+        for c in self.web.clients:
+            c.put(("auto", None))
+
+    def _progress(self, step, done, total, version):
+        for c in self.web.clients:
+            c.put(("update", (step, done, total, version)))
 
     async def handle(self, reader, writer):
         """One connection's request, as Microdot.start_server's own handler serves it."""

@@ -23,11 +23,11 @@ text, /api/status and POST /api/update are served: an update, or a look at why, 
 While the board boots (the demo runs, the programs load) the API answers 503 with `Retry-After: 1`: the
 page is served from the start, its data once the shell takes commands.
 
-The server is two parts, for a board's heap: this module listens and feeds the open pages' queues (the
-service's, the runs', the updates' and the automations' watchers), and costs a few hundred bytes; the
-routes and microdot (iot.net.site, most of the server's heap) are loaded at the first connection and let
-go once no connection has been open for IDLE_MS, so a board whose page nobody opens keeps that heap free
-(docs/benchmarks.md measures both). An open page keeps its events stream, and so the routes, loaded.
+The server is two parts, for a board's heap: this module listens, and costs a few hundred bytes; the
+routes, microdot and the watchers that feed the open pages (iot.net.site, most of the server's heap) are
+loaded at the first connection and let go once no connection has been open for IDLE_MS, so a board whose
+page nobody opens keeps that heap free (docs/benchmarks.md measures both). An open page keeps its events
+stream, and so the site, loaded.
 
 Every command goes through the command layer, so a refusal has the shell's
 text: {"reply": "error: ..."} with a 4xx status, and nothing changes. With a
@@ -42,13 +42,15 @@ SITE = ("iot.net.site", "microdot.sse", "microdot.microdot", "microdot.helpers",
 
 
 class Web:
-    """The listener and the open pages' queues; `site` (iot.net.site.Site) while a connection needs it."""
+    """The listener; `site` (iot.net.site.Site: the routes, and the watchers that feed the open pages' queues in
+    `clients`) while a connection needs it."""
 
-    def __init__(self, service, info, port=80, user=None, password=None, safe=False):
+    def __init__(self, service, info, port=80, user=None, password=None, safe=False, events=None):
         self.service = service
         self.info = info  # {"board", "version", "songs"}
         self.port = port
         self.safe = safe  # slots.py's safe mode: the page says so and takes an update only
+        self.events = events  # iot.commands.Events: its lines go to the open pages too
         self.commands = None  # iot.commands.Commands, from serve() on
         self.clients = []  # the open pages' queues (iot.net.site)
         self.auth = None
@@ -61,13 +63,8 @@ class Web:
         self._server = None
         self._task = None  # starts the server
         self._idle = None  # lets the site go after IDLE_MS without a connection
-        self._watch = self._device_changed  # one bound method each, to find again when removing it
-        self._begun = self._run_begun
-        self._auto = self._auto_event
-        self._updating = self._progress
 
     def start(self, log=print):
-        self.service.watchers.append(self._watch)
         self._task = asyncio.create_task(self._listen(log))
         return self
 
@@ -99,33 +96,22 @@ class Web:
 
     async def _let_go(self):
         await sleep_ms(IDLE_MS)
-        if not self._open:
+        if not self._open and self.site is not None:
+            self.site.deinit()
             self.site = None
             for name in SITE:
                 unload(name)
 
     def serve(self, commands):
+        """Take commands from the page from now on (the API answers 503 before)."""
         self.commands = commands
-        commands.runs.watchers.append(self._begun)
-        commands.update_watchers.append(self._updating)
-        if commands.auto is not None:
-            commands.auto.watchers.append(self._auto)
-            self._auto_event("", "changed")  # to the pages opened while the board booted
-
-    def event(self, line):
-        """An event line (from iot.commands.Events): to every open page."""
-        for c in self.clients:
-            c.put(("event", line))
+        if self.site is not None:
+            self.site.serve(commands)
 
     def deinit(self):
-        if self._watch in self.service.watchers:
-            self.service.watchers.remove(self._watch)
-        if self.commands is not None and self._begun in self.commands.runs.watchers:
-            self.commands.runs.watchers.remove(self._begun)
-        if self.commands is not None and self._updating in self.commands.update_watchers:
-            self.commands.update_watchers.remove(self._updating)
-        if self.commands is not None and self.commands.auto is not None and self._auto in self.commands.auto.watchers:
-            self.commands.auto.watchers.remove(self._auto)
+        if self.site is not None:
+            self.site.deinit()
+            self.site = None
         if self._server is not None:
             self._server.close()
             self._server = None
@@ -133,19 +119,3 @@ class Web:
             if task is not None:
                 task.cancel()
         self._task = self._idle = None
-
-    def _device_changed(self, name):
-        for c in self.clients:
-            c.put(("state", name))
-
-    def _run_begun(self, name, planned_ms):
-        for c in self.clients:
-            c.put(("run", (name, planned_ms)))
-
-    def _auto_event(self, source, event):
-        for c in self.clients:
-            c.put(("auto", None))
-
-    def _progress(self, step, done, total, version):
-        for c in self.clients:
-            c.put(("update", (step, done, total, version)))
