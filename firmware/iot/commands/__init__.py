@@ -69,7 +69,7 @@ class Commands:
         try:
             return getattr(library, name)(self.programs, *args)
         finally:
-            release("iot.commands.library", "iot.store")
+            release("iot.commands.library", "iot.store", "iot.jsontext")
 
     async def execute(self, line):
         """The reply to one command line."""
