@@ -7,7 +7,6 @@ import asyncio
 
 from iot import IOTError
 from iot import program as prog
-from iot.program import sequence
 from iot.compat import sleep_ms, ticks_diff, ticks_ms
 from iot.service import device_named
 
@@ -60,7 +59,7 @@ def in_series(step):
     """The same steps one after another in program order: the seed's synchronous version."""
     key = next(iter(step))
     if key != "seq" and key != "par":
-        return sequence(step)
+        return prog.sequence(step)
     steps = []
     for s in step[key]:
         steps.extend(in_series(s)["seq"])

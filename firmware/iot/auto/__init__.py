@@ -91,10 +91,11 @@ class Automations:
         bindings = []  # type: list[int]
         for on, do in settings["automations"]:  # as iot.auto.check let them through
             source, _, event = on.partition(".")
+            i = None if self.inputs is None else name_index(self.inputs.names, source)
             if not event:  # "night_clean"
                 code = (self._first_schedule + name_index(self.scheduler.names, on)) << 4 | FIRED  # type: ignore[union-attr]  # check found the schedule
-            elif self.inputs is not None and name_index(self.inputs.names, source) is not None:  # "bath_button.press"
-                code = name_index(self.inputs.names, source) << 4 | EVENTS.index(event)
+            elif i is not None:  # "bath_button.press"
+                code = i << 4 | EVENTS.index(event)
             else:  # "toilet.flush_done"
                 code = (self._first_device + DEVICES.index(source)) << 4 | MessageType.code(event[:-5])
             if do not in self.lines:

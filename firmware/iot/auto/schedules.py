@@ -36,9 +36,9 @@ class Scheduler:
     """Every schedule, on `clock`; fire(i, why) runs schedule i's automations, log(line) gets event lines.
 
     The schedules are columns, not an object each (the heap holds 20 schedules in a few hundred bytes):
-    their `names` (one string: iot.auto.name_at) and `count`, their settings packed in `cfg`, and in `slots` two
-    UTC seconds each
-    (NONE for none): its next slot and the last it fired, which a clock stepped back must not fire again.
+    their `names` (one string: iot.auto.name_at) and `count`, their settings packed in `cfg`, and in `slots`
+    two UTC seconds each (NONE for none): its next slot and the last it fired, which a clock stepped back must
+    not fire again.
     As array items the seconds take no heap of their own (as Python ints past 2**30 they would, on a
     board). Its task runs only while the time is known, and starts again whenever the clock is set.
     """

@@ -1,6 +1,6 @@
 """The programs' library work: load at boot, define, mode, save, plan and the listing. Loaded for each such
-command and let go after it (iot.compat.release), so a board's heap holds only what a
-run needs of the programs (iot.commands.programs.Programs: the programs, their modes and their compiled forms).
+command and let go after it (iot.compat.release), so a board's heap holds only what a run needs of the
+programs (iot.commands.programs.Programs: the programs, their modes and their compiled forms).
 
 What the user defines is budgeted twice, so that what `save` writes is what the next boot loads: by its
 bytes in programs.json, and by the heap it takes to load. At boot the programs' objects are built while the
@@ -55,8 +55,8 @@ def load(programs):
         _take_up(programs, *store.load())
         if programs.user:
             free = heap_free()
-            if free is not None and free < _load_need(programs, programs.saved):  # more than this board could have saved
-                raise MemoryError
+            if free is not None and free < _load_need(programs, programs.saved):
+                raise MemoryError  # more than this board could have saved
     except MemoryError:
         programs.user, programs.modes, programs.cache, programs.sizes, programs.saved = {}, {}, {}, {}, 0
         programs.write("event: " + store.set_aside("it does not fit in the heap beside the app"))

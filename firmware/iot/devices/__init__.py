@@ -11,8 +11,8 @@
 
 Import a device from its module (`from iot.devices.toilet import Toilet`); the package itself gives only
 the seed's classes, loaded when first named (a module __getattr__), so a boot, which builds its devices
-with make.py, never holds them. A new device is a module here
-with a Device subclass; it is built in app.build and, for Home Assistant, described in iot.net.discovery.
+with make.py, never holds them. A new device is a module here with a Device subclass; it is built in
+make.py and, for Home Assistant, described in iot.net.discovery.
 """
 SEED = ("HueLightDevice", "SmartSpeakerDevice", "SmartToiletDevice")
 

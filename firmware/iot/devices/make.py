@@ -21,7 +21,8 @@ def light_output(kind, pin, active_low, pixels):
 def light_parts(s):
     """Light's output and fade_ms."""
     light = s["light"]
-    return light_output(light["kind"], s["pins"]["light"], "light" in s["active_low"], light["pixels"]), light["fade_ms"]
+    output = light_output(light["kind"], s["pins"]["light"], "light" in s["active_low"], light["pixels"])
+    return output, light["fade_ms"]
 
 
 def speaker_parts(s):
@@ -32,7 +33,8 @@ def speaker_parts(s):
 def toilet_parts(s):
     """Toilet's flush and clean relays and its lid's servo (None without one)."""
     pins, low = s["pins"], s["active_low"]
-    flush, clean = [Relay(pins[name], s["max_on_ms"], name in low, s["min_off_ms"], name) for name in ("flush", "clean")]
+    flush, clean = [Relay(pins[name], s["max_on_ms"], name in low, s["min_off_ms"], name)
+                    for name in ("flush", "clean")]
     return flush, clean, None if pins["lid"] is None else Servo(pins["lid"])
 
 

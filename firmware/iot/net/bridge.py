@@ -172,8 +172,11 @@ class Bridge:
         """An input's event goes out at once (an event entity has no state to catch up on); the rest as state."""
         auto = self.commands.auto if self.commands is not None else None
         inputs = auto.inputs if auto is not None else None
-        if inputs is not None and source in inputs.names.split("\n") and self.client.up.is_set():
-            self.client.publish("%s/auto/%s" % (self.base, source), '{"event_type": "%s"}' % event)
+        if inputs is not None and self.client.up.is_set():
+            from iot.auto import name_index  # loaded: the automations are
+
+            if name_index(inputs.names, source) is not None:
+                self.client.publish("%s/auto/%s" % (self.base, source), '{"event_type": "%s"}' % event)
         self._auto_dirty = True
         self._changed.set()
 
@@ -224,10 +227,10 @@ class Bridge:
                 from iot.net import discovery  # only now: its heap goes back once every config is sent
 
                 try:
-                    programs = self.commands.programs.names() if self.commands is not None else ()
-                    auto = self.commands.auto if self.commands is not None else None
-                    for topic, config in discovery.configs(HA_PREFIX, self.node, self.base, self.service, programs,
-                                                           self.board, self.songs, auto):
+                    commands = self.commands
+                    for topic, config in discovery.configs(HA_PREFIX, self.node, self.base, self.service,
+                                                           commands.programs.names(), self.board, self.songs,
+                                                           commands.auto):
                         await self.client.put(topic, json.dumps(config), retain=True, qos=1)
                 finally:
                     del discovery

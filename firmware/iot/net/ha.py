@@ -10,6 +10,7 @@ from iot.compat import ticks_diff, ticks_ms
 from iot.message import MessageType
 from iot.net import link_status
 
+
 def state(device, status):
     """A device's status() with what Home Assistant reads from it added: "state" ON/OFF, and for an
     RGB light "color_mode" and the colour as {"r", "g", "b"} (the "#rrggbb" stays, as "hex")."""
@@ -81,6 +82,7 @@ def _rgb(color):
             return None
         out = out << 8 | v
     return out if len(color) == 3 else None
+
 
 def update(last):
     """The update topic's JSON (`last`: the last update's (step, done, total, version), or None): Home

@@ -1,6 +1,6 @@
-"""The web page's routes (microdot), loaded by iot.net.web while a connection is open and let go when the
-page has been idle a while: microdot and these routes are most of the web server's heap, which a board
-whose page nobody opens keeps free. The routes are listed in iot/net/web.py.
+"""The web page's routes (microdot) and the watchers that feed its open pages, loaded by iot.net.web while a
+connection is open and let go when the page has been idle a while: microdot and these are most of the web
+server's heap, which a board whose page nobody opens keeps free. The routes are listed in iot/net/web.py.
 """
 import asyncio
 import os
@@ -55,7 +55,7 @@ def _body(request):
 
 
 class _Client:
-    """One open page: what it has not been sent yet (iot.net.web.Web puts each update here)."""
+    """One open page: what it has not been sent yet (the site's watchers put each update here)."""
 
     def __init__(self):
         self.queue = []  # ("state", device), ("run", (program, planned ms)), ("event", line), ("auto", None),
@@ -154,25 +154,25 @@ class Site:
             if commands.auto is not None:
                 _drop(commands.auto.watchers, self._auto)
 
-    def _event_line(self, line):
+    def _put(self, item):
+        """An update for every open page."""
         for c in self.web.clients:
-            c.put(("event", line))
+            c.put(item)
+
+    def _event_line(self, line):
+        self._put(("event", line))
 
     def _device_changed(self, name):
-        for c in self.web.clients:
-            c.put(("state", name))
+        self._put(("state", name))
 
     def _run_begun(self, name, planned_ms):
-        for c in self.web.clients:
-            c.put(("run", (name, planned_ms)))
+        self._put(("run", (name, planned_ms)))
 
     def _auto_event(self, source, event):
-        for c in self.web.clients:
-            c.put(("auto", None))
+        self._put(("auto", None))
 
     def _progress(self, step, done, total, version):
-        for c in self.web.clients:
-            c.put(("update", (step, done, total, version)))
+        self._put(("update", (step, done, total, version)))
 
     async def handle(self, reader, writer):
         """One connection's request, as Microdot.start_server's own handler serves it."""

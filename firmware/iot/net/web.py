@@ -35,10 +35,11 @@ password set, every route asks for HTTP Basic authentication.
 """
 import asyncio
 
-from iot.compat import sleep_ms, unload
+from iot.compat import release, sleep_ms
 
 IDLE_MS = 30000  # the routes and microdot stay loaded this long after the last connection closed
 SITE = ("iot.net.site", "microdot.sse", "microdot.microdot", "microdot.helpers", "microdot")  # let go when idle
+# (iot.compat.release: kept when compiled from their .py, as make run does)
 
 
 class Web:
@@ -99,8 +100,7 @@ class Web:
         if not self._open and self.site is not None:
             self.site.deinit()
             self.site = None
-            for name in SITE:
-                unload(name)
+            release(*SITE)
 
     def serve(self, commands):
         """Take commands from the page from now on (the API answers 503 before)."""
