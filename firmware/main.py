@@ -1,5 +1,12 @@
 """Runs at boot: the app from its slot (slots.py: an update on trial, or the factory app), with every output
 switched off on any exit; an app that fails before it is ready resets the board, which then counts it."""
+import sys
+
+# The rp2 port's _boot.py runs in these globals before this file, and imports rp2 (to mount the flash) and
+# leaves it: the PIO assembler, 1.3 KB of heap that nothing here uses. Let go; `import rp2` loads it again.
+globals().pop("rp2", None)
+sys.modules.pop("rp2", None)
+
 import slots
 
 state = slots.boot()

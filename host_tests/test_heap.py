@@ -95,3 +95,18 @@ def test_a_small_heap_with_no_programs_file_boots_without_a_word(tmp_path, monke
     Commands(service, app.PROGRAMS, str(tmp_path / "programs.json"), said.append).load()
     assert said == ["event: %s: it does not fit in the heap beside the app; set aside as %s.bad, starting without "
                     "user programs" % (tmp_path / "programs.json", tmp_path / "programs.json")]
+
+
+def test_main_lets_go_of_the_rp2_module_the_ports_boot_leaves(interp, tmp_path):
+    """The rp2 port's _boot.py imports rp2 (its PIO assembler: 1.3 KB of a Pico's heap) into the globals main.py
+    then runs in, and leaves it; nothing of the app uses it. Here a stand-in rp2 is imported as _boot.py does,
+    and main.py is run in the same globals: the shell still answers, and rp2 is gone from both."""
+    (tmp_path / "rp2.py").write_text("PIO = 'the PIO assembler'\n")
+    (tmp_path / "config.json").write_text(json.dumps({"demo": False, "op_ms": 1}))
+    (tmp_path / "boot_then_main.py").write_text(
+        "import sys\nsys.path.insert(0, %r)\nimport rp2\n" % str(tmp_path) +
+        "exec(open(%r).read())\n" % str(hostrun.FIRMWARE / "main.py") +
+        "print('rp2 kept: %s %s' % ('rp2' in globals(), 'rp2' in sys.modules))\n")
+    run = launch(interp, [tmp_path / "boot_then_main.py"], cwd=tmp_path, trace=tmp_path / "trace.jsonl",
+                 input="status\n")
+    assert replies(run)[0].startswith("ok {") and run.lines[-1] == "rp2 kept: False False", run.stdout[-800:]
