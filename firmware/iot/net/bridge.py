@@ -55,7 +55,7 @@ class Bridge:
         self._update = None  # the last update's (step, done, total, version), until the board resets
         self._update_dirty = False  # the update topic to be sent again
         self._sent = {}  # device -> the state text last published
-        self._announce = asyncio.Event()  # discovery (and every state) to be sent again
+        self._announce_due = False  # discovery (and every state) to be sent again
         self.started = ticks_ms()  # for the diagnostics' uptime
         self._tasks = []
         client.on_message = self._message
@@ -68,7 +68,7 @@ class Bridge:
     def start(self):
         self.service.watchers.append(self._watch)
         self._tasks = [asyncio.create_task(job) for job in (
-            self.client.run(), self._worker(), self._states(), self._diag(), self._announcer())]
+            self.client.run(), self._worker(), self._states(), self._diag())]
         return self
 
     def serve(self, commands):
@@ -78,7 +78,7 @@ class Bridge:
             commands.auto.watchers.append(self._auto_watch)
         commands.update_watchers.append(self._updating)
         self._work.set()  # the commands that came meanwhile
-        self._announce.set()
+        self._announce()
 
     def deinit(self):
         if self._watch in self.service.watchers:
@@ -103,12 +103,12 @@ class Bridge:
     def _connected(self):
         self.client.publish(self.base + "/status", "online", retain=True, qos=1)
         self._sent = {}  # the broker may have lost what it kept: every state again
-        self._announce.set()
+        self._announce()
 
     def _message(self, topic, payload, retained, size):
         if topic == HA_PREFIX + "/status":
             if payload == b"online" and not retained:
-                self._announce.set()  # Home Assistant restarted: it forgot the configs
+                self._announce()  # Home Assistant restarted: it forgot the configs
             return
         if retained:
             return  # kept by the broker, not sent now: never run
@@ -190,10 +190,19 @@ class Bridge:
             self._dirty.append(name)
         self._changed.set()
 
+    def _announce(self):
+        self._announce_due = True
+        self._changed.set()
+
     async def _states(self):
+        """What changed, each once, in turn: the discovery configs first when due (at every connect, and when Home
+        Assistant comes back), so that every state follows the config it belongs to."""
         while True:
             await self._changed.wait()
             self._changed.clear()
+            if self._announce_due and self.commands is not None:  # serve() announces, once the devices have
+                self._announce_due = False                       # registered and the programs are loaded
+                await self._discovery()
             while self._dirty:
                 name = self._dirty.pop(0)
                 device = self.service.devices.get(name)
@@ -216,31 +225,28 @@ class Bridge:
                 text = json.dumps(ha("update", self._update))
                 await self.client.put(self.base + "/update", text, retain=True, qos=1)
 
-    async def _announcer(self):
-        """At every connect, and when Home Assistant comes back: the discovery configs, then every state."""
-        while True:
-            await self._announce.wait()
-            self._announce.clear()
-            if self.commands is None:
-                continue  # serve() announces, once the devices have registered and the programs are loaded
-            if self.discover:
-                from iot.net import discovery  # only now: its heap goes back once every config is sent
+    async def _discovery(self):
+        """The discovery configs (when discovering), then every state marked to be sent again."""
+        commands = self.commands
+        assert commands is not None  # announced from serve() on
+        if self.discover:
+            from iot.net import discovery  # only now: its heap goes back once every config is sent
 
-                try:
-                    commands = self.commands
-                    for topic, config in discovery.configs(HA_PREFIX, self.node, self.base, self.service,
-                                                           commands.programs.names(), self.board, self.songs,
-                                                           commands.auto):
-                        await self.client.put(topic, json.dumps(config), retain=True, qos=1)
-                finally:
-                    del discovery
-                    unload("iot.net.discovery")
-            self._sent = {}
-            for name in self.service.devices:
-                self._device_changed(name)
-            self._auto_dirty = True
-            self._update_dirty = True
-            self._diag_now()
+            try:
+                for topic, config in discovery.configs(HA_PREFIX, self.node, self.base, self.service,
+                                                       commands.programs.names(), self.board, self.songs,
+                                                       commands.auto):
+                    await self.client.put(topic, json.dumps(config), retain=True, qos=1)
+            finally:
+                del discovery
+                unload("iot.net.discovery")
+        self._sent = {}
+        for name in self.service.devices:
+            if name not in self._dirty:
+                self._dirty.append(name)
+        self._auto_dirty = True
+        self._update_dirty = True
+        self._diag_now()
 
     async def _diag(self):
         while True:
