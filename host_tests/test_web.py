@@ -18,6 +18,7 @@ def test_the_api_answers_as_the_shell_does_and_a_refusal_changes_nothing(page):
     assert info["devices"]["toilet"]["accepts"] == ["FLUSH", "CLEAN", "OPEN", "CLOSE"]
     status, state = p.request("GET", "/api/status")
     assert status == 200 and state["light"]["on"] is False and state["network"]["web"]["port"] == p.port
+    assert info["version"] == state["firmware"]["version"]  # the one installed (an image's, when frozen)
     before = len(p.fw.run().trace)
     refusals = [
         ("POST", "/api/devices/light", {"msg": "FLUSH"}, 400, "error: light: does not take FLUSH"),

@@ -33,7 +33,7 @@ async def site_comes_and_goes(port, idle_ms):
     service, devices = app.build(app.load_settings(given={"op_ms": 0}), log=lambda line: None)
     from iot.commands import Events
 
-    web = web_module.Web(service, {"board": "pico", "version": "test", "songs": []}, port, events=Events()).start()
+    web = web_module.Web(service, "pico", port, events=Events()).start()
     seen = {"before": _loaded(web)}
     for _ in range(100):  # the server is listening
         try:

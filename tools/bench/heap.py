@@ -65,7 +65,7 @@ def build_network():
     service = HELD[0][0]
     client = MQTTClient("broker", 1883, "bench", log=quiet)
     HELD[1] = (client, Bridge(client, "iot/bench", "bench", service, "pico", SONGBOOK, discover=True),
-               Web(service, {"board": "pico", "version": "bench", "songs": sorted(SONGBOOK)}, 80))
+               Web(service, "pico", 80))
 
 
 def open_page():

@@ -55,9 +55,7 @@ def start(settings, service, events, led=None, safe=False):
         events.sinks.append(bridge.event)
     w = settings["web"]
     if w is not None:
-        from iot import __version__
         from iot.net.web import Web
 
-        web = Web(service, {"board": settings["board"], "version": __version__, "songs": sorted(SONGBOOK)},
-                  w["port"], w["user"], w["password"], safe, events).start(events)
+        web = Web(service, settings["board"], w["port"], w["user"], w["password"], safe, events).start(events)
     return Network(wifi, bridge, web)

@@ -8,7 +8,7 @@ import os
 from microdot import Microdot, Request, Response
 from microdot.sse import with_sse
 
-from iot import IOTError, jsontext
+from iot import IOTError, installed, jsontext
 from iot.commands.parse import device_message
 from iot.compat import sleep_ms
 from iot.message import MessageType
@@ -222,9 +222,9 @@ class Site:
         devices = {}
         for name, d in self.web.service.devices.items():
             devices[name] = {"kind": d.kind, "accepts": [MessageType.name(t) for t in d.ACCEPTS]}
-        info = dict(self.web.info)
-        info["devices"] = devices
-        return info
+        from iot.devices.speaker import SONGBOOK
+
+        return {"board": self.web.board, "version": installed()[1], "songs": sorted(SONGBOOK), "devices": devices}
 
     async def _status(self, request):
         return self._commands().status()

@@ -46,9 +46,9 @@ class Web:
     """The listener; `site` (iot.net.site.Site: the routes, and the watchers that feed the open pages' queues in
     `clients`) while a connection needs it."""
 
-    def __init__(self, service, info, port=80, user=None, password=None, safe=False, events=None):
+    def __init__(self, service, board, port=80, user=None, password=None, safe=False, events=None):
         self.service = service
-        self.info = info  # {"board", "version", "songs"}
+        self.board = board  # for /api/info; the rest of it is the site's to find when asked
         self.port = port
         self.safe = safe  # slots.py's safe mode: the page says so and takes an update only
         self.events = events  # iot.commands.Events: its lines go to the open pages too
