@@ -74,6 +74,7 @@ def test_a_long_press_runs_a_program_by_name_and_a_device_event_fires_its_bindin
     said = "\n".join(r["said"])
     assert "automation bath_button.long_press -> run wake_up: ok wake_up started" in said
     assert "automation toilet.flush_done -> light switch_off: ok light SWITCH_OFF" in said
+    assert r["finished"] == [1, 0]  # watching the devices' operations for toilet.flush_done, until deinit()
 
 
 def test_a_trigger_refused_by_a_relay_limit_is_logged_with_the_shells_refusal(scenario):

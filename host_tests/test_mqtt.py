@@ -245,3 +245,10 @@ def test_an_updates_progress_is_home_assistants_update_entity_whoever_starts_it(
     assert results(home, fw, 1, since)[0].startswith("error: bundle: the signature is wrong")
     failed = json.loads(home.wait_for(fw.base + "/update", lambda p: json.loads(p)["step"] == "failed", since=since)[-1])
     assert failed["in_progress"] is False and failed["latest_version"] == "9.9.9"
+
+
+def test_the_bridge_lets_go_of_every_watcher_it_added(scenario):
+    """Of the devices, the updates and the automations: a bridge that is gone is told nothing."""
+    seen = scenario("bridge.watchers_come_and_go").result
+    before = seen["before"]
+    assert seen["served"] == [n + 1 for n in before] and seen["after deinit"] == before, seen

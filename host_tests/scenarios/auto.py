@@ -65,12 +65,13 @@ async def engine(extra, lines, wait_ms=0, pattern=()):
         replies.append(await commands.execute(line))
     await sleep_ms(wait_ms)
     status = commands.status().get("automations")
+    held = len(service.finished)  # the automations' watcher of finished operations, when a binding needs it
     if auto is not None:
         auto.deinit()
     app.safe_all(service, devices)
     service.deinit()
     machine.drive(BUTTON, 1)
-    return {"replies": replies, "said": said, "marks": marks, "status": status,
+    return {"replies": replies, "said": said, "marks": marks, "status": status, "finished": [held, len(service.finished)],
             "problems": settings["auto"] and settings["auto"]["problems"]}
 
 

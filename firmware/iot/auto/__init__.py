@@ -102,10 +102,8 @@ class Automations:
                 self.lines.append(do)
             bindings += (code, self.lines.index(do))
         self.bindings = array("H", bindings)
-        self._on_done = None  # the one bound method the service holds (MicroPython's compare by identity)
         if [code for code in bindings[::2] if code >> 4 >= self._first_device]:
-            self._on_done = self._device_done
-            commands.service.finished.append(self._on_done)
+            commands.service.finished.append(self._device_done)
         if clock["ntp"] is not None:
             try:
                 from iot.auto.ntp import keep
@@ -234,6 +232,6 @@ class Automations:
             self.scheduler.deinit()
         for task in self._tasks:
             task.cancel()
-        if self._on_done is not None:
-            self.commands.service.finished.remove(self._on_done)
-            self._on_done = None
+        finished = self.commands.service.finished
+        if self._device_done in finished:  # a bound method equals another of the same (MicroPython 1.22 on)
+            finished.remove(self._device_done)

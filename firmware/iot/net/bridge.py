@@ -48,10 +48,7 @@ class Bridge:
         self._work = asyncio.Event()
         self._dirty = []  # devices whose state may have changed
         self._changed = asyncio.Event()
-        self._watch = self._device_changed  # one bound method, so that it can be found again to remove
-        self._auto_watch = self._auto_event
         self._auto_dirty = False  # auto/state to be sent again
-        self._updating = self._update_event
         self._update = None  # the last update's (step, done, total, version), until the board resets
         self._update_dirty = False  # the update topic to be sent again
         self._sent = {}  # device -> the state text last published
@@ -66,7 +63,7 @@ class Bridge:
             client.subscribe(HA_PREFIX + "/status")
 
     def start(self):
-        self.service.watchers.append(self._watch)
+        self.service.watchers.append(self._device_changed)
         self._tasks = [asyncio.create_task(job) for job in (
             self.client.run(), self._worker(), self._states(), self._diag())]
         return self
@@ -75,19 +72,20 @@ class Bridge:
         """Run the commands that arrive (those waiting too), and announce what there is to Home Assistant."""
         self.commands = commands
         if commands.auto is not None:
-            commands.auto.watchers.append(self._auto_watch)
-        commands.update_watchers.append(self._updating)
+            commands.auto.watchers.append(self._auto_event)
+        commands.update_watchers.append(self._update_event)
         self._work.set()  # the commands that came meanwhile
         self._announce()
 
     def deinit(self):
-        if self._watch in self.service.watchers:
-            self.service.watchers.remove(self._watch)
+        # A bound method equals another of the same method and object (MicroPython 1.22 on): found to remove.
+        if self._device_changed in self.service.watchers:
+            self.service.watchers.remove(self._device_changed)
         auto = self.commands.auto if self.commands is not None else None
-        if auto is not None and self._auto_watch in auto.watchers:
-            auto.watchers.remove(self._auto_watch)
-        if self.commands is not None and self._updating in self.commands.update_watchers:
-            self.commands.update_watchers.remove(self._updating)
+        if auto is not None and self._auto_event in auto.watchers:
+            auto.watchers.remove(self._auto_event)
+        if self.commands is not None and self._update_event in self.commands.update_watchers:
+            self.commands.update_watchers.remove(self._update_event)
         for t in self._tasks:
             t.cancel()
         self._tasks = []

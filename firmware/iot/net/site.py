@@ -100,14 +100,9 @@ class Site:
 
     def __init__(self, web):
         self.web = web
-        self._watch = self._device_changed  # one bound method each, to find again when removing it
-        self._begun = self._run_begun
-        self._auto = self._auto_event
-        self._updating = self._progress
-        self._line = self._event_line
-        web.service.watchers.append(self._watch)
+        web.service.watchers.append(self._device_changed)
         if web.events is not None:
-            web.events.sinks.append(self._line)
+            web.events.sinks.append(self._event_line)
         if web.commands is not None:
             self.serve(web.commands)
         Request.max_content_length = MAX_BUNDLE  # the rest are held to MAX_BODY in _check
@@ -135,24 +130,25 @@ class Site:
 
     def serve(self, commands):
         """The commands' watchers too, now that there are commands."""
-        commands.runs.watchers.append(self._begun)
-        commands.update_watchers.append(self._updating)
+        commands.runs.watchers.append(self._run_begun)
+        commands.update_watchers.append(self._progress)
         if commands.auto is not None:
-            commands.auto.watchers.append(self._auto)
+            commands.auto.watchers.append(self._auto_event)
             self._auto_event("", "changed")  # to the pages opened while the board booted
 
     def deinit(self):
-        """Every watcher removed (the site is let go)."""
+        """Every watcher removed (the site is let go): a bound method equals another of the same method and object
+        (MicroPython 1.22 on), so each is found."""
         web = self.web
-        _drop(web.service.watchers, self._watch)
+        _drop(web.service.watchers, self._device_changed)
         if web.events is not None:
-            _drop(web.events.sinks, self._line)
+            _drop(web.events.sinks, self._event_line)
         commands = web.commands
         if commands is not None:
-            _drop(commands.runs.watchers, self._begun)
-            _drop(commands.update_watchers, self._updating)
+            _drop(commands.runs.watchers, self._run_begun)
+            _drop(commands.update_watchers, self._progress)
             if commands.auto is not None:
-                _drop(commands.auto.watchers, self._auto)
+                _drop(commands.auto.watchers, self._auto_event)
 
     def _put(self, item):
         """An update for every open page."""
