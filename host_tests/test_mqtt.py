@@ -5,7 +5,7 @@ import time
 
 import ha_schema
 import pytest
-from mqtt_rig import Firmware, Home, broker, firmware, home, online, results  # noqa: F401  (fixtures)
+from mqtt_rig import Firmware, Home, broker, firmware, free_port, home, online, results  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -252,3 +252,9 @@ def test_the_bridge_lets_go_of_every_watcher_it_added(scenario):
     seen = scenario("bridge.watchers_come_and_go").result
     before = seen["before"]
     assert seen["served"] == [n + 1 for n in before] and seen["after deinit"] == before, seen
+
+
+def test_a_full_queue_refuses_publish_and_put_waits_for_room(scenario):
+    """publish() never blocks: it says False when the queue is full; put() waits until the writer makes room."""
+    seen = scenario("bridge.queue_waits_for_room", real_time=True, port=free_port()).result
+    assert seen == {"one more": False, "waiting": True, "put": True, "published": 33}, seen

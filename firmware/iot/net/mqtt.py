@@ -7,9 +7,10 @@ pin. It runs on MicroPython's asyncio streams and on CPython's.
 The interface is Hinch's: callbacks for what arrives (`on_message(topic,
 payload, retained)`, `on_connect()`), an Event `up` while connected, `run()`
 as the one task that connects, serves and reconnects, and `deinit()`.
-publish() never blocks: it queues, at most `queue` messages, and says False
-when full. A PUBLISH over `max_packet` bytes is read past in small chunks and
-handed on as payload None with its size, so it never reaches the heap. A
+publish() never blocks: it queues, at most MAX_QUEUE messages, and says False
+when full. A PUBLISH over MAX_PACKET bytes is read past in small chunks and
+handed on as payload None with its size, so it never reaches the heap.
+Subscriptions are QoS 1, made again at each connect. A
 failure of the connection (a refusal, a packet it cannot take, a silent
 broker) is an OSError, as a socket's own are: each ends the connection, and
 run() connects again.
@@ -28,6 +29,10 @@ _PINGREQ = const(0xC0)
 REFUSED = ("", "bad protocol version", "client id refused", "server unavailable", "bad user name or password",
            "not authorised")
 _CHUNK = const(256)  # how much of an oversized packet is read at a time
+MAX_PACKET = const(2048)  # the largest packet taken whole: a command line (1024) with room for its topic
+MAX_QUEUE = const(32)  # messages waiting to be sent
+_BACKOFF_MS = const(1000)  # the first wait before connecting again; it doubles up to _BACKOFF_MAX_MS
+_BACKOFF_MAX_MS = const(60000)
 
 
 def _str(text):
@@ -73,8 +78,7 @@ def _packet(kind, body):
 
 class MQTTClient:
     def __init__(self, host, port=1883, client_id="iot", user=None, password=None, ssl=None, keepalive=60,
-                 will=None, on_message=None, on_connect=None, log=print, max_packet=2048, queue=32,
-                 backoff_ms=(1000, 60000), link=None):
+                 will=None, on_message=None, on_connect=None, log=print, link=None):
         self.host = host
         self.port = port
         self.client_id = client_id
@@ -86,16 +90,13 @@ class MQTTClient:
         self.on_message = on_message
         self.on_connect = on_connect
         self.log = log
-        self.max_packet = max_packet
-        self.backoff_ms = backoff_ms
         self.link = link  # an Event set while the network is up (Wi-Fi), or None
         self.up = asyncio.Event()
         self.connects = 0  # connections made so far
-        self._topics = []  # [(topic, qos)], subscribed again at each connect
+        self._topics = []  # subscribed again at each connect
         self._queue = []  # [(topic, payload, retain, qos)] waiting to be sent
-        self._max_queue = queue
         self._ready = asyncio.Event()  # something queued
-        self._room = asyncio.Event()  # something sent: room in the queue
+        self._room = None  # an Event set when something is sent: made when put() first waits for room
         self._unacked = {}  # pid -> message, QoS 1 sent and not yet acknowledged (sent again, DUP, at reconnect)
         self._pid = 0
         self._stream = None
@@ -106,12 +107,12 @@ class MQTTClient:
 
     # The interface
 
-    def subscribe(self, topic, qos=1):
-        self._topics.append((topic, qos))
+    def subscribe(self, topic):
+        self._topics.append(topic)
 
     def publish(self, topic, payload, retain=False, qos=0):
         """Queue a message; False (and nothing queued) when the queue is full."""
-        if len(self._queue) >= self._max_queue:
+        if len(self._queue) >= MAX_QUEUE:
             return False
         self._queue.append((topic, payload if type(payload) is bytes else payload.encode(), retain, qos))
         self._ready.set()
@@ -120,26 +121,28 @@ class MQTTClient:
     async def put(self, topic, payload, retain=False, qos=0):
         """Queue a message, waiting for room (the queue drains while connected)."""
         while not self.publish(topic, payload, retain, qos):
+            if self._room is None:
+                self._room = asyncio.Event()
             self._room.clear()
             await self._room.wait()
 
     async def run(self):
         """Connect, serve, and on any loss reconnect after a backoff that doubles up to its limit."""
         self._task = asyncio.current_task()
-        wait = self.backoff_ms[0]
+        wait = _BACKOFF_MS
         while True:
             if self.link is not None:
                 await self.link.wait()
             try:
                 await self._connect()
-                wait = self.backoff_ms[0]
+                wait = _BACKOFF_MS
                 await self._serve()
             except Exception as e:  # any loss (or a packet we cannot take) ends this connection, never the task
                 self.log("event: mqtt %s:%d: %s; again in %d s" % (self.host, self.port, _why(e), wait // 1000))
             finally:
                 self._close()
             await sleep_ms(wait)
-            wait = min(wait * 2, self.backoff_ms[1])
+            wait = min(wait * 2, _BACKOFF_MAX_MS)
 
     def drop(self, why="the network link is down"):
         """End the connection now (the link under it is gone); run() connects again when it can."""
@@ -183,8 +186,8 @@ class MQTTClient:
         if self._topics:
             pid = self._next_pid()
             body = bytearray((pid >> 8, pid & 255))
-            for topic, qos in self._topics:
-                body += _str(topic) + bytes((qos,))
+            for topic in self._topics:
+                body += _str(topic) + b"\x01"
             await self._send(_packet(_SUBSCRIBE, bytes(body)))
         for pid in self._unacked:  # QoS 1 the broker may not have: again, as duplicates
             await self._send_publish(self._unacked[pid], pid, dup=True)
@@ -247,7 +250,7 @@ class MQTTClient:
             await self._send(bytes((_PUBACK, 2, pid >> 8, pid & 255)))
 
     async def _read_packet(self):
-        """(first byte, body); for a PUBLISH over max_packet, read past, body is (topic, packet id, size)."""
+        """(first byte, body); for a PUBLISH over MAX_PACKET, read past, body is (topic, packet id, size)."""
         r = self._reader
         head = await r.readexactly(2)  # the kind and the length's first byte: all of it, below 128 bytes
         kind = head[0]
@@ -260,10 +263,10 @@ class MQTTClient:
             byte = (await r.readexactly(1))[0]
             n |= (byte & 127) << shift
             shift += 7
-        if n <= self.max_packet:
+        if n <= MAX_PACKET:
             return kind, (await r.readexactly(n)) if n else b""
         if kind & 0xF0 != _PUBLISH:
-            raise OSError("a %d-byte packet, over %d" % (n, self.max_packet))
+            raise OSError("a %d-byte packet, over %d" % (n, MAX_PACKET))
         head = await r.readexactly(2)
         tn = head[0] << 8 | head[1]
         if tn + 2 > min(n, 256):
@@ -284,7 +287,8 @@ class MQTTClient:
         while True:
             while self._queue:
                 message = self._queue.pop(0)
-                self._room.set()
+                if self._room is not None:
+                    self._room.set()
                 pid = None
                 if message[3]:
                     pid = self._next_pid()
