@@ -57,14 +57,13 @@ def build_app():
 def build_network():
     """The network's share as config.json's mqtt and web would start it, built but not connected (a Pico has
     no socket; a Pico W, Pico 2 W or ESP32 would then join): the MQTT client and bridge, the web server."""
-    from iot.devices.speaker import SONGBOOK
     from iot.net.bridge import Bridge
     from iot.net.mqtt import MQTTClient
     from iot.net.web import Web
 
     service = HELD[0][0]
     client = MQTTClient("broker", 1883, "bench", log=quiet)
-    HELD[1] = (client, Bridge(client, "iot/bench", "bench", service, "pico", SONGBOOK, discover=True),
+    HELD[1] = (client, Bridge(client, "iot/bench", "bench", service, "pico", discover=True),
                Web(service, "pico", 80))
 
 

@@ -32,8 +32,6 @@ def start(settings, service, events, led=None, safe=False):
     except ImportError:
         events("event: this board has no network (a Pico W, Pico 2 W or ESP32 has): mqtt, web and wifi left off")
         return None
-    from iot.devices.speaker import SONGBOOK
-
     wifi = bridge = web = None
     if settings["wifi"] is not None:
         from iot.net.wifi import WiFi
@@ -51,7 +49,7 @@ def start(settings, service, events, led=None, safe=False):
                             log=events, link=None if wifi is None else wifi.up)
         if wifi is not None:
             wifi.on_down = client.drop
-        bridge = Bridge(client, base, node, service, settings["board"], SONGBOOK, wifi, m["discovery"]).start()
+        bridge = Bridge(client, base, node, service, settings["board"], wifi, m["discovery"]).start()
         events.sinks.append(bridge.event)
     w = settings["web"]
     if w is not None:

@@ -24,24 +24,24 @@ so it would run again at every connect (a flush the user asked for last week).
 import asyncio
 import json
 
-from iot import IOTError, jsontext
+from iot import IOTError
 from iot.commands.parse import MAX_LINE
 from iot.compat import release, sleep_ms, ticks_ms, unload
 
-HA_PREFIX = "homeassistant"  # Home Assistant's discovery topics, and its status
+HA_PREFIX = "homeassistant"  # Home Assistant's discovery topics
+HA_STATUS = "homeassistant/status"  # and its status (one text, not made again at every message)
 MAX_PENDING = 16  # commands waiting for their turn
 DIAG_MS = 60000  # how often the link and heap are reported
 
 
 class Bridge:
-    def __init__(self, client, base, node, service, board, songs, wifi=None, discover=True):
+    def __init__(self, client, base, node, service, board, wifi=None, discover=True):
         self.client = client
         self.base = base
         self.node = node
         self.service = service
         self.commands = None  # iot.commands.Commands, from serve() on
         self.board = board
-        self.songs = songs
         self.wifi = wifi
         self.discover = discover
         self._pending = []  # ("line", text) | ("set", device, text) | ("reply", text) | ("busy", n), oldest first
@@ -54,13 +54,13 @@ class Bridge:
         self._sent = {}  # device -> the state text last published
         self._announce_due = False  # discovery (and every state) to be sent again
         self.started = ticks_ms()  # for the diagnostics' uptime
-        self._tasks = []
+        self._tasks = ()
         client.on_message = self._message
         client.on_connect = self._connected
         client.subscribe(base + "/cmd")
         client.subscribe(base + "/+/set")  # every device's, those that register later too
         if discover:
-            client.subscribe(HA_PREFIX + "/status")
+            client.subscribe(HA_STATUS)
 
     def start(self):
         self.service.watchers.append(self._device_changed)
@@ -88,7 +88,7 @@ class Bridge:
             self.commands.update_watchers.remove(self._update_event)
         for t in self._tasks:
             t.cancel()
-        self._tasks = []
+        self._tasks = ()
         self.client.deinit()
 
     def event(self, line):
@@ -104,7 +104,7 @@ class Bridge:
         self._announce()
 
     def _message(self, topic, payload, retained, size):
-        if topic == HA_PREFIX + "/status":
+        if topic == HA_STATUS:
             if payload == b"online" and not retained:
                 self._announce()  # Home Assistant restarted: it forgot the configs
             return
@@ -113,11 +113,15 @@ class Bridge:
         if payload is None or size > MAX_LINE:
             self._queue(("reply", "error: %s: a %d-byte command, over %d; ignored" % (topic, size, MAX_LINE)))
             return
+        from iot import jsontext  # for each command, and let go after: a board that takes none keeps the heap
+
         try:
             text = jsontext.decode(payload, "%s: the command" % topic)
         except IOTError as e:
             self._queue(("reply", "error: %s; ignored" % e))
             return
+        finally:
+            release("iot.jsontext")
         if topic == self.base + "/cmd":
             self._queue(("line", text))
             return
@@ -232,8 +236,7 @@ class Bridge:
 
             try:
                 for topic, config in discovery.configs(HA_PREFIX, self.node, self.base, self.service,
-                                                       commands.programs.names(), self.board, self.songs,
-                                                       commands.auto):
+                                                       commands.programs.names(), self.board, commands.auto):
                     await self.client.put(topic, json.dumps(config), retain=True, qos=1)
             finally:
                 del discovery

@@ -12,7 +12,8 @@ each schedule's next slot a timestamp sensor, and a switch turns them all off an
 availability topic (its last will says "offline"). Loaded only to announce,
 and let go after: a board keeps its heap between announcements.
 """
-from iot import __version__
+from iot import installed
+from iot.devices.speaker import SONGBOOK
 from iot.message import MessageType
 
 
@@ -24,11 +25,11 @@ def _id(text):
     return out
 
 
-def configs(ha_prefix, node, base, service, programs, board, songs, auto=None):
+def configs(ha_prefix, node, base, service, programs, board, auto=None):
     """(topic, config dict) of every entity, one at a time (the heap holds one), under Home Assistant's
     discovery prefix (the bridge's, which also listens there for Home Assistant's status)."""
     device = {"identifiers": [node], "name": node, "model": "iot-firmware on %s" % board,
-              "manufacturer": "iot-firmware", "sw_version": __version__, "hw_version": board}
+              "manufacturer": "iot-firmware", "sw_version": installed()[1], "hw_version": board}
     common = {"availability_topic": base + "/status", "device": device}
 
     def entity(component, obj, name, extra):
@@ -50,7 +51,7 @@ def configs(ha_prefix, node, base, service, programs, board, songs, auto=None):
         elif d.kind == "speaker":
             yield entity("siren", obj, name, {"command_topic": command, "state_topic": state,
                                               "state_value_template": "{{ value_json.state }}",
-                                              "available_tones": sorted(songs), "support_duration": False,
+                                              "available_tones": sorted(SONGBOOK), "support_duration": False,
                                               "support_volume_set": False})
         elif d.kind == "toilet":
             for msg in ("FLUSH", "CLEAN"):
