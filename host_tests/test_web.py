@@ -271,3 +271,11 @@ def test_the_routes_and_microdot_are_loaded_by_a_request_and_let_go_when_idle(sc
     assert seen["after a request"] == {"site": True, "modules": site, "watchers": 2}
     assert seen["idle"] == {"site": False, "modules": [], "watchers": 0}
     assert seen["again"].split()[1] == "404" and seen["after another"] == {"site": True, "modules": site, "watchers": 2}
+
+
+def test_a_port_another_server_holds_is_said_on_the_event_lines(scenario):
+    from mqtt_rig import free_port
+
+    port = free_port()
+    said = scenario("web.port_taken", real_time=True, port=port).result
+    assert len(said) == 1 and said[0].startswith("event: web page: cannot serve on port %d: " % port), said

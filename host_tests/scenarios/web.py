@@ -51,3 +51,18 @@ async def site_comes_and_goes(port, idle_ms):
     seen["after another"] = _loaded(web)
     web.deinit()
     return seen
+
+
+async def port_taken(port):
+    """A second server on a port the first serves: said once, on the boot's event lines."""
+    from iot.commands import Events
+
+    said = []
+    service, devices = app.build(app.load_settings(given={"op_ms": 0}), log=said.append)
+    first = web_module.Web(service, "pico", port, events=Events(said.append)).start()
+    await asyncio.sleep(0.1)
+    second = web_module.Web(service, "pico", port, events=Events(said.append)).start()
+    await asyncio.sleep(0.1)
+    first.deinit()
+    second.deinit()
+    return said

@@ -55,5 +55,5 @@ def start(settings, service, events, led=None, safe=False):
     if w is not None:
         from iot.net.web import Web
 
-        web = Web(service, settings["board"], w["port"], w["user"], w["password"], safe, events).start(events)
+        web = Web(service, settings["board"], w["port"], w["user"], w["password"], safe, events).start()
     return Network(wifi, bridge, web)

@@ -144,11 +144,11 @@ class MQTTClient:
             await sleep_ms(wait)
             wait = min(wait * 2, _BACKOFF_MAX_MS)
 
-    def drop(self, why="the network link is down"):
+    def drop(self):
         """End the connection now (the link under it is gone); run() connects again when it can."""
         dead = self._dead
         if self.up.is_set() and dead is not None:  # up: a connection is served, with its Event
-            self._failure = OSError(why)
+            self._failure = OSError("the network link is down")
             dead.set()
 
     def deinit(self):
@@ -190,7 +190,7 @@ class MQTTClient:
                 body += _str(topic) + b"\x01"
             await self._send(_packet(_SUBSCRIBE, bytes(body)))
         for pid in self._unacked:  # QoS 1 the broker may not have: again, as duplicates
-            await self._send_publish(self._unacked[pid], pid, dup=True)
+            await self._send_publish(self._unacked[pid], pid, True)  # a duplicate
         self.connects += 1
         self.up.set()
         if self.on_connect is not None:
@@ -293,11 +293,11 @@ class MQTTClient:
                 if message[3]:
                     pid = self._next_pid()
                     self._unacked[pid] = message
-                await self._send_publish(message, pid)
+                await self._send_publish(message, pid, False)
             self._ready.clear()
             await self._ready.wait()
 
-    async def _send_publish(self, message, pid, dup=False):
+    async def _send_publish(self, message, pid, dup):
         topic, payload, retain, qos = message
         kind = _PUBLISH | (0x08 if dup else 0) | (0x02 if qos else 0) | (0x01 if retain else 0)
         await self._send(_publish_packet(kind, topic, pid if qos else None, payload))

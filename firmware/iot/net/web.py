@@ -51,7 +51,7 @@ class Web:
         self.board = board  # for /api/info; the rest of it is the site's to find when asked
         self.port = port
         self.safe = safe  # slots.py's safe mode: the page says so and takes an update only
-        self.events = events  # iot.commands.Events: its lines go to the open pages too
+        self.events = events  # iot.commands.Events: its lines go to the open pages too; the server says its own there
         self.commands = None  # iot.commands.Commands, from serve() on
         self.clients = []  # the open pages' queues (iot.net.site)
         self.auth = None
@@ -65,15 +65,15 @@ class Web:
         self._task = None  # starts the server
         self._idle = None  # lets the site go after IDLE_MS without a connection
 
-    def start(self, log=print):
-        self._task = asyncio.create_task(self._listen(log))
+    def start(self):
+        self._task = asyncio.create_task(self._listen())
         return self
 
-    async def _listen(self, log):
+    async def _listen(self):
         try:
             self._server = await asyncio.start_server(self._connection, "0.0.0.0", self.port)
         except OSError as e:
-            log("event: web page: cannot serve on port %d: %s" % (self.port, e))
+            (self.events or print)("event: web page: cannot serve on port %d: %s" % (self.port, e))
 
     async def _connection(self, reader, writer):
         """One request (microdot answers one a connection), served by the site, loaded if it is not."""
