@@ -17,7 +17,7 @@ Topics, under `<prefix>/<node>`:
                       "step", "last"} (retained; sent at each step of an update, whoever started it)
 
 Commands go to the same command layer as the serial shell, one at a time and
-in order, from a queue of at most MAX_PENDING: past that a command gets
+in order, from a queue of at most 16 (_MAX_PENDING): past that a command gets
 "error: busy" at once. A retained command is never run: the broker keeps it,
 so it would run again at every connect (a flush the user asked for last week).
 """
@@ -26,12 +26,14 @@ import json
 
 from iot import IOTError
 from iot.commands.parse import MAX_LINE
-from iot.compat import release, sleep_ms, ticks_ms, unload
+from iot.compat import const, release, sleep_ms, ticks_ms, unload
 
 HA_PREFIX = "homeassistant"  # Home Assistant's discovery topics
 HA_STATUS = "homeassistant/status"  # and its status (one text, not made again at every message)
-MAX_PENDING = 16  # commands waiting for their turn
-DIAG_MS = 60000  # how often the link and heap are reported
+_MAX_PENDING = const(16)  # commands waiting for their turn
+_DIAG_MS = const(60000)  # how often the link and heap are reported
+AUTO_STATE = ""  # due: the automations' state (auto/state); no device has this name
+UPDATE = "/"  # due: the update topic; nor this
 
 
 class Bridge:
@@ -46,12 +48,10 @@ class Bridge:
         self.discover = discover
         self._pending = []  # ("line", text) | ("set", device, text) | ("reply", text) | ("busy", n), oldest first
         self._work = asyncio.Event()
-        self._dirty = []  # devices whose state may have changed
+        self._dirty = []  # what may have changed, each once, oldest first: devices' names, AUTO_STATE, UPDATE
         self._changed = asyncio.Event()
-        self._auto_dirty = False  # auto/state to be sent again
         self._update = None  # the last update's (step, done, total, version), until the board resets
-        self._update_dirty = False  # the update topic to be sent again
-        self._sent = {}  # device -> the state text last published
+        self._sent = {}  # device (or AUTO_STATE) -> the state text last published
         self._announce_due = False  # discovery (and every state) to be sent again
         self.started = ticks_ms()  # for the diagnostics' uptime
         self._tasks = ()
@@ -63,7 +63,7 @@ class Bridge:
             client.subscribe(HA_STATUS)
 
     def start(self):
-        self.service.watchers.append(self._device_changed)
+        self.service.watchers.append(self._due)
         self._tasks = [asyncio.create_task(job) for job in (
             self.client.run(), self._worker(), self._states(), self._diag())]
         return self
@@ -79,8 +79,8 @@ class Bridge:
 
     def deinit(self):
         # A bound method equals another of the same method and object (MicroPython 1.22 on): found to remove.
-        if self._device_changed in self.service.watchers:
-            self.service.watchers.remove(self._device_changed)
+        if self._due in self.service.watchers:
+            self.service.watchers.remove(self._due)
         auto = self.commands.auto if self.commands is not None else None
         if auto is not None and self._auto_event in auto.watchers:
             auto.watchers.remove(self._auto_event)
@@ -129,7 +129,7 @@ class Bridge:
 
     def _queue(self, item):
         pending = self._pending
-        if len(pending) >= MAX_PENDING:
+        if len(pending) >= _MAX_PENDING:
             # Dropped, but still one reply, in its turn: a run of dropped commands is one counted entry.
             if pending[-1][0] == "busy":
                 pending[-1] = ("busy", pending[-1][1] + 1)
@@ -149,7 +149,7 @@ class Bridge:
             result = self.base + "/result"
             if kind == "busy":
                 for _ in range(item[1]):
-                    await self.client.put(result, "error: busy: %d commands waiting; this one dropped" % MAX_PENDING,
+                    await self.client.put(result, "error: busy: %d commands waiting; this one dropped" % _MAX_PENDING,
                                           qos=1)
                 continue
             commands = self.commands
@@ -179,17 +179,16 @@ class Bridge:
 
             if name_index(inputs.names, source) is not None:
                 self.client.publish("%s/auto/%s" % (self.base, source), '{"event_type": "%s"}' % event)
-        self._auto_dirty = True
-        self._changed.set()
+        self._due(AUTO_STATE)
 
     def _update_event(self, step, done, total, version):
         self._update = (step, done, total, version)
-        self._update_dirty = True
-        self._changed.set()
+        self._due(UPDATE)
 
-    def _device_changed(self, name):
-        if name not in self._dirty:
-            self._dirty.append(name)
+    def _due(self, what):
+        """`what` (a device's name, AUTO_STATE or UPDATE) to be sent: the service's watcher of the devices."""
+        if what not in self._dirty:
+            self._dirty.append(what)
         self._changed.set()
 
     def _announce(self):
@@ -206,26 +205,28 @@ class Bridge:
                 self._announce_due = False                       # registered and the programs are loaded
                 await self._discovery()
             while self._dirty:
-                name = self._dirty.pop(0)
-                device = self.service.devices.get(name)
-                if device is None:
+                what = self._dirty.pop(0)
+                if what == UPDATE:  # each step of an update is news: sent whether or not it changed
+                    await self.client.put(self.base + "/update", json.dumps(ha("update", self._update)), retain=True,
+                                          qos=1)
                     continue
-                text = json.dumps(ha("state", device, device.status()))
-                if self._sent.get(name) != text:
-                    self._sent[name] = text
-                    await self.client.put("%s/%s/state" % (self.base, name), text, retain=True, qos=1)
-            if self._auto_dirty and self.commands is not None and self.commands.auto is not None:
-                self._auto_dirty = False
-                a = self.commands.auto.status()
-                text = json.dumps({"enabled": "ON" if a["enabled"] else "OFF", "time": a["time"]["now"],
-                                   "schedules": a["schedules"]})
-                if self._sent.get("") != text:  # "": no device's name
-                    self._sent[""] = text
-                    await self.client.put(self.base + "/auto/state", text, retain=True, qos=1)
-            if self._update_dirty:
-                self._update_dirty = False
-                text = json.dumps(ha("update", self._update))
-                await self.client.put(self.base + "/update", text, retain=True, qos=1)
+                if what == AUTO_STATE:
+                    auto = self.commands.auto if self.commands is not None else None
+                    if auto is None:
+                        continue
+                    a = auto.status()
+                    topic = self.base + "/auto/state"
+                    text = json.dumps({"enabled": "ON" if a["enabled"] else "OFF", "time": a["time"]["now"],
+                                       "schedules": a["schedules"]})
+                else:
+                    device = self.service.devices.get(what)
+                    if device is None:
+                        continue
+                    topic = "%s/%s/state" % (self.base, what)
+                    text = json.dumps(ha("state", device, device.status()))
+                if self._sent.get(what) != text:
+                    self._sent[what] = text
+                    await self.client.put(topic, text, retain=True, qos=1)
 
     async def _discovery(self):
         """The discovery configs (when discovering), then every state marked to be sent again."""
@@ -242,16 +243,13 @@ class Bridge:
                 del discovery
                 unload("iot.net.discovery")
         self._sent = {}
-        for name in self.service.devices:
-            if name not in self._dirty:
-                self._dirty.append(name)
-        self._auto_dirty = True
-        self._update_dirty = True
+        for what in list(self.service.devices) + [AUTO_STATE, UPDATE]:
+            self._due(what)
         self._diag_now()
 
     async def _diag(self):
         while True:
-            await sleep_ms(DIAG_MS)
+            await sleep_ms(_DIAG_MS)
             self._diag_now()
 
     def _diag_now(self):
