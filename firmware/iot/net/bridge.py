@@ -54,7 +54,7 @@ class Bridge:
         self._sent = {}  # device (or AUTO_STATE) -> the state text last published
         self._announce_due = False  # discovery (and every state) to be sent again
         self.started = ticks_ms()  # for the diagnostics' uptime
-        self._tasks = ()
+        self._tasks = ()  # type: tuple[asyncio.Task, ...]  # from start() on
         client.on_message = self._message
         client.on_connect = self._connected
         client.subscribe(base + "/cmd")
@@ -64,8 +64,8 @@ class Bridge:
 
     def start(self):
         self.service.watchers.append(self._due)
-        self._tasks = [asyncio.create_task(job) for job in (
-            self.client.run(), self._worker(), self._states(), self._diag())]
+        self._tasks = tuple(asyncio.create_task(job) for job in (
+            self.client.run(), self._worker(), self._states(), self._diag()))
         return self
 
     def serve(self, commands):
