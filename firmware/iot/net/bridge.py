@@ -257,10 +257,11 @@ class Bridge:
 
 
 def ha(word, *args):
-    """iot.net.ha's `word` of `args`: loaded for each use, and let go after it (iot.compat.release)."""
+    """iot.net.ha's `word` of `args`: loaded for each use, and let go after it with the iot.jsontext it loads
+    (iot.compat.release)."""
     from iot.net import ha as words
 
     try:
         return getattr(words, word)(*args)
     finally:
-        release("iot.net.ha")
+        release("iot.net.ha", "iot.jsontext")
