@@ -119,8 +119,7 @@ async def run(service, devices, settings, sequential=False, shell=False):
             import demo  # run once at boot and let go: its code is no part of the heap after
 
             try:
-                programs = {name: make() for name, make in PROGRAMS.items()}
-                await demo.run(service, devices, programs, sequential, log=events)
+                await demo.run(service, devices, {"wake_up": wake_up(), "sleep": sleep()}, sequential, log=events)
             finally:
                 del demo
                 unload("demo")
