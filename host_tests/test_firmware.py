@@ -19,6 +19,11 @@ def run_tool(*args, env=None):
                           env=dict(os.environ, **(env or {})), cwd=hostrun.ROOT)
 
 
+# The first build on a new machine extracts the kit and builds picotool and mpy-cross before the image (95 s on a
+# quiet 2-core machine): the tests that wait for it have the build's own limit, not pytest.ini's 120 s.
+waits_for_the_build = pytest.mark.timeout(build.BUILD_TIMEOUT_S + 60)
+
+
 @pytest.fixture(scope="module")
 def pico_image():
     """make firmware BOARD=pico, once for this file: (its output, the MicroPython sources it built from)."""
@@ -45,6 +50,7 @@ def manifest_files(mpy_dir, port, board):
     return re.findall(r"target_path='([^']+)'", done.stdout)
 
 
+@waits_for_the_build
 def test_the_pico_image_builds_with_the_app_frozen_in_and_says_its_sizes(pico_image):
     out, _ = pico_image
     folder = hostrun.ROOT / "build" / "firmware" / "pico"
@@ -62,6 +68,38 @@ def test_the_pico_image_builds_with_the_app_frozen_in_and_says_its_sizes(pico_im
     assert page in elf  # the page, whole, as one constant in the flash
 
 
+@waits_for_the_build
+def test_a_second_build_with_nothing_changed_builds_nothing_and_says_the_same(pico_image):
+    out, _ = pico_image
+    done = run_tool("--board", "pico")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.startswith("firmware: build/firmware/pico is up to date: nothing that goes into the image "
+                                  "changed since it was built\n"), done.stdout
+    assert out.endswith(done.stdout.split("\n", 1)[1])  # the same report as the build's
+    assert "build.sh" not in done.stdout + done.stderr
+
+
+def test_what_goes_into_the_image_is_what_the_stamp_is_made_of(tmp_path, monkeypatch):
+    """Any change to a firmware file, or to what is staged beside it, makes the next make firmware build."""
+    import shutil
+
+    firmware = tmp_path / "firmware"
+    shutil.copytree(hostrun.FIRMWARE, firmware, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(build.hostrun, "FIRMWARE", firmware)
+    monkeypatch.setattr(build.hostrun, "ROOT", tmp_path)
+    monkeypatch.setattr(build, "STAGE", tmp_path / "frozen")
+    (tmp_path / "frozen").mkdir()
+    (tmp_path / "frozen" / "webpage.py").write_text("INDEX_HTML_GZ = b''\n")
+    before = build.inputs_digest("pico")
+    assert build.inputs_digest("pico") == before and build.inputs_digest("pico_w") != before
+    (firmware / "www" / "index.html").write_text((firmware / "www" / "index.html").read_text() + " ")
+    assert build.inputs_digest("pico") != before
+    changed = build.inputs_digest("pico")
+    (tmp_path / "frozen" / "webpage.py").write_text("INDEX_HTML_GZ = b'x'\n")
+    assert build.inputs_digest("pico") != changed
+
+
+@waits_for_the_build
 def test_the_manifest_loads_under_micropythons_own_manifestfile_for_each_board(pico_image, tmp_path):
     """RPI_PICO has no manifest of its own (the port's is taken), RPI_PICO_W has (networking); ESP32's port is not
     in the kit, so a stand-in of its boards/ layout (no board manifest, the port's with asyncio) proves that path."""

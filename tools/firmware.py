@@ -10,6 +10,7 @@ set, else the exact commands are printed.
 """
 import argparse
 import gzip
+import hashlib
 import os
 import re
 import shlex
@@ -35,6 +36,9 @@ BOARDS = {
     "esp32_devkitc": ("esp32", "ESP32_GENERIC", None),
 }
 KIT_BOARDS = ("RPI_PICO", "RPI_PICO_W")
+BUILD_TIMEOUT_S = 900  # the kit's first build (extract, picotool, mpy-cross, the image) takes 95 s on a quiet 2-core
+# machine; a loaded one takes longer. Past this the build is stopped and said to have hung.
+APP_SOURCES = ("firmware", "requirements.txt")  # what the app in an image or a bundle is made of (microdot's pin)
 TOOLCHAIN = "gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib cmake build-essential"
 CLONE = ("git clone --depth 1 --branch v%s https://github.com/micropython/micropython" % MICROPYTHON,
          "make -C micropython/ports/rp2 BOARD=RPI_PICO_W submodules")
@@ -45,15 +49,24 @@ class Unbuildable(Exception):
 
 
 def version():
-    """The app's version, and the commit it was built from when this is a git checkout."""
+    """The app's version, and the last commit that changed the app (firmware/, microdot's pin) when this is a git
+    checkout, "-dirty" when the app has changes not committed: a commit of tests or docs makes no new version, and
+    so no new image."""
     text = (hostrun.FIRMWARE / "iot" / "__init__.py").read_text()
     ours = re.search(r'__version__ = "([^"]+)"', text).group(1)
+
+    def git(*args):
+        return subprocess.run(["git", *args, "--", *APP_SOURCES], cwd=hostrun.ROOT, capture_output=True, text=True,
+                              check=True).stdout.strip()
+
     try:
-        commit = subprocess.run(["git", "describe", "--always", "--dirty", "--abbrev=7", "--exclude", "*"],
-                                cwd=hostrun.ROOT, capture_output=True, text=True, check=True).stdout.strip()
+        commit = git("log", "-1", "--format=%h", "--abbrev=7")
+        dirty = git("status", "--porcelain")
     except (OSError, subprocess.CalledProcessError):
         return ours
-    return "%s+g%s" % (ours, commit)
+    if not commit:
+        return ours
+    return "%s+g%s%s" % (ours, commit, "-dirty" if dirty else "")
 
 
 def _write(path, data):
@@ -78,6 +91,18 @@ def stage():
     _write(STAGE / "frozen_build.py", ('"""The build this image holds (make firmware)."""\nVERSION = %r\n'
                                        % version()).encode())
     return len(page)
+
+
+def inputs_digest(board):
+    """SHA-256 of everything the kit's image is made of: the kit itself (its checksum), the board, and every file of
+    firmware/ and of the staged build/firmware/frozen/. Equal to the last build's: nothing to build again."""
+    h = hashlib.sha256(("%s\n" % board).encode())
+    h.update((KIT / "SHA256SUMS").read_bytes() if (KIT / "SHA256SUMS").exists() else b"no SHA256SUMS")
+    for folder in (hostrun.FIRMWARE, STAGE):
+        for path in sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+            h.update(("\n%s %d\n" % (path.relative_to(hostrun.ROOT).as_posix(), path.stat().st_size)).encode())
+            h.update(path.read_bytes())
+    return h.hexdigest()
 
 
 def checkout_version(mpy_dir):
@@ -131,6 +156,24 @@ def esp32_commands(mpy_dir, name, out):
             "cp %s/build-%s-iot/firmware.bin %s/" % (port, name, out)]
 
 
+def run_bounded(argv, env):
+    """Run the build, and stop it (make and every compiler under it) if it takes over BUILD_TIMEOUT_S."""
+    import signal
+
+    proc = subprocess.Popen(argv, env=env, start_new_session=True)
+    try:
+        rc = proc.wait(BUILD_TIMEOUT_S)
+    except BaseException as e:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        if isinstance(e, subprocess.TimeoutExpired):
+            raise Unbuildable("the build took over %d s and was stopped (the build log is named above)"
+                              % BUILD_TIMEOUT_S)
+        raise
+    if rc:
+        raise subprocess.CalledProcessError(rc, argv)
+
+
 def build(board, mpy_dir, jobs, dry_run):
     """Build the image into build/firmware/BOARD/; returns that folder (None when only commands were printed)."""
     port, name, _ = BOARDS[board]
@@ -153,6 +196,15 @@ def build(board, mpy_dir, jobs, dry_run):
     missing = missing_toolchain()
     if missing:
         raise Unbuildable("the ARM toolchain is incomplete: sudo apt-get install -y %s" % " ".join(missing))
+    stamp, said = out / "inputs.sha256", out / "report.txt"
+    digest = inputs_digest(board) if kind == "kit" else None  # a checkout of the user's own may change under us
+    built = [out / f for f in ("firmware.uf2", "firmware.elf", "firmware.map")]
+    if digest is not None and not dry_run and stamp.exists() and stamp.read_text() == digest and said.exists() \
+            and all(f.exists() for f in built):
+        print("firmware: %s is up to date: nothing that goes into the image changed since it was built"
+              % hostrun.shown(out))
+        print(said.read_text(), end="")
+        return out
     if kind == "kit":
         argv = [str(where), str(out), name, str(MANIFEST)]
     else:
@@ -163,14 +215,18 @@ def build(board, mpy_dir, jobs, dry_run):
         return None
     if kind == "checkout" and not (where / "mpy-cross" / "build" / "mpy-cross").exists():
         subprocess.run(["make", "-C", str(where / "mpy-cross"), "-j%d" % jobs], check=True)
-    subprocess.run(argv, check=True, env=dict(os.environ, JOBS=str(jobs)))
+    stamp.unlink(missing_ok=True)  # until this build is whole
+    run_bounded(argv, dict(os.environ, JOBS=str(jobs)))
     if kind == "checkout":
         built = where / "ports" / "rp2" / ("build-%s-iot" % name)
         out.mkdir(parents=True, exist_ok=True)
         for f in ("firmware.uf2", "firmware.elf", "firmware.elf.map"):
             shutil.copy(built / f, out / f)
     (out / "firmware.elf.map").replace(out / "firmware.map")
-    report(board, out, page_bytes)
+    said.write_text(report(board, out, page_bytes))
+    print(said.read_text(), end="")
+    if digest is not None:
+        stamp.write_text(digest)
     return out
 
 
@@ -206,7 +262,7 @@ def frozen_parts():
 
 
 def report(board, out, page_bytes):
-    """Print the image's size against the flash the board leaves it, and what was frozen."""
+    """The image's size against the flash the board leaves it, and what was frozen: the lines make firmware prints."""
     _, name, room_kb = BOARDS[board]
     uf2 = out / "firmware.uf2"
     text = data = 0
@@ -215,13 +271,14 @@ def report(board, out, page_bytes):
         fields = subprocess.run([size, str(out / "firmware.elf")], capture_output=True, text=True).stdout.split()
         text, data = int(fields[6]), int(fields[7])
     room = " of the %d KB the %s leaves the firmware (the rest is the filesystem)" % (room_kb, name) if room_kb else ""
-    print("firmware: %s, %d B (UF2 %d B): image %d KB%s" % (hostrun.shown(uf2), text + data, uf2.stat().st_size,
-                                                           (text + data) >> 10, room))
-    print("frozen: %d B in flash, the board's own modules (asyncio...) included; ours, as .mpy:" % frozen_total(
-        (out / "firmware.map").read_text(errors="replace")))
+    lines = ["firmware: %s, %d B (UF2 %d B): image %d KB%s" % (hostrun.shown(uf2), text + data, uf2.stat().st_size,
+                                                              (text + data) >> 10, room),
+             "frozen: %d B in flash, the board's own modules (asyncio...) included; ours, as .mpy:" % frozen_total(
+                 (out / "firmware.map").read_text(errors="replace"))]
     for what, count, total in frozen_parts():
-        print("  %-17s %2d files %6d B" % (what, count, total))
-    print("the page gzipped: %d B; version %s" % (page_bytes, version()))
+        lines.append("  %-17s %2d files %6d B" % (what, count, total))
+    lines.append("the page gzipped: %d B; version %s" % (page_bytes, version()))
+    return "".join(line + "\n" for line in lines)
 
 
 def main(argv=None):
