@@ -25,3 +25,25 @@ async def outputs():
     except ValueError as e:
         bad = str(e)
     return {"p": p.value(), "signal": s.value(), "freq": pwm.freq(), "bad": bad}
+
+
+async def timer_beside_writes(writes=200000):
+    """A periodic Timer writing one pin (as a relay's backstop does) while the main thread writes another as fast as
+    it can: the timer's callback comes between two bytecodes of the writes, recording included."""
+    import time
+
+    fired = [0]
+    beat = machine.Pin(9, machine.Pin.OUT)
+
+    def tick(timer):
+        fired[0] += 1
+        beat.toggle()
+
+    timer = machine.Timer(-1)
+    timer.init(mode=machine.Timer.PERIODIC, period=1, callback=tick)
+    p = machine.Pin(5, machine.Pin.OUT)
+    start = time.ticks_ms() if hasattr(time, "ticks_ms") else int(time.monotonic() * 1000)
+    for i in range(writes):
+        p.value(i & 1)
+    timer.deinit()
+    return {"writes": writes, "fired": fired[0], "start": start}

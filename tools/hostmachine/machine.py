@@ -31,17 +31,25 @@ def now_us():
     return (_now_ns() - _T0) // 1000
 
 
-_lock = _thread.allocate_lock()  # a Timer's callback records from its own thread
+_recording = False  # the main thread is inside _record: a timer's callback due meanwhile waits until it is done
 
 
 def _record(rec):
-    with _lock:
+    """One change into the trace. A timer's callback interrupts code between two bytecodes, this function's too: it
+    never waits here for what the interrupted code holds (that was a deadlock); it is run as this returns."""
+    global _recording
+    _recording = True
+    try:
         rec["t_us"] = now_us()
         if TRACE is not None:
             TRACE.append(rec)
         if _file is not None:
             _file.write(json.dumps(rec) + "\n")  # one line, one write
             _file.flush()
+    finally:
+        _recording = False
+    if _due:
+        _run_due()
 
 
 class Pin:
@@ -213,12 +221,22 @@ class PWM:
                 self._emit()
 
 
-_due = []  # CPython: callbacks the timer threads handed to the main thread, run by its signal handler
+_due = []  # callbacks the timer threads handed to the main thread, oldest first
+_running = False  # _run_due is running them
 
 
 def _run_due(*args):
-    while _due:
-        _due.pop(0)()
+    """The due callbacks, in the main thread (SIGUSR2's handler, micropython.schedule, or _record as it returns), one
+    after the other: never while a trace record is half made, and never inside another callback (a board runs no
+    interrupt handler inside another of the same priority)."""
+    global _running
+    while _due and not _recording and not _running:
+        _running = True
+        try:
+            while _due:
+                _due.pop(0)()
+        finally:
+            _running = False
 
 
 def _main_thread_waker():
@@ -241,17 +259,22 @@ _wake_main = _main_thread_waker()
 
 
 def _interrupt(fn):
-    """Run fn in the main thread between two of its bytecodes, as a board runs a timer's callback: never
-    beside the code it interrupts (a thread would race it: a relay seen off before its pin was written).
-    MicroPython: micropython.schedule; CPython: a signal, whose handler Python runs in the main thread."""
+    """Run fn in the main thread between two of its bytecodes, as a board runs a timer's callback: never beside the
+    code it interrupts (a thread would race it: a relay seen off before its pin was written). MicroPython:
+    micropython.schedule; CPython: a signal, whose handler Python runs in the main thread. What cannot run at once
+    (a trace record half made, another callback running, the scheduler's queue full) runs as that ends."""
+    if sys.implementation.name != "micropython" and _wake_main is None:
+        fn()  # no handler could be installed: on the timer's thread
+        return
+    _due.append(fn)
     if sys.implementation.name == "micropython":
         import micropython
 
-        micropython.schedule(lambda _: fn(), None)
-    elif _wake_main is None:
-        fn()  # no handler could be installed: as before, on the timer's thread
+        try:
+            micropython.schedule(_run_due, None)
+        except RuntimeError:  # its queue is full: the next record, or the next callback, runs fn
+            pass
     else:
-        _due.append(fn)
         _wake_main()
 
 
