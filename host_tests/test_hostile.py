@@ -214,3 +214,15 @@ def test_the_longest_loop_stall_of_any_command_is_a_few_ms(scenario, tmp_path):
     assert r["replies"]["save"] == "ok saved 256 programs to programs.json", r["replies"]
     print("longest loop stall per command (ms):", r["stall_ms"])
     assert max(r["stall_ms"].values()) <= 10, r["stall_ms"]
+
+
+def test_with_no_heap_left_a_command_gets_the_prepared_refusal_and_the_shell_serves_on(scenario, interp):
+    """The refusal path allocates nothing: a reply whose text cannot be made, and on MicroPython whole commands run
+    with the heap locked, each get "error: out of memory; nothing done" (it once escaped Commands.reply as a
+    MemoryError and ended the app), and the next command, with heap, is answered as usual."""
+    run = scenario("hostile.no_heap_for_a_reply", op_ms=OP)
+    r = run.result["replies"]
+    assert r[:-1] == ["error: out of memory; nothing done"] * (3 if interp == "micropython" else 1), r
+    assert r[-1] == "ok light SWITCH_ON", r
+    assert [v for _, v in run.pin("light")][-1] == 1  # only the command with heap moved a pin
+    assert len(run.edges("light", 1)) == 1

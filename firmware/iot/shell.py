@@ -1,32 +1,36 @@
 """The serial shell: the console's lines to the command layer (iot.commands), one reply line each, in order."""
 import gc
 
+from iot.commands import OUT_OF_MEMORY
 from iot.console import TOO_LONG
 
 
 async def serve(commands, console):
     """Answer each line until the input ends; then wait for the work it started.
 
-    Only a line of spaces and tabs (or nothing) is no command: any other gets its reply.
+    Only a line of spaces and tabs (or nothing) is no command: any other gets its reply. With no heap left, that
+    reply is the out-of-memory refusal made in advance (iot.commands.OUT_OF_MEMORY), and the shell goes on.
     While a command waits (a device's queue is full) no further line is read.
     """
     write = console.show
+    too_long = "error: line over %d characters; ignored" % console.max_len
     while True:
         try:
             line = await console.readline()
-        except MemoryError:
+            if line is None:
+                break
+            if line is TOO_LONG:
+                reply = too_long
+            elif line.strip(" \t"):
+                reply = await commands.execute(line)
+            else:
+                continue
+        except MemoryError:  # the line, or the command's coroutine: nothing was done
             gc.collect()
-            write("error: out of memory reading a line; ignored")
-            continue
-        if line is None:
-            break
-        if line is TOO_LONG:
-            write("error: line over %d characters; ignored" % console.max_len)
-        elif line.strip(" \t"):
-            reply = await commands.execute(line)
-            try:
-                write(reply)
-            except MemoryError:  # the reply is made; writing it out needs a little more: after a collection
-                gc.collect()
-                write(reply)
+            reply = OUT_OF_MEMORY
+        try:
+            write(reply)
+        except MemoryError:  # the reply is made; writing it out needs a little more: after a collection
+            gc.collect()
+            write(reply)
     await commands.wait()

@@ -58,3 +58,55 @@ async def stalls(op_ms, programs):
             out[what] = min(out.get(what, 1000), watch.longest)
     watch.task.cancel()
     return {"stall_ms": out, "replies": replies}
+
+
+def _starved():
+    """A refusal whose text cannot be made, as "error: %s" % e is when the heap is full (CPython has no heap_lock)."""
+    from iot import IOTError
+
+    class Starved(IOTError):
+        def __str__(self):
+            raise MemoryError("no heap for the reply's text")
+
+    return Starved()
+
+
+async def no_heap_for_a_reply(op_ms):
+    """The heap full while a command is answered: its reply, and a whole command, each get the prepared refusal (on
+    MicroPython with the heap locked, so that any allocation at all fails)."""
+    import sys
+
+    from iot import IOTError
+
+    service, devices = await registered(op_ms)
+    commands = Commands(service, app.PROGRAMS)
+    micro = sys.implementation.name == "micropython"
+    refusal = IOTError("unknown device 'x'") if micro else _starved()
+
+    async def refused():
+        raise refusal
+
+    if micro:
+        import micropython
+
+        lock, unlock = micropython.heap_lock, micropython.heap_unlock
+    else:
+        lock = unlock = lambda: None
+    # The coroutines awaited here are made before the lock, as the shell's are (a shell that cannot make one answers
+    # with the prepared refusal itself); each makes its own inside.
+    out = [None, None, None]  # and appending to a list may need heap
+    calls = (commands.reply(refused()), commands.execute("status"), commands.send("light", "SWITCH_ON"))
+    lock()
+    try:
+        out[0] = await calls[0]
+        if micro:
+            out[1] = await calls[1]
+            out[2] = await calls[2]
+    finally:
+        unlock()
+    for call in calls[3 if micro else 1:]:
+        call.close()  # not awaited (CPython): no warning
+    out = [r for r in out if r is not None]
+    out.append(await commands.execute("light switch_on"))  # and it serves on
+    await commands.wait()
+    return {"replies": out}

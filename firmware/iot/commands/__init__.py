@@ -28,6 +28,7 @@ HELP = ("commands: help | devices | status | <device> <message> [data] | run <pr
         "update [apply FILE | fetch URL] | safe off"
         % "|".join(MODES))
 LIBRARY = ("programs", "plan", "define", "mode", "save")  # iot.commands.library's commands
+OUT_OF_MEMORY = "error: out of memory; nothing done"  # made now: the one reply that needs no heap when there is none
 
 
 class Events:
@@ -73,24 +74,38 @@ class Commands:
 
     async def execute(self, line):
         """The reply to one command line."""
-        return await self.reply(self._line(line))
+        try:
+            command = self._line(line)
+        except MemoryError:  # not even the command's coroutine fitted
+            gc.collect()
+            return OUT_OF_MEMORY
+        return await self.reply(command)
 
     async def send(self, device, msg_type, data=""):
         """The reply to one device command given in parts."""
-        return await self.reply(self.runs.device(device, msg_type, data))
+        try:
+            command = self.runs.device(device, msg_type, data)
+        except MemoryError:
+            gc.collect()
+            return OUT_OF_MEMORY
+        return await self.reply(command)
 
     async def reply(self, command):
-        """The one reply line to a command (a coroutine of the rooms): `ok ...` or `error: ...`."""
+        """The one reply line to a command (a coroutine of the rooms): `ok ...` or `error: ...`. With no heap left for
+        the command, or for its reply's text, it is OUT_OF_MEMORY, made in advance: this never raises MemoryError."""
         try:
-            reply = await command
-            return "ok " + reply if reply else "ok"
-        except IOTError as e:
-            return "error: %s" % e
-        except MemoryError:  # a command too big for the heap now: say so, collect, serve on
+            try:
+                reply = await command
+                return "ok " + reply if reply else "ok"
+            except IOTError as e:
+                return "error: %s" % e
+            except MemoryError:
+                raise
+            except Exception as e:  # a bug in a command must not end the shell
+                return "error: internal: %r" % (e,)
+        except MemoryError:  # the command, or its reply's text: say so, collect, serve on
             gc.collect()
-            return "error: out of memory; nothing done"
-        except Exception as e:  # a bug in a command must not end the shell
-            return "error: internal: %r" % (e,)
+            return OUT_OF_MEMORY
 
     async def _line(self, line):
         check_line(line)
