@@ -126,12 +126,18 @@ def test_time_set_and_its_refusals(scenario):
     extra = {"schedules": {"night": {"at": "03:00"}}, "clock": {"utc_offset": "+01:00", "dst": "eu"}}
     r = scenario("auto.engine", extra=extra, lines=[
         "time set 2026-07-01T12:00", "time", "time set 2026-12-03T10:00:30Z", "time set 2026-02-30T10:00",
-        "time set tomorrow", "time bogus"]).result
+        "time set tomorrow", "time bogus", "time set \uff12\uff10\uff12\uff16-12-03T14:05",
+        "time set 2026-12-03T14:05+\u0661\u0662:00", "time set 2026-12-03T14:\u0665\u0665"]).result
     assert r["replies"] == [
         "ok time 2026-07-01T12:00:00+02:00 (set)", "ok time 2026-07-01T12:00:00+02:00 (set)",
         "ok time 2026-12-03T11:00:30+01:00 (set)", "error: no such time: '2026-02-30T10:00'",
         "error: the time is YYYY-MM-DDTHH:MM[:SS][+HH:MM], not 'tomorrow'",
-        "error: time takes nothing, or set YYYY-MM-DDTHH:MM[:SS][+HH:MM]"]
+        "error: time takes nothing, or set YYYY-MM-DDTHH:MM[:SS][+HH:MM]"] + r["replies"][6:]
+    # Full-width and Arabic-Indic digits: CPython's int() reads them, MicroPython's does not; neither board takes them
+    # (each interpreter writes the text back in its own repr)
+    assert [x.partition(", not ")[0] for x in r["replies"][6:]] == [
+        "error: the time is YYYY-MM-DDTHH:MM[:SS][+HH:MM]", "error: a UTC offset is +HH:MM or -HH:MM",
+        "error: the time is YYYY-MM-DDTHH:MM[:SS][+HH:MM]"], r["replies"]
     assert r["status"]["schedules"] == {"night": "2026-12-04T03:00:00+01:00"}
 
 

@@ -3,6 +3,17 @@ from iot.compat import const
 from iot import IOTError
 
 
+def digits(text):
+    """Whether `text` is one or more ASCII digits: str.isdigit() also takes "\u00b2" (which int() refuses) and, on
+    CPython, full-width and other scripts' digits (which int() takes)."""
+    if not text:
+        return False
+    for c in text:
+        if not "0" <= c <= "9":
+            return False
+    return True
+
+
 def ascii_lower(text):
     """`text` in lower case if it is all ASCII, else "": names are ASCII, and CPython's str.lower()
     and upper() fold other letters into ASCII ones (the ligature "\ufb02" into "fl")."""

@@ -7,20 +7,11 @@ minute, 25 to 900; a beat is a quarter note). A note is [duration] letter
 """
 from iot import IOTError
 from iot.compat import const
+from iot.message import digits
 
 MAX_NOTES = const(256)
 SEMITONES = {"c": 0, "d": 2, "e": 4, "f": 5, "g": 7, "a": 9, "b": 11}
 DURATIONS = (1, 2, 4, 8, 16, 32)
-
-
-def _is_number(text):
-    """ASCII digits only: str.isdigit() also takes "²", which int() refuses."""
-    if not text:
-        return False
-    for ch in text:
-        if not "0" <= ch <= "9":
-            return False
-    return True
 
 
 def frequency(semitone, octave):
@@ -41,7 +32,7 @@ def parse(text):
         if not item:
             continue
         kv = [part.strip() for part in item.split("=")]
-        if len(kv) != 2 or kv[0] not in defaults or not _is_number(kv[1]):
+        if len(kv) != 2 or kv[0] not in defaults or not digits(kv[1]):
             raise IOTError("RTTTL default %r is not d=, o= or b= with a number" % item)
         defaults[kv[0]] = int(kv[1])
     if defaults["d"] not in DURATIONS:
@@ -62,7 +53,7 @@ def parse(text):
 def _note(token, number, defaults, whole_ms):
     n = len(token)
     i = 0
-    while i < n and _is_number(token[i]):
+    while i < n and digits(token[i]):
         i += 1
     duration = int(token[:i]) if i else defaults["d"]
     if duration not in DURATIONS:
@@ -78,7 +69,7 @@ def _note(token, number, defaults, whole_ms):
     if dotted:
         i += 1
     octave = defaults["o"]
-    if i < n and _is_number(token[i]):
+    if i < n and digits(token[i]):
         octave = int(token[i])
         i += 1
         if not 4 <= octave <= 7:

@@ -18,7 +18,7 @@ is a ConfigError, since every schedule hangs on it.
 from iot import IOTError
 from iot.auto import DEVICES, EVENTS
 from iot.auto.clock import RULES, WEEKDAYS, parse_offset
-from iot.message import MessageType
+from iot.message import MessageType, digits
 
 BUTTON_EVENTS = EVENTS[:4]
 CONTACT_EVENTS = EVENTS[4:6]
@@ -29,7 +29,7 @@ MAX_DO = 256
 
 def parse_hhmm(text):
     """'HH:MM' as minutes of the day; IOTError otherwise."""
-    if type(text) is not str or len(text) != 5 or text[2] != ":" or not (text[:2] + text[3:]).isdigit() \
+    if type(text) is not str or len(text) != 5 or text[2] != ":" or not digits(text[:2] + text[3:]) \
             or int(text[:2]) > 23 or int(text[3:]) > 59:
         raise IOTError("a time of day is HH:MM (00:00 to 23:59), not %r" % (text,))
     return int(text[:2]) * 60 + int(text[3:])

@@ -10,6 +10,7 @@ again at every reading: a reading at least once a day (the scheduler's) keeps it
 """
 from iot import IOTError
 from iot.compat import ticks_diff, ticks_ms
+from iot.message import digits
 
 DAY = 86400
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -67,7 +68,7 @@ def summer(t, rule, offset_s):
 def parse_offset(text):
     """'+01:00' or '-05:30' as seconds; IOTError otherwise."""
     if type(text) is not str or len(text) != 6 or text[0] not in "+-" or text[3] != ":" \
-            or not (text[1:3] + text[4:]).isdigit() or int(text[1:3]) > 14 or int(text[4:]) > 59:
+            or not digits(text[1:3] + text[4:]) or int(text[1:3]) > 14 or int(text[4:]) > 59:
         raise IOTError("a UTC offset is +HH:MM or -HH:MM, not %r" % (text,))
     s = int(text[1:3]) * 3600 + int(text[4:]) * 60
     return -s if text[0] == "-" else s
@@ -145,8 +146,8 @@ class Clock:
         sec = "00"
         if rest[:1] == ":":
             sec, rest = rest[1:3], rest[3:]
-        digits = text[:4] + text[5:7] + text[8:10] + text[11:13] + text[14:16] + sec
-        if not digits.isdigit() or len(digits) != 14:
+        ymdhms = text[:4] + text[5:7] + text[8:10] + text[11:13] + text[14:16] + sec
+        if not digits(ymdhms) or len(ymdhms) != 14:
             raise IOTError("the time is YYYY-MM-DDTHH:MM[:SS][+HH:MM], not %r" % (text,))
         y, mo, d, h, mi, s = int(text[:4]), int(text[5:7]), int(text[8:10]), int(text[11:13]), int(text[14:16]), int(sec)
         if not (2020 <= y <= 2099 and 1 <= mo <= 12 and 1 <= d <= 31 and h <= 23 and mi <= 59 and s <= 59) \

@@ -9,7 +9,7 @@ import asyncio
 from iot import IOTError
 from iot import program as prog
 from iot.compat import sleep_ms
-from iot.message import MessageType
+from iot.message import MessageType, digits
 from iot.service import Work
 
 ANONYMOUS = "{}"  # the runs of programs given as JSON: no program name can be this
@@ -159,7 +159,7 @@ class Runs:
     async def wait(self, ms=""):
         """`wait [ms]`: that long, or until no run is left (including runs queued meanwhile)."""
         if ms:
-            if len(ms) > 7 or [c for c in ms if not "0" <= c <= "9"] or int(ms) > 3600000:
+            if len(ms) > 7 or not digits(ms) or int(ms) > 3600000:
                 raise IOTError("wait takes a time in ms up to 3600000")
             await sleep_ms(int(ms))
             return "waited %s ms" % ms

@@ -4,6 +4,7 @@ its writing are iot.update's, which the web page's POST and `update apply` use w
 import asyncio
 
 from iot import IOTError
+from iot.message import digits
 from iot.update import apply
 
 
@@ -14,7 +15,7 @@ async def fetch(url, key, family, progress=None):
         raise IOTError("update fetch takes an http:// URL")
     place, _, path = url[7:].partition("/")
     host, _, port = place.partition(":")
-    if not host or (port and not port.isdigit()):
+    if not host or (port and not digits(port)):
         raise IOTError("update fetch: %r is no http://host[:port]/path" % url)
     try:
         reader, writer = await asyncio.open_connection(host, int(port) if port else 80)
