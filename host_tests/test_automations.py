@@ -305,3 +305,22 @@ def test_ntp_refuses_a_server_that_does_not_answer_or_answers_wrong(scenario):
         assert r["error"] == error, r
         if "no answer" in error:
             assert r["ticks"] >= 100, r  # the other task ran all along: nothing blocked the loop
+
+
+def test_an_automation_that_triggers_itself_is_refused_or_held_to_its_rate(scenario):
+    """Directly (light.switch_on_done -> light switch_on) it is left out at boot; through a program it fires at
+    most 30 times a minute, the rest of each minute's skipped and said once (with no operation time it once
+    fired 2,000 times a second until `automations off`)."""
+    lamp = 'run {"send": ["light", "SWITCH_ON"]}'
+    extra = {"op_ms": 0, "automations": [{"on": "light.switch_on_done", "do": "light switch_on 40%"},
+                                         {"on": "light.switch_on_done", "do": lamp}]}
+    r = scenario("auto.engine", extra=extra, lines=["light switch_on", "sleep 70000", "light switch_on", "sleep 1000",
+                                                    "automations off"]).result
+    assert r["problems"] == ["config.json: automations[0]: light.switch_on_done would trigger itself: its light "
+                             "switch_on 40% starts light.switch_on_done again; left out"]
+    mine = "event: automation light.switch_on_done -> %s: " % lamp
+    fired = [s for s in r["said"] if s.startswith(mine + "ok program started")]
+    held = [s for s in r["said"] if s.startswith(mine) and not s.startswith(mine + "ok ")]
+    assert len(fired) == 2 * 30, len(fired)  # the loop broken in the first minute, and again in the next one
+    assert held == [mine + "30 firings this minute, the most there can be; skipped until the minute is over (does "
+                    "it trigger itself?)"] * 2, held

@@ -11,7 +11,10 @@ and command lines by config.json's automations (docs/automations.md). Loaded onl
 Automations sit beside the transports: a firing is one command line through the command layer, so it
 gets the refusals and the one reply a line from the shell gets (a relay resting, a program running in
 `single` mode), and that reply is logged as an event. An automation still waiting for the reply to its
-last firing skips the next one, said so: nothing queues without bound.
+last firing skips the next one, said so: nothing queues without bound. And none fires more than
+MAX_PER_MINUTE times a minute: past that its firings are skipped until the minute is over, said once, so
+that one which triggers itself through a program (light.switch_on_done -> a program that switches the
+light on) cannot drive the board as fast as it can (check.py refuses one that does so directly).
 
 The engine is held compactly for a board's heap (docs/benchmarks.md measures it): config.json's settings
 are packed as the engine is built and let go (app.run drops them), the names of the inputs and of the
@@ -22,6 +25,7 @@ from array import array
 
 from iot import IOTError
 from iot.auto.clock import Clock
+from iot.compat import const, ticks_diff, ticks_ms
 from iot.message import MessageType
 
 # Every event a source gives, by its number in the bindings: an input's (a button's four, a contact's two)
@@ -29,6 +33,7 @@ from iot.message import MessageType
 EVENTS = ("press", "long_press", "double_press", "release", "open", "closed", "fired")
 FIRED = 6
 DEVICES = ("light", "speaker", "toilet")  # the devices whose finished steps are events (toilet.flush_done)
+MAX_PER_MINUTE = const(30)  # firings of one automation in a minute; the rest of that minute's are skipped
 
 
 def name_at(names, i):
@@ -102,6 +107,8 @@ class Automations:
                 self.lines.append(do)
             bindings += (code, self.lines.index(do))
         self.bindings = array("H", bindings)
+        self._minute = ticks_ms()  # when this minute of firings began
+        self._firings = array("H", [0] * (len(bindings) // 2))  # each binding's this minute (past the most: said)
         if [code for code in bindings[::2] if code >> 4 >= self._first_device]:
             commands.service.finished.append(self._device_done)
         if clock["ntp"] is not None:
@@ -160,6 +167,20 @@ class Automations:
                 self._fire(k)
 
     def _fire(self, k):
+        now = ticks_ms()
+        firings = self._firings
+        if ticks_diff(now, self._minute) >= 60000:
+            self._minute = now
+            for i in range(len(firings)):
+                firings[i] = 0
+        if firings[k] >= MAX_PER_MINUTE:
+            if firings[k] == MAX_PER_MINUTE:  # said once a minute
+                firings[k] += 1
+                self.log("event: automation %s -> %s: %d firings this minute, the most there can be; skipped until "
+                         "the minute is over (does it trigger itself?)" % (
+                             self._on(k), self.lines[self.bindings[2 * k + 1]], MAX_PER_MINUTE))
+            return
+        firings[k] += 1
         if k in self._busy:
             self.log("event: automation %s -> %s: its last firing still waits for its reply; skipped" % (
                 self._on(k), self.lines[self.bindings[2 * k + 1]]))

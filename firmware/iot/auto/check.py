@@ -124,6 +124,9 @@ def _automation(entry, where, inputs, schedules):
     elif source in DEVICES:
         if not event.endswith("_done") or event[:-5].upper() not in MessageType.NAMES:
             raise IOTError("%s.on: a device's events are <message>_done, as toilet.flush_done" % where)
+        words = do.split()
+        if len(words) > 1 and words[0] == source and words[1].upper() == event[:-5].upper():
+            raise IOTError("%s: %s would trigger itself: its %s starts %s again" % (where, on, do.strip(), on))
     else:
         raise IOTError("%s.on: no input, schedule or device %r" % (where, source))
     return on, do.strip()
