@@ -19,11 +19,13 @@ API, and `wifi` joins a network first (a board with Wi-Fi):
     "wifi": {"ssid": "home"},
     "mqtt": {"host": "192.168.1.10", "port": 1883, "user": "iot", "tls": false,
              "prefix": "iot", "node": "kitchen", "discovery": true, "keepalive": 60},
-    "web": {"port": 80, "user": "admin"}
+    "web": {"port": 80, "user": "admin", "auth": true, "hosts": ["bathroom.lan"]}
 
-Passwords (`wifi.password`, `mqtt.password`, `web.password`) and the `update_key` that updates are signed
-with (docs/updates.md) can live in `secrets.json`, of the same shape, which `make deploy` copies and nothing prints; its sections
-are laid over config.json's.
+Passwords (`wifi.password`, `mqtt.password`, `web.password`: 8 to 64 characters) and the `update_key` that
+updates are signed with (docs/updates.md) can live in `secrets.json`, of the same shape, which `make deploy`
+copies and nothing prints; its sections are laid over config.json's. The web page always asks for a password
+(iot.net.boot makes one at the first boot when none is set) unless `web.auth` is false; `web.hosts` are the
+names it answers to beside its addresses and its own network name.
 
 The light's kind is "pwm" (one dimmable LED), "rgb" (pins.light is [r, g, b];
 a common-anode LED is active-low) or "neopixel" (a WS2812 strip of `pixels`).
@@ -47,8 +49,10 @@ WIFI = {"ssid": (str, REQUIRED, 1, 32), "password": (str, "", 0, 64)}
 MQTT = {"host": (str, REQUIRED, 1, 64), "port": (int, None, 1, 65535), "user": (str, None, 1, 64),
         "password": (str, None, 0, 64), "tls": (bool, False, 0, 0), "prefix": (str, "iot", 1, 32),
         "node": (str, None, 1, 32), "discovery": (bool, True, 0, 0), "keepalive": (int, 60, 10, 3600)}
-WEB = {"port": (int, 80, 1, 65535), "user": (str, None, 1, 32), "password": (str, None, 0, 64)}
+WEB = {"port": (int, 80, 1, 65535), "user": (str, None, 1, 32), "password": (str, None, 8, 64),
+       "auth": (bool, True, 0, 0), "hosts": (list, [], 0, 8)}  # type: dict
 TOPIC_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-"
+HOST_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-"
 LIMITS = {"op_ms": (0, 60000), "max_on_ms": (100, 3600000), "min_off_ms": (0, 3600000), "wdt_ms": (0, 8000)}
 DEFAULTS = {"op_ms": 500, "max_on_ms": 10000, "min_off_ms": 1000, "wdt_ms": 0}
 LIGHT_KINDS = ("pwm", "rgb", "neopixel")
@@ -201,11 +205,15 @@ def _section(raw, path, key, fields):
             raise ConfigError("%s: %s.%s must not be null" % (path, key, name))
         if type(value) is not kind:
             raise ConfigError("%s: %s.%s must be %s" % (path, key, name, {str: "text", int: "a whole number",
-                                                                          bool: "true or false"}[kind]))
+                                                                          bool: "true or false",
+                                                                          list: "a list of names"}[kind]))
         if kind is int and not low <= value <= high:
             raise ConfigError("%s: %s.%s must be from %d to %d" % (path, key, name, low, high))
         if kind is str and not low <= len(value) <= high:
             raise ConfigError("%s: %s.%s must be %d to %d characters" % (path, key, name, low, high))
+        if kind is list and (len(value) > high or [n for n in value if type(n) is not str or not 0 < len(n) <= 64
+                                                   or [c for c in n if c not in HOST_CHARS]]):
+            raise ConfigError("%s: %s.%s must be a list of at most %d host names" % (path, key, name, high))
         out[name] = value
     return out
 

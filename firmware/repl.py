@@ -22,7 +22,7 @@ async def _start():
 
 
 async def _do(shell, line):
-    print(await shell.execute(line))
+    print(await shell.execute(line, console=True))
     await shell.wait()
 
 

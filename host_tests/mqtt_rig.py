@@ -169,6 +169,16 @@ class Firmware:
     def console(self):
         return (self.folder / "console.txt").read_text()
 
+    def made_password(self):
+        """The web page's password the board made at its first boot, as it kept it in its secrets.json."""
+        return json.loads((self.flash / "secrets.json").read_text())["web"]["password"]
+
+    def basic(self):
+        """The Authorization header for that password, as a browser sends it."""
+        import base64
+
+        return "Basic " + base64.b64encode(("admin:" + self.made_password()).encode()).decode()
+
     def kill(self):
         """As a power cut: no goodbye to the broker."""
         if self.proc.poll() is None:

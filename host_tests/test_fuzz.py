@@ -74,7 +74,7 @@ class Firmware:
     def reply(self, line):
         """(the reply, whether any pin changed, lines written besides the reply)."""
         changes, self.written = len(machine.TRACE), []
-        reply = self.loop.run_until_complete(self.shell.execute(line))
+        reply = self.loop.run_until_complete(self.shell.execute(line, console=True))
         moved, written = len(machine.TRACE) != changes, self.written
         if reply.startswith("ok"):  # accepted work: stopped, so the next input starts from rest
             self.loop.run_until_complete(self.shell.execute("stop"))

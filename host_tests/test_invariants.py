@@ -52,7 +52,7 @@ class Firmware(RuleBasedStateMachine):
             self.type(line)
 
     def type(self, line):
-        reply = self.loop.run_until_complete(self.shell.execute(line))
+        reply = self.loop.run_until_complete(self.shell.execute(line, console=True))
         check_reply(line, reply)
 
     @rule(device=st.sampled_from(walk.DEVICES), msg=st.sampled_from(walk.MESSAGES), data=st.sampled_from(walk.DATA))
@@ -78,7 +78,7 @@ class Firmware(RuleBasedStateMachine):
         lines = ["mode %s %s" % (name, mode)] + ["run " + name] * n + ([then] if then else [])
 
         async def typed():
-            return [await self.shell.execute(line) for line in lines]
+            return [await self.shell.execute(line, console=True) for line in lines]
 
         for line, reply in zip(lines, self.loop.run_until_complete(typed())):
             check_reply(line, reply)

@@ -94,7 +94,8 @@ def test_the_result_topic_answers_each_shell_command_once_and_in_order(firmware,
     got = results(home, fw, len(commands))
     expected = ["ok commands:", "error: unknown command or device 'bogus'", "ok wake_up: 2746 ms",
                 "ok {\"", "ok light SWITCH_ON", "ok defined p1", "ok p1 started", "error: p1 is already running",
-                "error: light: does not take FLUSH", "ok stopped", "ok all work done"]
+                "error: light: does not take FLUSH", "ok stopped",
+                "error: wait holds the channel it comes on: it is the serial console's alone"]  # no MQTT command waits
     assert len(got) == len(expected)
     for reply, start in zip(got, expected):
         assert reply.startswith(start), (reply, start)
@@ -232,7 +233,10 @@ def test_an_updates_progress_is_home_assistants_update_entity_whoever_starts_it(
     home.publish(fw.base + "/cmd", "update apply good.bundle")  # as the shell takes it: the same progress
     done = home.wait_for(fw.base + "/update", lambda p: json.loads(p)["step"] == "switched", since=since)
     states = [json.loads(p) for p in home.on(fw.base + "/update", since)]
-    assert results(home, fw, 1, since)[0].startswith("ok update 9.9.9 staged in slot a")
+    # on MQTT it runs beside the commands (none waits): begun at once, its end an event line
+    assert results(home, fw, 1, since)[0] == "ok update apply good.bundle: begun; its end is an event line"
+    assert home.wait_for(fw.base + "/event", lambda p: p.startswith("event: update apply good.bundle: "), since=since) \
+        [-1].startswith("event: update apply good.bundle: ok update 9.9.9 staged in slot a")
     busy = [s for s in states if s["in_progress"]]
     assert busy and all(s["latest_version"] == "9.9.9" and s["installed_version"] == running for s in busy)
     percents = [s["update_percentage"] for s in busy]
@@ -242,7 +246,10 @@ def test_an_updates_progress_is_home_assistants_update_entity_whoever_starts_it(
     # A refused one: no longer in progress; the one staged is still what the next reset runs.
     since = time.monotonic()
     home.publish(fw.base + "/cmd", "update apply bad.bundle")
-    assert results(home, fw, 1, since)[0].startswith("error: bundle: the signature is wrong")
+    assert results(home, fw, 1, since)[0] == "ok update apply bad.bundle: begun; its end is an event line"
+    assert home.wait_for(fw.base + "/event", lambda p: p.startswith("event: update apply bad.bundle: "), since=since) \
+        [-1] == "event: update apply bad.bundle: error: bundle: the signature is wrong (another update_key, or the " \
+                "bundle was changed)"
     failed = json.loads(home.wait_for(fw.base + "/update", lambda p: json.loads(p)["step"] == "failed", since=since)[-1])
     assert failed["in_progress"] is False and failed["latest_version"] == "9.9.9"
 

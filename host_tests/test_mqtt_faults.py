@@ -67,7 +67,8 @@ def test_a_flood_of_a_thousand_commands_gets_a_thousand_replies_and_keeps_every_
     got = results(home, fw, 1000, timeout=60)
     assert {r.partition(":")[0].partition(" ")[0] for r in got} <= {"ok", "error"}
     ok = [r for r in got if r == "ok toilet FLUSH"]
-    assert ok and [r for r in got if r.startswith("error: busy")]
+    # refused: the bridge's queue full (busy), or the toilet's (8 waiting: an MQTT command never waits for room)
+    assert ok and [r for r in got if r.startswith("error: busy") or r.startswith("error: toilet: 8 commands wait")]
     time.sleep(0.5)
     assert len(home.on(fw.base + "/result")) == 1000
     home.publish(fw.base + "/cmd", "status")

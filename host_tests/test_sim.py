@@ -107,7 +107,8 @@ def test_make_sim_says_where_the_configs_own_page_is_served_or_why_not(tmp_path)
                               stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60)
         assert proc.returncode == 0, proc.stdout + proc.stderr
         out[fast] = proc.stdout.splitlines()
-    assert out[False][0] == "The web page: http://localhost:1/"
+    assert out[False][0] == ("The web page: http://localhost:1/ (user admin, and the password the board shows at its "
+                             "first boot, kept in %s)" % (tmp_path / "False" / "flash" / "secrets.json"))
     assert out[False][1].startswith("On MQTT: 127.0.0.1:1, as node ")
     assert out[True][0] == ("sim: mqtt and web in config.json left off: the network runs on real time and FAST=1 "
                             "is simulated time; leave out FAST=1 to serve it")

@@ -108,11 +108,19 @@ REFUSED = [
      "error: bundle: iot/commands/runs.mpy does not match its hash"),
     ("a truncated body", lambda files: bundler.bundle_bytes(files, "1.0", "linux", KEY.encode())[:-100],
      "error: bundle: it ends inside "),
-    ("a path out of the slot", lambda files: bundler.bundle_bytes(files + [("../main.py", b"x")], "1.0", "linux",
-                                                                   KEY.encode()),
+    ("a path out of the slot", lambda files: hostile(files + [("../main.py", b"x")]),
      "error: bundle: '../main.py' is no path inside the app"),
-    ("a user's file", lambda files: bundler.bundle_bytes([("config.json", b"{}")], "1.0", "linux", KEY.encode()),
+    ("a user's file", lambda files: hostile([("config.json", b"{}")]),
      "error: bundle: 'config.json' is no path inside the app"),
+    # Names as a file system would take them, or not: each refused by its name, before any file is written
+    ("a folder's name", lambda files: hostile(files + [("x/", b"x")]), "error: bundle: 'x/' is no path inside the app"),
+    ("a dot", lambda files: hostile(files + [("iot/.", b"x")]), "error: bundle: 'iot/.' is no path inside the app"),
+    ("the app's main.py, dotted", lambda files: hostile(files + [("./main.py", b"x")]),
+     "error: bundle: './main.py' is no path inside the app"),
+    ("a file and a folder of one name", lambda files: hostile(files + [("app.mpy/x.mpy", b"M\x06")]),
+     "error: bundle: app.mpy is both a file and a folder"),
+    ("a folder and a file of one name", lambda files: hostile([("iot", b"x")] + files),
+     "error: bundle: iot is both a file and a folder"),
     ("an oversized header", lambda files: bundler.MAGIC + b'{"version": "' + b"9" * 5000 + b'"}\n',
      "error: bundle: a header line over 512 bytes"),
     ("a file's line changed", lambda files: bundler.bundle_bytes(files, "1.0", "linux", KEY.encode()).replace(
@@ -124,10 +132,25 @@ REFUSED = [
      "error: bundle: its .mpy files are version 5, this MicroPython takes 6"),
     ("bytes past its end", lambda files: bundler.bundle_bytes(files, "1.0", "linux", KEY.encode()) + b"more",
      "error: bundle: it goes on past its last file"),
-    ("no bundle", lambda files: b"GIF89a" + bytes(100), "error: bundle: it does not start as a bundle (IOTB1)"),
+    ("no bundle", lambda files: b"GIF89a" + bytes(100), "error: bundle: it does not start as a bundle (IOTB2)"),
     ("a file twice", lambda files: bundler.bundle_bytes(files + files[:1], "1.0", "linux", KEY.encode()),
      "error: bundle: app.mpy twice"),
+    ("an older version", lambda files: bundler.bundle_bytes(files, "0.4.9", "linux", KEY.encode()),
+     "error: bundle: it is version 0.4.9, older than the 0.5.0 installed: an older version is taken only on the "
+     "serial console, with update apply FILE --downgrade"),
+    ("no version", lambda files: bundler.bundle_bytes(files, "latest", "linux", KEY.encode()),
+     "error: bundle: its version 'latest' is no semantic version"),
 ]
+
+
+def hostile(files):
+    """A bundle with names the board must refuse (tools/bundle.py would refuse them first), well signed."""
+    return bundler.bundle_bytes(files, "1.0", "linux", KEY.encode(), check=False)
+
+
+def test_make_bundle_refuses_a_name_the_board_would():
+    with pytest.raises(SystemExit, match="bundle: './main.py' is no path inside the app"):
+        bundler.bundle_bytes([("./main.py", b"x")], "1.0", "linux", KEY.encode())
 
 
 @pytest.mark.parametrize("case", REFUSED, ids=[c[0] for c in REFUSED])
@@ -142,6 +165,9 @@ def test_a_bad_bundle_is_refused_and_nothing_is_written_outside_staging(app_file
     new = sorted(p for p in after if p not in before or after[p] != before[p])
     assert [p for p in new if not p.startswith("slots.d/a.new/") and p not in ("update.bundle", "slots.d/state.json")] \
         == [], new
+    if not [w for w in ("hash", "ends inside", "past its last") if w in error]:  # refused before any file's bytes
+        assert [p for p in new if p.startswith("slots.d/a.new/") and p != "slots.d/a.new/manifest.txt" and after[p]] \
+            == [], new
     assert json.loads(after["slots.d/state.json"])["active"] is None  # the boots' own counting, and no switch
     assert status(boot(f)[1])["firmware"]["version"] == "0.5.0"
 
@@ -266,8 +292,11 @@ def test_safe_mode_serves_only_the_update_and_status_on_the_web(app_files, tmp_p
         url = "http://127.0.0.1:%d" % port
 
         def get(path, body=None):
+            headers = {"Authorization": fw.basic()}  # the password made at the first boot, safe mode or not
+            if body is not None:
+                headers["Content-Type"] = "application/octet-stream" if path == "/api/update" else "application/json"
             try:
-                with urllib.request.urlopen(urllib.request.Request(url + path, body), timeout=10) as r:
+                with urllib.request.urlopen(urllib.request.Request(url + path, body, headers), timeout=10) as r:
                     return r.status, r.read().decode()
             except urllib.error.HTTPError as e:
                 return e.code, e.read().decode()
@@ -302,12 +331,17 @@ def test_a_bundle_pulled_over_http_as_mqtt_asks_and_one_posted_to_the_web_page(a
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         url = "http://127.0.0.1:%d/" % server.server_address[1]
-        rc, out = boot(f, ["update fetch %snothing.bundle" % url, "update fetch ftp://x/y", "update fetch %siot.bundle" % url])
+        rc, out = boot(f, ["update fetch %snothing.bundle" % url, "wait 1000", "update fetch ftp://x/y",
+                           "update fetch %siot.bundle" % url, "update fetch %siot.bundle" % url, "wait 3000"])
     finally:
         server.shutdown()
-    assert "error: update fetch: %snothing.bundle answered HTTP/1.0 404 File not found" % url in out, out
+    # A fetch runs beside the shell: begun at once, its end an event line; one at a time
+    assert "ok update fetch %snothing.bundle: begun; its end is an event line" % url in out, out
+    assert "event: update fetch %snothing.bundle: error: update fetch: %snothing.bundle answered HTTP/1.0 404 File " \
+           "not found" % (url, url) in out, out
     assert "error: update fetch takes an http:// URL" in out
-    assert "ok update 9.9.9 staged in slot a" in out
+    assert "error: update: another update is being staged; one at a time" in out
+    assert "event: update fetch %siot.bundle: ok update 9.9.9 staged in slot a" % url in out, out
     assert status(boot(f)[1])["firmware"]["version"] == "9.9.9"
 
 
@@ -317,11 +351,11 @@ def test_a_bundle_posted_to_the_web_page_as_make_ota_sends_it(app_files, tmp_pat
     from mqtt_rig import Firmware, free_port
 
     port = free_port()
-    fw = Firmware("micropython", tmp_path, web={"port": port, "user": "admin", "password": "pw"})
+    fw = Firmware("micropython", tmp_path, web={"port": port, "user": "admin", "password": "pw-for-ota"})
     (fw.flash / "secrets.json").write_text(json.dumps({"update_key": KEY}))
     fw.start()
     secrets = tmp_path / "secrets.json"
-    secrets.write_text(json.dumps({"update_key": KEY, "web": {"user": "admin", "password": "pw"}}))
+    secrets.write_text(json.dumps({"update_key": KEY, "web": {"user": "admin", "password": "pw-for-ota"}}))
     bundle = tmp_path / "iot.bundle"
     bundle.write_bytes(bundler.bundle_bytes(bundler.versioned(app_files, "9.9.9", tmp_path), "9.9.9", "linux",
                                             KEY.encode()))

@@ -86,7 +86,7 @@ def test_live_updates_reach_every_open_page(page):
 
 
 def test_basic_authentication_guards_every_route(page):
-    p = page(auth=("admin", "s3cret"))
+    p = page(auth=("admin", "s3cret-pw"))
     for method, path in (("GET", "/"), ("GET", "/api/status"), ("POST", "/api/stop"), ("GET", "/api/events")):
         status, reply = p.request(method, path, auth=False)
         assert status == 401, (method, path)
@@ -147,7 +147,8 @@ def fuzzed(page):
 
 
 def test_make_sim_web_serves_the_page(interp, tmp_path):
-    """`make sim WEB=port`: the simulator's firmware serves its page on this machine."""
+    """`make sim WEB=port`: the simulator's firmware serves its page on this machine, with the password it made."""
+    import base64
     import subprocess
     import sys
     import urllib.request
@@ -159,19 +160,25 @@ def test_make_sim_web_serves_the_page(interp, tmp_path):
     args = [sys.executable, str(hostrun.TOOLS / "sim.py"), "--no-demo", "--web", str(port),
             "--trace", str(tmp_path / "sim" / "trace.jsonl")] + (["--python"] if interp == "cpython" else [])
     sim = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=hostrun.ROOT)
+    secrets = tmp_path / "sim" / "flash" / "secrets.json"
     try:
         end = time.monotonic() + 20
         while True:
-            try:
-                with urllib.request.urlopen("http://127.0.0.1:%d/" % port, timeout=5) as r:
+            try:  # the page asks for the password the board made at its first boot
+                password = json.loads(secrets.read_text())["web"]["password"]
+                request = urllib.request.Request("http://127.0.0.1:%d/" % port, headers={
+                    "Authorization": "Basic " + base64.b64encode(("admin:" + password).encode()).decode()})
+                with urllib.request.urlopen(request, timeout=5) as r:
                     assert r.status == 200 and b"<title>iot controller</title>" in r.read()
                     break
-            except OSError:
+            except (OSError, ValueError):
                 assert time.monotonic() < end, "no page"
                 time.sleep(0.1)
     finally:
         out, _ = sim.communicate("", timeout=30)
-    assert "The web page: http://localhost:%d/" % port in out and "event: end of input; all outputs off" in out
+    assert "The web page: http://localhost:%d/ (user admin, and the password the board shows at its first boot, " \
+           "kept in " % port in out and "event: end of input; all outputs off" in out
+    assert "event: web page: user admin, password %s (made now" % password in out
 
 
 def test_while_the_board_boots_the_api_answers_503_with_retry_after_then_200(interp, tmp_path):
@@ -188,12 +195,14 @@ def test_while_the_board_boots_the_api_answers_503_with_retry_after_then_200(int
         end = time.monotonic() + 30
         while time.monotonic() < end and (not seen or seen[-1][0] != 200):
             try:
-                with urllib.request.urlopen("http://127.0.0.1:%d/api/status" % port, timeout=5) as r:
+                request = urllib.request.Request("http://127.0.0.1:%d/api/status" % port,
+                                                 headers={"Authorization": fw.basic()})
+                with urllib.request.urlopen(request, timeout=5) as r:
                     seen.append((r.status, None))
             except urllib.error.HTTPError as e:
                 seen.append((e.code, e.headers.get("Retry-After")))
-            except OSError:
-                pass  # not listening yet
+            except (OSError, ValueError):
+                pass  # not listening yet, or no password made yet
             time.sleep(0.05)
     finally:
         fw.kill()
@@ -219,7 +228,7 @@ def test_an_image_with_the_page_frozen_in_sends_it_from_flash(interp, tmp_path):
     shutil.copytree(hostrun.FIRMWARE, app, ignore=shutil.ignore_patterns("www", "__pycache__"))
     shutil.copy(build.STAGE / "webpage.py", app / "webpage.py")
     port = free_port()
-    fw = Firmware(interp, tmp_path, web={"port": port}, firmware=app).start()
+    fw = Firmware(interp, tmp_path, web={"port": port, "auth": False}, firmware=app).start()
     try:
         end = time.monotonic() + 20
         while True:
@@ -264,7 +273,7 @@ def test_the_routes_and_microdot_are_loaded_by_a_request_and_let_go_when_idle(sc
     from mqtt_rig import free_port
 
     seen = scenario("web.site_comes_and_goes", real_time=True, port=free_port(), idle_ms=300).result
-    site = ["iot.net.site", "microdot", "microdot.helpers", "microdot.microdot", "microdot.sse"]
+    site = ["iot.net.http", "iot.net.site", "microdot", "microdot.helpers", "microdot.microdot", "microdot.sse"]
     assert seen["before"] == {"site": False, "modules": [], "watchers": 0}
     assert seen["first"].split()[1] == "503"  # the API waits for serve()
     # kept meanwhile (a page makes several requests), with its watchers of the devices and the event lines

@@ -55,7 +55,12 @@ def board(tmp_path):
 
 
 def open_page(make, board):
+    """The page in a new browser, signed in with the password the board made at its first boot, as a user who typed
+    it into the browser's prompt: the browser keeps it for the board, and sends it with every request the page
+    makes (a page whose own URL holds the password could make none: Chromium refuses fetch() there)."""
     b = make()
+    user, password = board.auth
+    b.get(board.url.replace("http://", "http://%s:%s@" % (user, password)) + "/api/status")
     b.get(board.url + "/")
     text(b, "link", lambda t: t == "live")
     return b

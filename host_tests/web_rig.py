@@ -11,19 +11,24 @@ from mqtt_rig import Firmware, free_port
 class Page:
     """The firmware with "web" in its config.json, and requests to it."""
 
-    def __init__(self, interp, folder, auth=None, **config):
+    def __init__(self, interp, folder, auth=None, web=None, **config):
+        """`auth`: (user, password) in config.json; else the password the board makes at its first boot, read back
+        from its secrets.json (or none at all with web={"auth": False}); `web`: more of config.json's web."""
         self.port = free_port()
-        web = {"port": self.port}
+        web = dict(web or {}, port=self.port)
         if auth:
             web.update(user=auth[0], password=auth[1])
         self.fw = Firmware(interp, folder, web=web, **config).start()
         self.url = "http://127.0.0.1:%d" % self.port
         self.auth = auth
         end = time.monotonic() + 20
-        while True:
+        while True:  # up, and the shell taking commands (the API answers 503 before)
             try:
-                if self.request("GET", "/api/status")[0] in (200, 401):
-                    return
+                status = self.request("GET", "/api/status")[0]
+                if status == 401 and self.auth is None:
+                    self.auth = ("admin", self.fw.made_password())
+                elif status == 200:
+                    break
             except OSError:
                 pass
             if time.monotonic() > end or self.fw.proc.poll() is not None:
@@ -34,8 +39,8 @@ class Page:
         """(status, parsed JSON or text) of one request; body: bytes, or anything else as JSON."""
         data = body if body is None or isinstance(body, bytes) else json.dumps(body).encode()
         req = urllib.request.Request(self.url + path, data=data, method=method, headers=headers or {})
-        if data is not None and not (headers and "Content-Type" in headers):
-            req.add_header("Content-Type", "application/json")
+        if method not in ("GET", "HEAD") and not (headers and "Content-Type" in headers):
+            req.add_header("Content-Type", "application/json")  # as the page sends it
         if auth and self.auth:
             req.add_header("Authorization", self._basic())
         try:

@@ -6,8 +6,9 @@
 `build` compiles the app as make deploy does (every module as .mpy, the page gzipped, microdot), leaves out
 what an update never replaces (main.py, slots.py: the way back is the factory's), and writes
 build/bundle/iot-VERSION.bundle: a header (version, the .mpy version, the board family, the files' count,
-bytes and the hash of their lines) signed with HMAC-SHA256 under secrets.json's update_key, then each file
-as a line (path, size, SHA-256) and its bytes.
+bytes and the hash of their table) signed with HMAC-SHA256 under secrets.json's update_key, then the table
+(a line for each file: path, size, SHA-256), then the files' bytes in its order. Each path is named as the
+board names it (iot.update.app_path, the same function).
 
 `ota` sends it to the board's web page (POST /api/update, with the page's user and password from
 secrets.json's web section when it has one), showing a progress bar, and prints the board's reply. The
@@ -28,9 +29,12 @@ import board as tool  # noqa: E402
 import firmware  # noqa: E402
 import hostrun  # noqa: E402
 
+sys.path.insert(0, str(hostrun.FIRMWARE))
+from iot import IOTError  # noqa: E402
+from iot.update import MAGIC, app_path  # noqa: E402  (the board's own rules for the format and the names)
+
 FAMILIES = {"pico": "rp2", "pico_w": "rp2", "pico2": "rp2", "pico2_w": "rp2", "esp32_devkitc": "esp32"}
 NOT_UPDATED = ("main.py", "slots.mpy")  # the user's own, and the factory's way back
-MAGIC = b"IOTB1\n"
 
 
 def secrets(path):
@@ -47,15 +51,22 @@ def update_key(path):
     return key.encode()
 
 
-def bundle_bytes(files, version, family, key):
-    """The bundle of [(path on the board, bytes)] (iot.update's format)."""
+def bundle_bytes(files, version, family, key, check=True):
+    """The bundle of [(path on the board, bytes)] (iot.update's format); a path the board would refuse is refused
+    here first (`check` False: a test's hostile bundle, as it is)."""
+    if check:
+        for path, _ in files:
+            try:
+                app_path(path)
+            except IOTError as e:
+                raise SystemExit(str(e))
     mpy = [data[1] for path, data in files if path.endswith(".mpy")]
     lines = [("%s %d %s\n" % (path, len(data), hashlib.sha256(data).hexdigest())).encode() for path, data in files]
     header = json.dumps({"version": version, "mpy": mpy[0] if mpy else 6, "family": family, "files": len(files),
                          "bytes": sum(len(data) for _, data in files),
                          "table": hashlib.sha256(b"".join(lines)).hexdigest()}, separators=(",", ":")).encode()
     signature = hmac.new(key, header, hashlib.sha256).hexdigest().encode()
-    return MAGIC + header + b"\n" + signature + b"\n" + b"".join(line + data for line, (_, data) in zip(lines, files))
+    return MAGIC + header + b"\n" + signature + b"\n" + b"".join(lines) + b"".join(data for _, data in files)
 
 
 def app_files(board):

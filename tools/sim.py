@@ -194,7 +194,10 @@ def main():
         board = None
         print("config.json: %s" % e)
     if board is not None and board["web"] is not None:  # from WEB= or from the config's own "web"
-        print("The web page: http://localhost:%d/" % board["web"]["port"])
+        w = board["web"]
+        print("The web page: http://localhost:%d/ (%s)" % (w["port"], "no password: web.auth is false" if not w["auth"]
+              else "user %s, and the password the board shows at its first boot, kept in %s" % (
+                  w["user"] or "admin", hostrun.shown(flash / "secrets.json"))))
     if board is not None and board["mqtt"] is not None:
         m = board["mqtt"]
         port = m["port"] or (8883 if m["tls"] else 1883)

@@ -31,6 +31,10 @@ except AttributeError:  # CPython: a monotonic clock that never wraps
 if sys.implementation.name == "micropython":
     sleep_ms = asyncio.sleep_ms
 
+    async def wait_for_ms(awaitable, ms):
+        """`awaitable`'s result, or asyncio.TimeoutError once `ms` have gone by (it is cancelled then)."""
+        return await asyncio.wait_for_ms(awaitable, ms)
+
     def thread_safe_flag():
         """An Event whose set() is safe in an IRQ (asyncio.ThreadSafeFlag)."""
         return asyncio.ThreadSafeFlag()
@@ -39,6 +43,12 @@ else:  # CPython
 
     def sleep_ms(ms):
         return asyncio.sleep(ms / 1000)
+
+    async def wait_for_ms(awaitable, ms):
+        # asyncio.timeout, not wait_for: 3.11's wait_for can swallow a cancel that comes as the wait ends, and a
+        # task cancelled at the loop's end then never ends
+        async with asyncio.timeout(ms / 1000):  # CPython 3.11 on
+            return await awaitable
 
     class _Flag:
         """ThreadSafeFlag's set(), clear() and wait() over an Event: set() from an interrupt (the stub

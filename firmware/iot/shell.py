@@ -22,7 +22,7 @@ async def serve(commands, console):
             if line is TOO_LONG:
                 reply = too_long
             elif line.strip(" \t"):
-                reply = await commands.execute(line)
+                reply = await commands.execute(line, console=True)
             else:
                 continue
         except MemoryError:  # the line, or the command's coroutine: nothing was done

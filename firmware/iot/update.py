@@ -1,20 +1,25 @@
 """An update of the app, from a signed bundle (tools/bundle.py), streamed into the spare slot (slots.py).
 
-    IOTB1\n
+    IOTB2\n
     {"version": "0.6.0", "mpy": 6, "family": "rp2", "files": 48, "bytes": 61234, "table": "<sha256 hex>"}\n
     <HMAC-SHA256 of that line under secrets.json's update_key, hex>\n
-    then for each file:  <path> <size> <sha256 hex>\n<its bytes>
+    the table, a line for each file:  <path> <size> <sha256 hex>\n
+    then every file's bytes, in the table's order
 
 The header is checked before anything is written: the signature (a board without an update_key refuses
-every bundle), the .mpy version, the board family, the bytes against the flash free. Each file's line is
-checked before its bytes are written (a path inside the slot, no "..", none of the user's files), its
-bytes stream into slots.d/<spare>.new in CHUNK-byte pieces, hashed as they are written and compared with
-the line; the lines themselves are hashed, and must come to the signed `table`. A bundle longer or
-shorter than it says is refused. Only when all of it is whole and signed is the folder renamed to
-slots.d/<spare>, and then slots.switch() points the next boot at it, on trial. A power cut at any moment
-leaves the old app running; what a cut update left in slots.d/<spare>.new is cleared by the next one.
+every bundle), the .mpy version, the board family, the version (none older than the one installed, but on
+the serial console's `update apply FILE --downgrade`), the bytes against the flash free. Then the table,
+before any file's bytes: each line's path (app_path: the one rule for an app's file names, which
+tools/bundle.py uses too), size and hash, the lines' own hash against the signed `table`, and no name twice
+or both a file and a folder. It is kept in slots.d/<spare>.new/manifest.txt. The bytes stream in
+CHUNK-byte pieces, each file hashed as it is written and compared with its line; a bundle longer or
+shorter than it says is refused. Before the pointer moves, what was staged is verified as a whole: every
+file read back from the flash against the manifest, and nothing else in the folder. Only then is the
+folder renamed to slots.d/<spare> and slots.switch() points the next boot at it, on trial. A power cut at
+any moment leaves the old app running; what a cut update left in slots.d/<spare>.new is cleared by the next.
 
-The heap it takes is one header line and one chunk, whatever the bundle's size or its number of files.
+The heap it takes is one header line, one table line and one chunk, whatever the bundle's size or its number
+of files. One update at a time: iot.commands refuses a second while one is staged.
 """
 import hashlib
 import json
@@ -24,14 +29,16 @@ from binascii import hexlify
 
 from iot import IOTError
 from iot.compat import sleep_ms
+from iot.message import digits
 
-MAGIC = b"IOTB1\n"
+MAGIC = b"IOTB2\n"
 MAX_HEADER = 512  # the signed line
 MAX_FILES = 128
 CHUNK = 512
 ROOM = 16384  # flash left free after the update: programs.json and the filesystem's own need room
-PATH_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789_-./"
-NOT_THE_APPS = ("main.py", "config.json", "secrets.json", "programs.json", "slots.d")
+NAME_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789_-."
+NOT_THE_APPS = ("main.py", "config.json", "secrets.json", "programs.json", "slots.d", "manifest.txt")
+MANIFEST = "manifest.txt"  # the table, in the slot: what it holds
 
 
 def hmac_sha256(key, message):
@@ -44,16 +51,6 @@ def hmac_sha256(key, message):
     outer = hashlib.sha256(bytes([b ^ 0x5C for b in key]))
     outer.update(inner.digest())
     return outer.digest()
-
-
-def _same(a, b):
-    """Equal texts, compared in a time that does not tell where they differ."""
-    if len(a) != len(b):
-        return False
-    diff = 0
-    for x, y in zip(a, b):
-        diff |= ord(x) ^ ord(y)
-    return diff == 0
 
 
 def mpy_version():
@@ -82,34 +79,55 @@ class Reader:
         out, self._buf = self._buf[:n], self._buf[n:]
         return out
 
-    async def line(self, limit):
-        """The next line, its newline included; IOTError past `limit` bytes or at the end."""
+    async def line(self, limit, what="header"):
+        """The next line of the bundle's `what` (its header, its table), its newline included; IOTError past `limit`
+        bytes or at the end."""
         while b"\n" not in self._buf:
             if len(self._buf) > limit:
-                raise IOTError("bundle: a header line over %d bytes" % limit)
+                raise IOTError("bundle: a %s line over %d bytes" % (what, limit))
             more = await self._read(CHUNK)
             if not more:
-                raise IOTError("bundle: it ends inside its header")
+                raise IOTError("bundle: it ends inside its %s" % what)
             self._buf += more
         end = self._buf.index(b"\n") + 1
         if end > limit + 1:
-            raise IOTError("bundle: a header line over %d bytes" % limit)
+            raise IOTError("bundle: a %s line over %d bytes" % (what, limit))
         out, self._buf = self._buf[:end], self._buf[end:]
         return out
 
 
-def _check_path(path):
-    if type(path) is not str or not 0 < len(path) <= 64 or [c for c in path if c not in PATH_CHARS] \
-            or path.startswith("/") or ".." in path or "//" in path or path.split("/")[0] in NOT_THE_APPS \
-            or path.count("/") > 3:
+def app_path(path):
+    """`path` if it names a file of the app the same way everywhere (a bundle's table, tools/bundle.py): parts of
+    a-z, 0-9, _, - and . joined by "/", at most 4 of them and 64 characters, no part empty, "." or "..", and not the
+    user's files or the slots'; IOTError otherwise."""
+    parts = path.split("/") if type(path) is str and 0 < len(path) <= 64 else ()
+    if not parts or len(parts) > 4 or parts[0] in NOT_THE_APPS or \
+            [p for p in parts if p in ("", ".", "..") or [c for c in p if c not in NAME_CHARS]]:
         raise IOTError("bundle: %r is no path inside the app" % (path,))
+    return path
 
 
-def check_header(text, signature, key, family):
-    """The header (a dict), once its signature and versions are right; IOTError otherwise."""
+def version_key(text):
+    """A semantic version (MAJOR[.MINOR[.PATCH]][-pre][+build]) as a key that sorts as the versions do: a
+    pre-release before its release, build metadata ignored; IOTError if it is none."""
+    core, _, pre = text.split("+")[0].partition("-")
+    numbers = core.split(".")
+    if len(numbers) > 3 or [n for n in numbers if not digits(n)] or (pre and [p for p in pre.split(".") if not p]):
+        raise IOTError("bundle: its version %r is no semantic version" % (text,))
+    key = [int(n) for n in numbers] + [0] * (3 - len(numbers)) + [1 if not pre else 0]  # type: list
+    for part in pre.split(".") if pre else ():  # numbers before words, each kind in its order
+        key += [(0, int(part), "") if digits(part) else (1, 0, part)]
+    return key
+
+
+def check_header(text, signature, key, family, downgrade=False):
+    """The header (a dict), once its signature and versions are right; IOTError otherwise. A version older than the
+    one installed is refused, but with `downgrade` (the serial console's --downgrade)."""
     if not key:
         raise IOTError("update: this board has no update_key in secrets.json; every bundle is refused")
-    if not _same(signature, hexlify(hmac_sha256(key.encode(), text)).decode()):
+    from iot.secret import same
+
+    if not same(signature, hexlify(hmac_sha256(key.encode(), text)).decode()):
         raise IOTError("bundle: the signature is wrong (another update_key, or the bundle was changed)")
     try:
         header = json.loads(text)
@@ -124,20 +142,25 @@ def check_header(text, signature, key, family):
             header.get("mpy"), mpy_version()))
     if header.get("family") != family:
         raise IOTError("bundle: it is for %r, this board is %s" % (header.get("family"), family))
+    from iot import installed
+
+    now = installed()[1]
+    if version_key(header["version"]) < version_key(now) and not downgrade:
+        raise IOTError("bundle: it is version %s, older than the %s installed: an older version is taken only on the "
+                       "serial console, with update apply FILE --downgrade" % (header["version"], now))
     return header
 
 
 def _entry(line):
-    """(path, size, sha256 hex) of a file's line; IOTError if it is none."""
+    """(path, size, sha256 hex) of a table's line; IOTError if it is none."""
     try:
         path, size, digest = line.decode().rstrip("\n").split(" ")
-        size = int(size)
     except (ValueError, UnicodeError):
         raise IOTError("bundle: a file's line is not <path> <size> <sha256>")
-    if not 0 <= size <= 1 << 20 or len(digest) != 64:
+    if not digits(size) or int(size) > 1 << 20 or len(digest) != 64 or [c for c in digest if c not in
+                                                                         "0123456789abcdef"]:
         raise IOTError("bundle: a file's line is not <path> <size> <sha256>")
-    _check_path(path)
-    return path, size, digest
+    return app_path(path), int(size), digest
 
 
 def _free_bytes():
@@ -146,14 +169,6 @@ def _free_bytes():
         return st[0] * st[3]
     except (AttributeError, OSError):
         return None
-
-
-def _exists(path):
-    try:
-        os.stat(path)
-        return True
-    except OSError:
-        return False
 
 
 def remove_tree(path):
@@ -180,19 +195,77 @@ def _mkdirs(path):
             pass  # there already
 
 
-async def apply(read, key, family, progress=None):
+def _manifest(staging):
+    """The staged manifest, open: read a line (an entry) at a time, never whole."""
+    return open(staging + "/" + MANIFEST, "rb")
+
+
+def _place(staging, path):
+    """An empty file at `path` in the staging folder, its folders made; IOTError when a name is there already (the
+    same file twice, or a file and a folder of one name): before any file's bytes are written."""
+    at = staging
+    parts = path.split("/")
+    for i, part in enumerate(parts):
+        at += "/" + part
+        try:
+            mode = os.stat(at)[0]
+        except OSError:
+            mode = None
+        last = i == len(parts) - 1
+        if mode is not None and (last or not mode & 0x4000):
+            raise IOTError("bundle: %s twice" % path if last and not mode & 0x4000 else
+                           "bundle: %s is both a file and a folder" % "/".join(parts[:i + 1]))
+        if last:
+            open(at, "wb").close()
+        elif mode is None:
+            os.mkdir(at)
+
+
+def _hash(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while True:
+            chunk = f.read(CHUNK)
+            if not chunk:
+                return hexlify(h.digest()).decode()
+            h.update(chunk)
+
+
+def _count(folder):
+    """The files in a folder and all under it."""
+    n = 0
+    for name in os.listdir(folder):
+        at = folder + "/" + name
+        n += _count(at) if os.stat(at)[0] & 0x4000 else 1
+    return n
+
+
+async def _verify(staging, files):
+    """What was staged, as a whole, before the pointer moves: every file read back from the flash against the
+    manifest, and no file but those and the manifest in the folder."""
+    with _manifest(staging) as table:
+        for line in table:
+            path, size, digest = _entry(line)
+            if _hash(staging + "/" + path) != digest:
+                raise IOTError("bundle: %s changed on the flash after it was written" % path)
+            await sleep_ms(0)
+    if _count(staging) != files + 1:
+        raise IOTError("bundle: the staged slot holds files the bundle did not bring")
+
+
+async def apply(read, key, family, progress=None, downgrade=False):
     """Take a bundle from read(n) into the spare slot and point the next boot at it; -> the reply text.
     `progress(step, done, total, version)` is told each step ("verified", "file", "written", "switched")."""
     import slots
 
     stream = Reader(read)
     if await stream.take(len(MAGIC)) != MAGIC:
-        raise IOTError("bundle: it does not start as a bundle (IOTB1)")
+        raise IOTError("bundle: it does not start as a bundle (%s)" % MAGIC.decode().strip())
     text = (await stream.line(MAX_HEADER)).rstrip(b"\n")
     signature = (await stream.line(80)).rstrip(b"\n").decode()
-    header = check_header(text, signature, key, family)
+    header = check_header(text, signature, key, family, downgrade)
     del text
-    total, version = header["bytes"], header["version"]
+    total, version, files = header["bytes"], header["version"], header["files"]
     free = _free_bytes()
     if free is not None and free < total + ROOM:
         raise IOTError("update: %d bytes to write and %d free; it needs %d more" % (total, free, total + ROOM - free))
@@ -203,37 +276,41 @@ async def apply(read, key, family, progress=None):
     remove_tree(staging)  # what a cut update left
     _mkdirs(staging + "/x")
     table = hashlib.sha256()
+    size_sum = 0
+    with open(staging + "/" + MANIFEST, "wb") as manifest:  # the table, checked line by line as it comes
+        for _ in range(files):
+            line = await stream.line(160, "table")
+            table.update(line)
+            size_sum += _entry(line)[1]
+            manifest.write(line)
+    if hexlify(table.digest()).decode() != header["table"] or size_sum != total:
+        raise IOTError("bundle: its files are not the ones it was signed with")
+    with _manifest(staging) as table:
+        for line in table:
+            _place(staging, _entry(line)[0])
     done = 0
-    for _ in range(header["files"]):
-        line = await stream.line(160)
-        table.update(line)
-        path, size, digest = _entry(line)
-        target = staging + "/" + path
-        if _exists(target):  # the staging folder starts empty: no list of the paths seen is kept in the heap
-            raise IOTError("bundle: %s twice" % path)
-        _mkdirs(target)
-        h = hashlib.sha256()
-        with open(target, "wb") as f:
-            left = size
-            while left:
-                chunk = await stream.take(min(CHUNK, left))
-                if not chunk:
-                    raise IOTError("bundle: it ends inside %s" % path)
-                h.update(chunk)
-                f.write(chunk)
-                left -= len(chunk)
-                done += len(chunk)
-                if done > total:
-                    raise IOTError("bundle: more bytes than its header says")
-        if hexlify(h.digest()).decode() != digest:
-            raise IOTError("bundle: %s does not match its hash" % path)
-        if progress:
-            progress("file", done, total, version)
-        await sleep_ms(0)  # the devices' timers run between files
+    with _manifest(staging) as table:
+        for line in table:
+            path, size, digest = _entry(line)
+            h = hashlib.sha256()
+            with open(staging + "/" + path, "wb") as f:
+                left = size
+                while left:
+                    chunk = await stream.take(min(CHUNK, left))
+                    if not chunk:
+                        raise IOTError("bundle: it ends inside %s" % path)
+                    h.update(chunk)
+                    f.write(chunk)
+                    left -= len(chunk)
+                    done += len(chunk)
+            if hexlify(h.digest()).decode() != digest:
+                raise IOTError("bundle: %s does not match its hash" % path)
+            if progress:
+                progress("file", done, total, version)
+            await sleep_ms(0)  # the devices' timers run between files
     if await stream.take(1):
         raise IOTError("bundle: it goes on past its last file")
-    if hexlify(table.digest()).decode() != header["table"] or done != total:
-        raise IOTError("bundle: its files are not the ones it was signed with")
+    await _verify(staging, files)
     if progress:
         progress("written", done, total, version)
     remove_tree("%s/%s" % (slots.ROOT, slot))
@@ -242,7 +319,7 @@ async def apply(read, key, family, progress=None):
     if progress:
         progress("switched", done, total, version)
     return "update %s staged in slot %s (%d files, %d bytes); it runs on trial from the next reset" % (
-        version, slot, header["files"], total)
+        version, slot, files, total)
 
 
 def family():

@@ -62,7 +62,7 @@ async def engine(extra, lines, wait_ms=0, pattern=()):
             await sleep_ms(int(line[6:]))
             continue
         marks[line] = now_ms()
-        replies.append(await commands.execute(line))
+        replies.append(await commands.execute(line, console=True))
     await sleep_ms(wait_ms)
     status = commands.status().get("automations")
     held = len(service.finished)  # the automations' watcher of finished operations, when a binding needs it

@@ -53,7 +53,7 @@ async def stalls(op_ms, programs):
         for what, line in lines:
             await sleep_ms(5)
             watch.longest = 0
-            replies[what] = await shell.execute(line)
+            replies[what] = await shell.execute(line, console=True)
             await sleep_ms(2)  # the watcher wakes after the command: its lateness is the command's stall
             out[what] = min(out.get(what, 1000), watch.longest)
     watch.task.cancel()

@@ -134,6 +134,6 @@ async def library_comes_and_goes(frozen):
     commands = Commands(service, app.PROGRAMS, None, lambda line: None)
     seen = []
     for line in ("programs", "define nap {\"delay\": 1}", "run nap", "plan nap"):
-        reply = await commands.execute(line)
+        reply = await commands.execute(line, console=True)
         seen.append([reply.split(" ")[0], "iot.commands.library" in sys.modules])
     return seen

@@ -140,7 +140,7 @@ async def starved_relays(op_ms, max_on_ms, min_off_ms, commands, hogs_ms):
             for i, relay in enumerate((toilet.clean_relay, toilet.flush_relay))]
     replies = []
     for i, line in enumerate(commands):
-        replies.append(await shell.execute(line))
+        replies.append(await shell.execute(line, console=True))
         if i % 3 == 2:
             await asyncio.sleep(0)
     await shell.wait()

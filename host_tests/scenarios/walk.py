@@ -20,7 +20,7 @@ async def replay(raw, lines):
             await sleep_ms(line)
             reply = None
         else:
-            reply = await shell.execute(line)
+            reply = await shell.execute(line, console=True)
         steps.append([len(machine.TRACE), line, reply, service.status()])
     await shell.execute("stop")
     service.deinit()

@@ -9,7 +9,7 @@ from iot.net import web as web_module
 async def _get(port, path):
     """The status line of one plain HTTP request."""
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    writer.write(("GET %s HTTP/1.0\r\nHost: board\r\n\r\n" % path).encode())
+    writer.write(("GET %s HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n" % path).encode())
     await writer.drain()
     line = await reader.readline()
     while await reader.read(256):

@@ -41,20 +41,17 @@ def figure(key, name, unit, values, target=None, met=None):
 
 
 def pieces(family, mpy):
-    """The bundle as the pieces a stream hands over: magic, header, signature, then a line and bytes a file."""
+    """The bundle as the pieces a stream hands over: magic, header, signature, the table, then each file's bytes."""
     from iot.update import MAGIC, hmac_sha256
 
     data = b"x" * FILE
     digest = binascii.hexlify(hashlib.sha256(data).digest()).decode()
     lines = [("bench/f%02d.mpy %d %s\n" % (i, FILE, digest)).encode() for i in range(SIZE // FILE)]
     table = binascii.hexlify(hashlib.sha256(b"".join(lines)).digest()).decode()
-    header = json.dumps({"version": "bench", "mpy": mpy, "family": family, "files": len(lines),
+    header = json.dumps({"version": "99.0.0", "mpy": mpy, "family": family, "files": len(lines),
                          "bytes": FILE * len(lines), "table": table}).encode()
     signature = binascii.hexlify(hmac_sha256(KEY.encode(), header))
-    out = [MAGIC, header + b"\n", signature + b"\n"]
-    for line in lines:
-        out += [line, data]
-    return out
+    return [MAGIC, header + b"\n", signature + b"\n"] + lines + [data] * len(lines)
 
 
 class Stream:

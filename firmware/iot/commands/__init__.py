@@ -12,6 +12,7 @@ parts, as MQTT and the web API give it); its first word picks the room that does
 
 and reply() turns what the room returns, or the IOTError it raises, into the one reply line.
 """
+import asyncio
 import gc
 import json
 
@@ -49,6 +50,7 @@ class Commands:
 
     def __init__(self, service, programs, store=None, write=print):
         self.service = service
+        self.write = write  # event lines
         self.programs = Programs(service, programs, store, write)
         self.runs = Runs(service, self.programs, write)
         self.network = None
@@ -57,6 +59,7 @@ class Commands:
         self.safe = False  # safe mode (slots.py): only help, status, update and safe answer
         self.update_watchers = []  # f(step, done, total, version) of every update, whoever started it (the page,
         # MQTT's state): "verified", "file", "written", "switched", or "failed" (done and total 0, version None)
+        self.staging = None  # an update being staged: True while a command waits for it, or the task it runs in
 
     def load(self):
         """Take up the programs saved on the flash."""
@@ -72,19 +75,22 @@ class Commands:
         finally:
             release("iot.commands.library", "iot.store", "iot.jsontext")
 
-    async def execute(self, line):
-        """The reply to one command line."""
+    async def execute(self, line, console=False):
+        """The reply to one command line. `console`: typed on the serial console, by someone at the board. Only there
+        does a command wait (`wait`; a device command while its device has MAX_RUNS pending), `status` show the
+        web page's password, and an update take an older version; from anywhere else (MQTT, the web page, the
+        automations) no command holds its channel: what would wait is refused, or runs beside it (an update)."""
         try:
-            command = self._line(line)
+            command = self._line(line, console)
         except MemoryError:  # not even the command's coroutine fitted
             gc.collect()
             return OUT_OF_MEMORY
         return await self.reply(command)
 
     async def send(self, device, msg_type, data=""):
-        """The reply to one device command given in parts."""
+        """The reply to one device command given in parts (MQTT, the web page: it never waits for room)."""
         try:
-            command = self.runs.device(device, msg_type, data)
+            command = self.runs.device(device, msg_type, data, wait=False)
         except MemoryError:
             gc.collect()
             return OUT_OF_MEMORY
@@ -107,7 +113,7 @@ class Commands:
             gc.collect()
             return OUT_OF_MEMORY
 
-    async def _line(self, line):
+    async def _line(self, line, console):
         check_line(line)
         line = line.strip(" \t")
         word, _, rest = line.partition(" ")
@@ -118,7 +124,7 @@ class Commands:
         if self.safe and word not in ("status", "update", "safe"):
             raise IOTError("safe mode: only status, update and safe off answer (docs/updates.md)")
         if word == "update":
-            return await self.update(rest)
+            return await self.update(rest, console=console)
         if word == "safe":
             if rest != "off":
                 raise IOTError("safe takes off")
@@ -129,7 +135,7 @@ class Commands:
         if word == "devices":
             return json.dumps(self.service.status())
         if word == "status":
-            return json.dumps(self.status())
+            return json.dumps(self.status(console))
         if word == "run":
             return self.runs.run(rest)
         if word == "stop":
@@ -137,6 +143,9 @@ class Commands:
         if word in LIBRARY:
             return await self._library("command", word, rest, self.runs.count)
         if word == "wait":
+            if not console:
+                raise IOTError("wait holds the channel it comes on: it is the serial console's alone (a run's end is "
+                               "an event line)")
             return await self.runs.wait(rest)
         if word in ("time", "automations", "press"):
             if self.auto is None:
@@ -144,34 +153,56 @@ class Commands:
             return self.auto.command(word, rest)
         if word in self.service.devices:
             words = split(rest)
-            return await self.runs.device(word, words[0] if words else "", " ".join(words[1:]))
+            return await self.runs.device(word, words[0] if words else "", " ".join(words[1:]), wait=console)
         raise IOTError("unknown command or device %r; try help" % (word or line.partition(" ")[0]))
 
-    async def update(self, rest, read=None):
-        """`update`: the slots' state; `update apply FILE`: a bundle put on the flash (mpremote fs cp) applied;
-        `update fetch URL`: one pulled over plain HTTP (as MQTT's command topic asks); the web page's POST
-        /api/update gives `read` (its body's stream) instead. Its progress goes to every update watcher."""
+    async def update(self, rest, read=None, console=False):
+        """`update`: the slots' state. `update apply FILE [--downgrade]`: a bundle put on the flash (mpremote fs cp);
+        typed on the serial console it answers once staged, and only there does --downgrade take a version older
+        than the one installed; from MQTT it runs beside the commands. `update fetch URL`: one pulled over plain
+        HTTP, always beside the commands (the shell and MQTT go on meanwhile). What runs beside ends with an event
+        line. The web page's POST /api/update gives `read` (its body's stream), and is answered once staged, on its
+        own connection. One update at a time. Its progress goes to every update watcher."""
         import slots
 
         if not rest and read is None:
             return json.dumps(slots.status())
-        from iot import update
-
+        if self.staging is not None:
+            raise IOTError("update: another update is being staged; one at a time")
+        words = rest.split()
         url = f = None
+        downgrade = False
         if read is None:
-            if rest.startswith("fetch "):
-                url = rest[6:].strip(" \t")
-            elif rest.startswith("apply "):
-                path = rest[6:].strip(" \t")
+            if len(words) == 2 and words[0] == "fetch":
+                from iot.net.fetch import target
+
+                target(words[1])  # a URL that is none is refused now, not when the fetch has begun
+                url = words[1]
+            elif words[:1] == ["apply"] and (len(words) == 2 or words[2:] == ["--downgrade"]):
+                downgrade = len(words) == 3
+                if downgrade and not console:
+                    raise IOTError("update: --downgrade is taken on the serial console only")
                 try:
-                    f = open(path, "rb")
+                    f = open(words[1], "rb")
                 except OSError as e:
-                    raise IOTError("update: cannot open %s: %s" % (path, e))
+                    raise IOTError("update: cannot open %s: %s" % (words[1], e))
 
                 async def read(n):
                     return f.read(n)
             else:
-                raise IOTError("update takes nothing, apply FILE (a bundle on the flash) or fetch URL (http://)")
+                raise IOTError("update takes nothing, apply FILE [--downgrade] (a bundle on the flash) or fetch URL "
+                               "(http://)")
+        job = self._stage(url, read, f, downgrade)
+        if url is None and (console or f is None):
+            self.staging = True
+            return await job
+        self.staging = asyncio.create_task(self._beside(job, rest))
+        return "update %s: begun; its end is an event line" % rest
+
+    async def _stage(self, url, read, f, downgrade):
+        """One update, fetched or read, into the spare slot (iot.update); -> its reply. Over, the next may begin."""
+        from iot import update
+
         ended = False
         try:
             if url is not None:
@@ -179,28 +210,33 @@ class Commands:
 
                 reply = await fetch(url, self.update_key, update.family(), self._progress)
             else:
-                reply = await update.apply(read, self.update_key, update.family(), self._progress)
+                reply = await update.apply(read, self.update_key, update.family(), self._progress, downgrade)
             ended = True
             return reply
         finally:
+            self.staging = None
             if f is not None:
                 f.close()
             if not ended:
                 self._progress("failed", 0, 0, None)
 
+    async def _beside(self, job, what):
+        self.write("event: update %s: %s" % (what, await self.reply(job)))
+
     def _progress(self, step, done, total, version):
         for watcher in self.update_watchers:
             watcher(step, done, total, version)
 
-    def status(self):
+    def status(self, secrets=False):
         """What `status` shows: every device's state, how the app is installed and the heap it leaves (bytes free
-        after a collection; null on CPython), and the network's when it is on."""
+        after a collection; null on CPython), and the network's when it is on (`secrets`, on the serial console
+        alone: the web page's password too)."""
         free = heap_free()  # before this reply's own objects are made: the heap the app leaves
         status = self.service.status()
         kind, version = installed()
         status["firmware"] = {"app": kind, "version": version, "heap_free": free}
         if self.network is not None:
-            status["network"] = self.network.status()
+            status["network"] = self.network.status(secrets)
         if self.auto is not None:
             status["automations"] = self.auto.status()
         import slots

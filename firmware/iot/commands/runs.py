@@ -72,9 +72,9 @@ class Runs:
         how = "queued" if mode == "queued" and after else "restarted" if after else "started"
         return "%s %s (planned %d ms)" % (name, how, planned)
 
-    async def device(self, device, msg_type, data):
-        """`<device> <message> [data]`: checked now, then run as a one-step program; waits while the device
-        has MAX_RUNS commands pending."""
+    async def device(self, device, msg_type, data, wait=True):
+        """`<device> <message> [data]`: checked now, then run as a one-step program. While the device has MAX_RUNS
+        commands pending it waits (`wait`: the serial console, which reads no line meanwhile), or is refused."""
         target = self.service.get_device(device)
         if not msg_type:
             raise IOTError("%s: which message? it takes %s" % (device, ", ".join(
@@ -82,6 +82,9 @@ class Runs:
         code = MessageType.code(msg_type)
         target.check(code, data)
         pending = self.going.get(device, ())
+        if len(pending) >= MAX_RUNS and not wait:
+            raise IOTError("%s: %d commands wait for it already, the most there can be; this one is refused" % (
+                device, MAX_RUNS))
         while len(pending) >= MAX_RUNS:  # back-pressure: no more lines are read until one is done
             await pending[0].done.wait()
             pending = self.going.get(device, ())

@@ -18,7 +18,8 @@ class Network:
             if part is not None:
                 part.serve(commands)
 
-    def status(self):
+    def status(self, secrets=False):
+        """The network's part of `status`; `secrets` (asked on the serial console): the web page's password too."""
         if self.bridge is not None:
             from iot.net.bridge import ha
 
@@ -27,7 +28,7 @@ class Network:
         else:
             s = link_status(self.wifi)
         if self.web is not None:
-            s["web"] = {"port": self.web.port, "pages": len(self.web.clients)}
+            s["web"] = self.web.status(secrets)
         return s
 
     def deinit(self):

@@ -1,22 +1,28 @@
 """The web page's routes (microdot) and the watchers that feed its open pages, loaded by iot.net.web while a
 connection is open and let go when the page has been idle a while: microdot and these are most of the web
-server's heap, which a board whose page nobody opens keeps free. The routes are listed in iot/net/web.py.
+server's heap, which a board whose page nobody opens keeps free. The routes, and the rules every request
+meets (iot.net.http reads it within bounds; _check judges who sent it), are listed in iot/net/web.py.
 """
 import asyncio
 import os
 
 from microdot import Microdot, Request, Response
-from microdot.sse import with_sse
+from microdot.microdot import NoCaseDict
+from microdot.sse import sse_response
 
 from iot import IOTError, installed, jsontext
 from iot.commands.parse import device_message
-from iot.compat import sleep_ms
+from iot.compat import sleep_ms, wait_for_ms
 from iot.message import MessageType
+from iot.net import http
 
 MAX_BODY = 2048  # a define's JSON is at most a console line (1024), with room for its escapes
 MAX_BUNDLE = 1 << 20  # POST /api/update only: streamed to the flash, never held in the heap
 CLIENT_QUEUE = 32  # what one page may fall behind by before its oldest updates are dropped
+PING_MS = 15000  # an open page with nothing new is sent a comment this often: a page gone is found out
+MAX_PAGES = 2  # open events streams, each holding one of iot.net.web's MAX_CONNECTIONS
 NOT_FOUND = ("unknown device", "no program", "is not running")
+READS = ("GET", "HEAD", "OPTIONS")  # the methods that change nothing
 
 
 def _page():
@@ -49,6 +55,11 @@ def _reply(text, ok_status=200):
     return {"reply": text}, 400
 
 
+def _refusal(status, text, header=None, value=None):
+    """A refusal as a route (or the check before the routes) returns it: {"reply": "error: ..."}, its status."""
+    return {"reply": "error: " + text}, status, {header: value} if header else {}
+
+
 def _body(request):
     """The request's JSON body; IOTError if it is none."""
     return jsontext.loads(jsontext.decode(request.body or b"", "the body"), MAX_BODY, "the body")
@@ -76,22 +87,26 @@ def _drop(watchers, watcher):
         watchers.remove(watcher)
 
 
-class _Writer:
-    """CPython's StreamWriter with the awrite() and aclose() of MicroPython's, which microdot calls."""
+def _address(name):
+    """Whether a Host's name is an IP address (v4, or v6 in brackets): no name a DNS server could rebind."""
+    if name.startswith("["):
+        return name.endswith("]")
+    parts = name.split(".")
+    return len(parts) == 4 and not [p for p in parts if not p or len(p) > 3 or [c for c in p if not "0" <= c <= "9"]]
 
-    def __init__(self, writer):
-        self.writer = writer
 
-    def __getattr__(self, name):
-        return getattr(self.writer, name)
+def _names(web):
+    """The names this board answers to beside its addresses: localhost, its network name (mDNS: name.local), and
+    config.json's web.hosts."""
+    names = ["localhost"] + [h.lower() for h in web.hosts]
+    try:
+        import network
 
-    async def awrite(self, data):
-        self.writer.write(data)
-        await self.writer.drain()
-
-    async def aclose(self):
-        self.writer.close()
-        await self.writer.wait_closed()
+        name = network.hostname().lower()
+        names += [name, name + ".local"]
+    except (ImportError, AttributeError, OSError):
+        pass
+    return names
 
 
 class Site:
@@ -100,13 +115,13 @@ class Site:
 
     def __init__(self, web):
         self.web = web
+        self.names = _names(web)
         web.service.watchers.append(self._device_changed)
         if web.events is not None:
             web.events.sinks.append(self._event_line)
         if web.commands is not None:
             self.serve(web.commands)
-        Request.max_content_length = MAX_BUNDLE  # the rest are held to MAX_BODY in _check
-        Request.max_body_length = MAX_BODY
+        Request.max_content_length = MAX_BUNDLE  # iot.net.http holds every other body to MAX_BODY
         self.app = app = Microdot()
         app.before_request(self._check)
         if web.safe:
@@ -121,7 +136,7 @@ class Site:
             app.post("/api/stop")(self._stop)
             app.post("/api/save")(self._save)
             app.post("/api/console")(self._console)
-            app.get("/api/events")(with_sse(self._events))
+            app.get("/api/events")(self._events)
         app.get("/api/status")(self._status)
         app.post("/api/update")(self._update)
         app.errorhandler(404)(lambda request: ({"reply": "error: no such page"}, 404))
@@ -171,10 +186,43 @@ class Site:
         self._put(("update", (step, done, total, version)))
 
     async def handle(self, reader, writer):
-        """One connection's request, as Microdot.start_server's own handler serves it."""
-        if not hasattr(writer, "awrite"):  # CPython's streams: microdot's shim
-            writer = _Writer(writer)
-        await self.app.handle_request(reader, writer)
+        """One connection's request, read within iot.net.http's bounds and answered: a request that breaks one gets
+        its one 4xx; a client that goes away, nothing. Nothing of it reaches the console."""
+        writer = http.Writer(writer)
+        try:
+            try:
+                request = await self._read(reader, writer)
+                response = await self.app.dispatch_request(request)
+            except http.Refused as e:
+                self.web.refused += 1
+                await writer.awrite(http.reply(e.status, e.text, "Retry-After: 1\r\n" if e.status == 503 else ""))
+                return
+            if response is not Response.already_handled:
+                await response.write(writer)
+        except (http.Gone, OSError):  # the client went, or stopped taking its reply: nobody to answer
+            pass
+        finally:
+            await writer.aclose()
+
+    async def _read(self, reader, writer):
+        """The request, as microdot takes it: its head and body within bounds (iot.net.http), a bundle's body as a
+        stream. Refused (a 4xx) when it breaks one."""
+        deadline = http.deadline()
+        head = await http.read_head(reader, deadline)
+        body, stream = b"", None
+        if head.method == "POST" and head.target == "/api/update":
+            if head.length > MAX_BUNDLE:
+                raise http.Refused(413, "a bundle is at most %d bytes" % MAX_BUNDLE)
+            stream = http.Body(reader, head)
+        else:
+            body = await http.read_body(reader, head, MAX_BODY, deadline)
+        try:
+            # no client address: no route needs it; the body's stream is http.Body, read as microdot reads its own
+            return Request(self.app, None, head.method, head.target, head.version,  # type: ignore[arg-type]
+                           NoCaseDict(head.headers), body=body, stream=stream,  # type: ignore[arg-type]
+                           sock=(reader, writer))
+        except Exception:  # a query string microdot cannot read (a bad %-escape, not UTF-8)
+            raise http.Refused(400, "the request's query is not readable")
 
     def _commands(self):
         commands = self.web.commands
@@ -182,14 +230,44 @@ class Site:
         return commands
 
     async def _check(self, request):
-        auth = self.web.auth
-        if auth is not None and request.headers.get("Authorization") != auth:
-            return {"reply": "error: this board asks for its user name and password"}, 401, {
-                "WWW-Authenticate": 'Basic realm="iot"'}
-        if self.web.commands is None and request.path.startswith("/api/"):
-            return {"reply": "error: starting; try again in a moment"}, 503, {"Retry-After": "1"}
-        if request.content_length > MAX_BODY and request.path != "/api/update":
-            return {"reply": "error: the body is over %d bytes" % MAX_BODY}, 413
+        """Who may ask: this board named as the Host; what changes something, only from the board's own page or no
+        browser, as JSON; the password, when there is one. Then: the API once the shell takes commands. A refusal
+        for who sent it (not a missing password, not a board still starting) is counted in `refused`."""
+        refusal = self._judge(request)
+        if refusal is not None and refusal[1] not in (401, 503):
+            self.web.refused += 1
+        return refusal
+
+    def _judge(self, request):
+        web = self.web
+        headers = request.headers
+        host = headers.get("Host")
+        name = None if host is None else (host if host.endswith("]") else host.rsplit(":", 1)[0]).lower()
+        if name is not None and not _address(name) and name.rstrip(".") not in self.names:
+            return _refusal(421, "this board does not answer to the name %r (an address, its own name, or "
+                                 "config.json's web.hosts)" % name)
+        changes = request.method not in READS
+        if changes:
+            site = headers.get("Sec-Fetch-Site")
+            origin = headers.get("Origin")
+            if (site is not None and site not in ("same-origin", "none")) or \
+                    (origin is not None and (host is None or origin not in ("http://" + host, "https://" + host))):
+                return _refusal(403, "a request from another site changes nothing here")
+            kind = (request.content_type or "").split(";")[0].strip().lower()
+            wanted = "application/octet-stream" if request.path == "/api/update" else "application/json"
+            if kind != wanted:
+                return _refusal(415, "send it as %s (Content-Type)" % wanted)
+        if web.auth is not None:
+            from iot.secret import same
+
+            if not same(headers.get("Authorization") or "", web.auth):
+                return _refusal(401, "this board asks for its user name and password", "WWW-Authenticate",
+                                'Basic realm="iot"')
+        elif changes and not web.open:
+            return _refusal(403, "this board has no web password yet, so its page changes nothing: put one in "
+                                 "secrets.json (web.password), or set web.auth false in config.json")
+        if web.commands is None and request.path.startswith("/api/"):
+            return _refusal(503, "starting; try again in a moment", "Retry-After", "1")
 
     async def _index(self, request):
         """The page, gzipped as make deploy leaves it on a board (a third of the bytes), else as it is; else the
@@ -283,8 +361,16 @@ class Site:
         commands = self._commands()
         return _reply(await commands.reply(commands.update("", read)))
 
-    async def _events(self, request, sse):
-        """This page's updates: every device's state at once, then each change and event as it comes."""
+    async def _events(self, request):
+        """The events stream of one page; at most MAX_PAGES at once (each holds a connection)."""
+        if len(self.web.clients) >= MAX_PAGES:
+            return {"reply": "error: %d pages are open, the most there can be; close one" % MAX_PAGES}, 503, {
+                "Retry-After": "10"}
+        return sse_response(request, self._stream)
+
+    async def _stream(self, request, sse):
+        """This page's updates: every device's state at once, then each change and event as it comes, and a comment
+        when nothing came for PING_MS (a page gone is found out: its reply is not taken)."""
         web = self.web
         client = _Client()
         web.clients.append(client)
@@ -296,7 +382,10 @@ class Site:
             while True:
                 while not client.queue:
                     client.ready.clear()
-                    await client.ready.wait()
+                    try:
+                        await wait_for_ms(client.ready.wait(), PING_MS)
+                    except asyncio.TimeoutError:
+                        await sse.send("ping", comment=True)
                 kind, what = client.queue.pop(0)
                 if kind == "state":
                     device = web.service.devices.get(what)

@@ -23,30 +23,51 @@ text, /api/status and POST /api/update are served: an update, or a look at why, 
 While the board boots (the demo runs, the programs load) the API answers 503 with `Retry-After: 1`: the
 page is served from the start, its data once the shell takes commands.
 
-The server is two parts, for a board's heap: this module listens, and costs a few hundred bytes; the
-routes, microdot and the watchers that feed the open pages (iot.net.site, most of the server's heap) are
-loaded at the first connection and let go once no connection has been open for IDLE_MS, so a board whose
-page nobody opens keeps that heap free (docs/benchmarks.md measures both). An open page keeps its events
-stream, and so the site, loaded.
+The network edge is hostile (docs/network.md says each limit, and what a refused client sees):
+- At most MAX_CONNECTIONS are open at once (iot.net.site: MAX_PAGES of them events streams); the next is
+  answered 503 at once and closed. Each request is read within bounds (iot.net.http: line and head sizes, one Content-Length,
+  the whole request within 10 s, a reply taken within 10 s), so no client can hold the loop, the heap or a
+  connection, and nothing it sends reaches the console.
+- Every request names this board as its Host (an address, localhost, the board's name, web.hosts): a page of
+  another site that a rebound DNS name points here is refused (421).
+- A request that changes something comes from the board's own page or from no browser at all: Sec-Fetch-Site
+  and Origin, when a browser sends them, must say so, and its body is JSON (a bundle: octet-stream), which no
+  page of another site can send without asking first (403, 415).
+- With a password (secrets.json's web.password, or one made at the first boot: iot.net.boot), every route asks
+  for it (HTTP Basic, compared in constant time); `"auth": false` in config.json alone serves without one. With
+  authentication on and no password the board could keep, what changes something is refused (403).
 
-Every command goes through the command layer, so a refusal has the shell's
-text: {"reply": "error: ..."} with a 4xx status, and nothing changes. With a
-password set, every route asks for HTTP Basic authentication.
+The server is two parts, for a board's heap: this module listens, and costs a few hundred bytes; the
+routes, microdot, the request reader and the watchers that feed the open pages (iot.net.site, iot.net.http)
+are loaded at the first connection and let go once no connection has been open for IDLE_MS, so a board
+whose page nobody opens keeps that heap free (docs/benchmarks.md measures both). An open page keeps its
+events stream, and so the site, loaded.
+
+Every command goes through the command layer, so a refusal has the shell's text: {"reply": "error: ..."}
+with a 4xx status, and nothing changes.
 """
 import asyncio
 
-from iot.compat import release, sleep_ms
+from iot.compat import const, release, sleep_ms, wait_for_ms
 
 IDLE_MS = 30000  # the routes and microdot stay loaded this long after the last connection closed
-SITE = ("iot.net.site", "microdot.sse", "microdot.microdot", "microdot.helpers", "microdot")  # let go when idle
-# (iot.compat.release: kept when compiled from their .py, as make run does)
+MAX_CONNECTIONS = const(4)  # open at once: a Pico W's network stack has 5 TCP connections, and MQTT takes one
+BACKLOG = const(16)  # connections the network stack holds until they are accepted (asyncio's own 5 had the rest
+# of a burst wait for the client to try again: a second, then three, then seven)
+SITE = ("iot.net.site", "iot.net.http", "microdot.sse", "microdot.microdot", "microdot.helpers", "microdot")
+# let go when idle (iot.compat.release: kept when compiled from their .py, as make run does)
+BUSY = (b'HTTP/1.0 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: 1\r\n'
+        b'Content-Length: 88\r\nConnection: close\r\n\r\n'
+        b'{"reply": "error: busy: this board serves 4 connections at once; try again in a second"}')
 
 
 class Web:
     """The listener; `site` (iot.net.site.Site: the routes, and the watchers that feed the open pages' queues in
-    `clients`) while a connection needs it."""
+    `clients`) while a connection needs it. `busy`, `refused` and `failed` count the connections turned away at
+    the cap, the requests refused for breaking a rule, and those the server failed (`status` shows them)."""
 
-    def __init__(self, service, board, port=80, user=None, password=None, safe=False, events=None):
+    def __init__(self, service, board, port=80, user=None, password=None, safe=False, events=None, auth=True,
+                 hosts=()):
         self.service = service
         self.board = board  # for /api/info; the rest of it is the site's to find when asked
         self.port = port
@@ -54,11 +75,18 @@ class Web:
         self.events = events  # iot.commands.Events: its lines go to the open pages too; the server says its own there
         self.commands = None  # iot.commands.Commands, from serve() on
         self.clients = []  # the open pages' queues (iot.net.site)
-        self.auth = None
-        if password:
+        self.hosts = hosts  # names this board answers to beside its addresses, localhost and its own name
+        self.user = user or "admin"
+        self.password = password
+        self.auth = None  # the Authorization header a request must carry, when authentication is on
+        self.open = not auth  # config.json's "auth": false: everything is served to anyone
+        if auth and password:
             import binascii
 
-            self.auth = "Basic " + binascii.b2a_base64(("%s:%s" % (user or "", password)).encode()).decode().strip()
+            self.auth = "Basic " + binascii.b2a_base64(("%s:%s" % (self.user, password)).encode()).decode().strip()
+        self.busy = 0
+        self.refused = 0
+        self.failed = 0
         self.site = None
         self._open = 0  # connections open now
         self._server = None
@@ -71,26 +99,38 @@ class Web:
 
     async def _listen(self):
         try:
-            self._server = await asyncio.start_server(self._connection, "0.0.0.0", self.port)
+            self._server = await asyncio.start_server(self._connection, "0.0.0.0", self.port, backlog=BACKLOG)
         except OSError as e:
             (self.events or print)("event: web page: cannot serve on port %d: %s" % (self.port, e))
 
     async def _connection(self, reader, writer):
-        """One request (microdot answers one a connection), served by the site, loaded if it is not."""
+        """One request (microdot answers one a connection), served by the site, loaded if it is not; past
+        MAX_CONNECTIONS, the busy reply at once. Nothing a connection does reaches the console."""
+        if self._open >= MAX_CONNECTIONS:
+            self.busy += 1
+            await _turn_away(reader, writer)
+            return
         self._open += 1
+        ending = False
         try:
             if self.site is None:
-                try:
-                    from iot.net.site import Site
+                from iot.net.site import Site
 
-                    self.site = Site(self)
-                except MemoryError:  # no room for the routes now: this request goes unanswered, nothing else
-                    writer.close()
-                    return
+                self.site = Site(self)
             await self.site.handle(reader, writer)
+        except asyncio.CancelledError:  # the app is ending, and this connection with it: a plain end (CPython 3.11
+            ending = True  # prints a traceback for a connection's task that ends cancelled)
+        except Exception as e:  # no room for the routes now (MemoryError), or a bug: this connection only
+            self.failed += 1
+            if self.failed == 1 and not isinstance(e, MemoryError):  # said once; `status` counts the rest
+                (self.events or print)("event: web page: a connection failed: %r" % (e,))
+            try:
+                writer.close()
+            except Exception:
+                pass
         finally:
             self._open -= 1
-            if not self._open:
+            if not self._open and not ending:
                 if self._idle is not None:
                     self._idle.cancel()
                 self._idle = asyncio.create_task(self._let_go())
@@ -108,6 +148,16 @@ class Web:
         if self.site is not None:
             self.site.serve(commands)
 
+    def status(self, secrets=False):
+        """The web page's part of `status`; `secrets` (the serial console's own): its user and password too."""
+        s = {"port": self.port, "pages": len(self.clients), "connections": self._open, "busy": self.busy,
+             "refused": self.refused, "failed": self.failed,
+             "auth": "off" if self.open else "password" if self.auth else "none yet"}
+        if secrets and self.auth:
+            s["user"] = self.user
+            s["password"] = self.password
+        return s
+
     def deinit(self):
         if self.site is not None:
             self.site.deinit()
@@ -119,3 +169,19 @@ class Web:
             if task is not None:
                 task.cancel()
         self._task = self._idle = None
+
+
+async def _turn_away(reader, writer):
+    """The busy reply, then the connection closed: what the client sent meanwhile is read first (a little, for a
+    moment), so that closing does not reset the connection before the reply is read."""
+    try:
+        writer.write(BUSY)
+        await wait_for_ms(writer.drain(), 1000)
+        await wait_for_ms(reader.read(2048), 100)
+    except Exception:  # timed out, or gone: closed either way
+        pass
+    try:
+        writer.close()
+        await wait_for_ms(writer.wait_closed(), 1000)
+    except Exception:
+        pass
