@@ -134,10 +134,12 @@ class Firmware:
     """main.py on the host (CPython or the unix port) with the stub machine, a flash folder holding its
     config.json, a console we type into, and a pin trace."""
 
-    def __init__(self, interp, folder, port=None, node="test", env=None, firmware=hostrun.FIRMWARE, **config):
+    def __init__(self, interp, folder, port=None, node="test", env=None, firmware=hostrun.FIRMWARE, heap=None,
+                 **config):
         """On the broker at 127.0.0.1:port (if given) as `node`; `config`: more of config.json; `firmware`: the
-        folder main.py and the app run from."""
+        folder main.py and the app run from; `heap`: the unix port's heap ("256K": a board's), CPython's is the host's."""
         self.interp = interp
+        self.heap = heap
         self.firmware = Path(firmware)
         self.folder = Path(folder)
         self.flash = self.folder / "flash"
@@ -157,7 +159,10 @@ class Firmware:
         self.out = open(self.folder / "console.txt", "a")
         env = hostrun.environ(self.trace_path, [HERE], firmware=self.firmware)
         env.update(self.env)
-        self.proc = subprocess.Popen(hostrun.command(self.interp, str(self.firmware / "main.py")),
+        main = str(self.firmware / "main.py")
+        if self.heap and self.interp == "micropython":
+            main = ["-X", "heapsize=" + self.heap, main]
+        self.proc = subprocess.Popen(hostrun.command(self.interp, main),
                                      env=env, cwd=self.flash,
                                      stdin=subprocess.PIPE, stdout=self.out, stderr=subprocess.STDOUT, text=True)
         return self

@@ -17,9 +17,17 @@ Topics, under `<prefix>/<node>`:
                       "step", "last"} (retained; sent at each step of an update, whoever started it)
 
 Commands go to the same command layer as the serial shell, one at a time and
-in order, from a queue of at most 16 (_MAX_PENDING): past that a command gets
-"error: busy" at once. A retained command is never run: the broker keeps it,
-so it would run again at every connect (a flush the user asked for last week).
+in order, from a queue of at most 16 (_MAX_PENDING). None of them waits
+(iot.commands: `wait` is the serial console's, a full device queue is a
+refusal, an update runs beside), and none waits for the broker either: each
+reply goes to an outbox, which its own task delivers in order as the broker
+takes them. What is held for the broker is bounded: with _MAX_PENDING commands
+waiting, or _MAX_RESULTS replies not yet taken by the broker, the next command
+is not run but refused, with its one reply "error: busy" in its turn (a run of
+them held as one count). So every command gets exactly one reply, a flood or a
+slow broker fills nothing, and `stop` is carried out as soon as its turn comes.
+A retained command is never run: the broker keeps it, so it would run again at
+every connect (a flush the user asked for last week).
 """
 import asyncio
 import json
@@ -31,6 +39,7 @@ from iot.compat import const, release, sleep_ms, ticks_ms, unload
 HA_PREFIX = "homeassistant"  # Home Assistant's discovery topics
 HA_STATUS = "homeassistant/status"  # and its status (one text, not made again at every message)
 _MAX_PENDING = const(16)  # commands waiting for their turn
+_MAX_RESULTS = const(16)  # replies waiting for the broker to take them
 _DIAG_MS = const(60000)  # how often the link and heap are reported
 AUTO_STATE = ""  # due: the automations' state (auto/state); no device has this name
 UPDATE = "/"  # due: the update topic; nor this
@@ -48,6 +57,8 @@ class Bridge:
         self.discover = discover
         self._pending = []  # ("line", text) | ("set", device, text) | ("reply", text) | ("busy", n), oldest first
         self._work = asyncio.Event()
+        self._outbox = []  # replies to deliver, oldest first: a text, or ("busy", n) for a run of refused commands
+        self._out = asyncio.Event()  # something in the outbox
         self._dirty = []  # what may have changed, each once, oldest first: devices' names, AUTO_STATE, UPDATE
         self._changed = asyncio.Event()
         self._update = None  # the last update's (step, done, total, version), until the board resets
@@ -65,7 +76,7 @@ class Bridge:
     def start(self):
         self.service.watchers.append(self._due)
         self._tasks = tuple(asyncio.create_task(job) for job in (
-            self.client.run(), self._worker(), self._states(), self._diag()))
+            self.client.run(), self._worker(), self._deliver(), self._states(), self._diag()))
         return self
 
     def serve(self, commands):
@@ -92,9 +103,10 @@ class Bridge:
         self.client.deinit()
 
     def event(self, line):
-        """An event line (from iot.commands.Events): to the event topic while connected, if there is room."""
+        """An event line (from iot.commands.Events): to the event topic while connected; the first dropped when
+        there is no room (MQTTClient.dropped counts them)."""
         if self.client.up.is_set():
-            self.client.publish(self.base + "/event", line)
+            self.client.publish(self.base + "/event", line, drop=True)
 
     # What arrives
 
@@ -139,18 +151,16 @@ class Bridge:
         self._work.set()
 
     async def _worker(self):
-        """The commands, one at a time and in order; each reply to the result topic before the next runs."""
+        """The commands, one at a time and in order, each reply to the outbox: no command waits (iot.commands), and
+        none waits for the broker."""
         while True:
             while not self._pending or self.commands is None:  # none taken before serve()
                 self._work.clear()
                 await self._work.wait()
             item = self._pending.pop(0)
             kind = item[0]
-            result = self.base + "/result"
-            if kind == "busy":
-                for _ in range(item[1]):
-                    await self.client.put(result, "error: busy: %d commands waiting; this one dropped" % _MAX_PENDING,
-                                          qos=1)
+            if kind == "busy" or len(self._outbox) >= _MAX_RESULTS:  # refused, not run: nothing more is held
+                self._reply(("busy", item[1] if kind == "busy" else 1))
                 continue
             commands = self.commands
             assert commands is not None  # the wait above is for serve()
@@ -166,7 +176,33 @@ class Bridge:
                 reply = await commands.send(item[1], item[2], item[3])
             else:
                 reply = item[1]
-            await self.client.put(result, reply, qos=1)
+            self._reply(reply)
+
+    def _reply(self, reply):
+        """A reply, or a run of refused commands (("busy", n): one count for a run), to the outbox."""
+        outbox = self._outbox
+        if type(reply) is tuple and outbox and type(outbox[-1]) is tuple:
+            outbox[-1] = ("busy", outbox[-1][1] + reply[1])
+        else:
+            outbox.append(reply)
+        self._out.set()
+
+    async def _deliver(self):
+        """The outbox to the result topic, in order, as the broker takes it."""
+        result = self.base + "/result"
+        while True:
+            while not self._outbox:
+                self._out.clear()
+                await self._out.wait()
+            item = self._outbox[0]
+            if type(item) is str:
+                await self.client.put(result, item, qos=1)
+            else:
+                while self._outbox[0][1]:  # one reply each; the count may grow meanwhile
+                    await self.client.put(result, "error: busy: commands come faster than this board answers them; "
+                                                  "this one was not run", qos=1)
+                    self._outbox[0] = ("busy", self._outbox[0][1] - 1)
+            self._outbox.pop(0)
 
     # What goes out
 
@@ -178,7 +214,7 @@ class Bridge:
             from iot.auto import name_index  # loaded: the automations are
 
             if name_index(inputs.names, source) is not None:
-                self.client.publish("%s/auto/%s" % (self.base, source), '{"event_type": "%s"}' % event)
+                self.client.publish("%s/auto/%s" % (self.base, source), '{"event_type": "%s"}' % event, drop=True)
         self._due(AUTO_STATE)
 
     def _update_event(self, step, done, total, version):

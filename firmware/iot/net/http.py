@@ -6,7 +6,8 @@ body must say its length (Content-Length, once: no chunked bodies) and fit in it
 line, the headers and a body taken whole must arrive within REQUEST_MS of the connection; each piece of
 a streamed body (a bundle) within IDLE_MS of the one before; and the client must take each piece of a
 reply within WRITE_MS. A request that breaks a rule is refused with one 4xx, before any route sees it
-(Refused: its status and its one line); a client that goes away, or resets the connection, gets nothing.
+(Refused: its status and its one line), and what the client still sends is read and let go for LINGER_MS
+so that it can read that reply; a client that goes away, or resets the connection, gets nothing.
 """
 import asyncio
 
@@ -21,6 +22,7 @@ CHUNK = const(256)  # the most read at once
 REQUEST_MS = const(10000)  # the request line, the headers and a body taken whole, from the connection on
 IDLE_MS = const(10000)  # a streamed body (a bundle): the longest wait for its next piece
 WRITE_MS = const(10000)  # a reply: the longest wait for the client to take a piece of it
+LINGER_MS = const(500)  # after a refusal, what the client still sends is read and let go this long, then closed
 TOKEN = "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 REASONS = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
            408: "Request Timeout", 411: "Length Required", 413: "Content Too Large", 414: "URI Too Long",
@@ -208,6 +210,19 @@ class Writer:
             await wait_for_ms(self.writer.wait_closed(), WRITE_MS)
         except Exception:  # gone already: closed is closed
             pass
+
+
+async def linger(reader):
+    """What the client still sends after its refusal, read and let go (a CHUNK a turn) until it stops or LINGER_MS
+    have gone by: closing on bytes not read resets the connection, and the client could lose the reply unread."""
+    end = ticks_add(ticks_ms(), LINGER_MS)
+    try:
+        while True:
+            left = ticks_diff(end, ticks_ms())
+            if left <= 0 or not await wait_for_ms(reader.read(CHUNK), left):
+                return
+    except Exception:  # timed out, or gone: closed either way
+        return
 
 
 def deadline(ms=REQUEST_MS):

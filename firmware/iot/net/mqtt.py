@@ -7,13 +7,22 @@ pin. It runs on MicroPython's asyncio streams and on CPython's.
 The interface is Hinch's: callbacks for what arrives (`on_message(topic,
 payload, retained)`, `on_connect()`), an Event `up` while connected, `run()`
 as the one task that connects, serves and reconnects, and `deinit()`.
-publish() never blocks: it queues, at most MAX_QUEUE messages, and says False
-when full. A PUBLISH over MAX_PACKET bytes is read past in small chunks and
+Subscriptions are QoS 1, made again at each connect. A failure of the
+connection (a refusal, a packet it cannot take, a silent broker) is an
+OSError, as a socket's own are: each ends the connection, and run() connects
+again.
+
+Nothing the broker does can fill the heap. publish() never blocks: it queues,
+at most MAX_QUEUE messages and MAX_QUEUE_BYTES (one message alone may be
+bigger), and says False when full; put() waits for room. A retained message
+(a state) takes the place of one queued on its topic, as the broker keeps the
+newest only; when the queue is full, the oldest message marked `drop` (an
+event) is dropped to make room (`dropped` counts them). At
+most MAX_INFLIGHT QoS 1 messages (MAX_INFLIGHT_BYTES) are sent and not yet
+acknowledged; the next waits for a PUBACK, and a broker that leaves one
+unacknowledged for a keepalive period is taken for dead: the connection ends,
+and the next sends those again. A PUBLISH over MAX_PACKET bytes is read past in CHUNK pieces and
 handed on as payload None with its size, so it never reaches the heap.
-Subscriptions are QoS 1, made again at each connect. A
-failure of the connection (a refusal, a packet it cannot take, a silent
-broker) is an OSError, as a socket's own are: each ends the connection, and
-run() connects again.
 """
 import asyncio
 
@@ -31,6 +40,9 @@ REFUSED = ("", "bad protocol version", "client id refused", "server unavailable"
 _CHUNK = const(256)  # how much of an oversized packet is read at a time
 MAX_PACKET = const(2048)  # the largest packet taken whole: a command line (1024) with room for its topic
 MAX_QUEUE = const(32)  # messages waiting to be sent
+MAX_QUEUE_BYTES = const(8192)  # their topics and payloads
+MAX_INFLIGHT = const(8)  # QoS 1 messages sent and not yet acknowledged
+MAX_INFLIGHT_BYTES = const(8192)
 _BACKOFF_MS = const(1000)  # the first wait before connecting again; it doubles up to _BACKOFF_MAX_MS
 _BACKOFF_MAX_MS = const(60000)
 
@@ -94,10 +106,14 @@ class MQTTClient:
         self.up = asyncio.Event()
         self.connects = 0  # connections made so far
         self._topics = []  # subscribed again at each connect
-        self._queue = []  # [(topic, payload, retain, qos)] waiting to be sent
+        self._queue = []  # [(topic, payload, retain, qos, drop)] waiting to be sent
+        self._queued = 0  # their bytes
         self._ready = asyncio.Event()  # something queued
         self._room = None  # an Event set when something is sent: made when put() first waits for room
-        self._unacked = {}  # pid -> message, QoS 1 sent and not yet acknowledged (sent again, DUP, at reconnect)
+        self._unacked = {}  # pid -> (message, ticks_ms sent): QoS 1 not yet acknowledged (sent again, DUP, at reconnect)
+        self._inflight = 0  # their payloads' bytes
+        self._acked = asyncio.Event()  # a PUBACK came
+        self.dropped = 0  # events dropped for room
         self._pid = 0
         self._stream = None
         self._dead = None  # an Event set when the connection is over (each connection's own)
@@ -110,16 +126,38 @@ class MQTTClient:
     def subscribe(self, topic):
         self._topics.append(topic)
 
-    def publish(self, topic, payload, retain=False, qos=0):
-        """Queue a message; False (and nothing queued) when the queue is full."""
-        if len(self._queue) >= MAX_QUEUE:
-            return False
-        self._queue.append((topic, payload if type(payload) is bytes else payload.encode(), retain, qos))
+    def publish(self, topic, payload, retain=False, qos=0, drop=False):
+        """Queue a message; False (and nothing queued) when the queue is full of what may not be dropped. A retained
+        one takes the place of one queued on its topic (the broker would keep the newest only); `drop` (an event)
+        may be dropped for room, the oldest such first, itself last."""
+        data = payload if type(payload) is bytes else payload.encode()
+        queue = self._queue
+        if retain:
+            for i in range(len(queue)):
+                if queue[i][2] and queue[i][0] == topic:  # superseded where it waits
+                    self._queued += len(data) - len(queue[i][1])
+                    queue[i] = (topic, data, retain, qos, drop)
+                    return True
+        size = len(topic) + len(data)
+        while queue and (len(queue) >= MAX_QUEUE or self._queued + size > MAX_QUEUE_BYTES):
+            for i in range(len(queue)):
+                if queue[i][4]:
+                    self._queued -= len(queue[i][0]) + len(queue[i][1])
+                    del queue[i]
+                    self.dropped += 1
+                    break
+            else:
+                if drop:  # nothing older can make room: this one goes
+                    self.dropped += 1
+                    return True
+                return False
+        queue.append((topic, data, retain, qos, drop))
+        self._queued += size
         self._ready.set()
         return True
 
     async def put(self, topic, payload, retain=False, qos=0):
-        """Queue a message, waiting for room (the queue drains while connected)."""
+        """Queue a message that may not be dropped, waiting for room (the queue drains while connected)."""
         while not self.publish(topic, payload, retain, qos):
             if self._room is None:
                 self._room = asyncio.Event()
@@ -190,7 +228,9 @@ class MQTTClient:
                 body += _str(topic) + b"\x01"
             await self._send(_packet(_SUBSCRIBE, bytes(body)))
         for pid in self._unacked:  # QoS 1 the broker may not have: again, as duplicates
-            await self._send_publish(self._unacked[pid], pid, True)  # a duplicate
+            message = self._unacked[pid][0]
+            self._unacked[pid] = (message, ticks_ms())
+            await self._send_publish(message, pid, True)  # a duplicate
         self.connects += 1
         self.up.set()
         if self.on_connect is not None:
@@ -225,8 +265,11 @@ class MQTTClient:
             self._last_rx = ticks_ms()
             if kind & 0xF0 == _PUBLISH:
                 await self._received(kind, body)
-            elif kind == _PUBACK:
-                self._unacked.pop(body[0] << 8 | body[1], None)
+            elif kind == _PUBACK and len(body) == 2:
+                sent = self._unacked.pop(body[0] << 8 | body[1], None)
+                if sent is not None:
+                    self._inflight -= len(sent[0][1])
+                    self._acked.set()
             elif kind == _SUBACK and 0x80 in body[2:]:
                 raise OSError("subscription refused")
 
@@ -286,29 +329,45 @@ class MQTTClient:
     async def _writer(self):
         while True:
             while self._queue:
-                message = self._queue.pop(0)
+                if self._queue[0][3]:  # QoS 1: room among those not yet acknowledged first
+                    while len(self._unacked) >= MAX_INFLIGHT or \
+                            (self._unacked and self._inflight + len(self._queue[0][1]) > MAX_INFLIGHT_BYTES):
+                        self._acked.clear()
+                        await self._acked.wait()  # a broker that never acknowledges: the pinger ends it
+                message = self._queue.pop(0)  # the first again: a newer state may have taken its place meanwhile
+                self._queued -= len(message[0]) + len(message[1])
                 if self._room is not None:
                     self._room.set()
                 pid = None
                 if message[3]:
                     pid = self._next_pid()
-                    self._unacked[pid] = message
+                    self._unacked[pid] = (message, ticks_ms())
+                    self._inflight += len(message[1])
                 await self._send_publish(message, pid, False)
             self._ready.clear()
             await self._ready.wait()
 
     async def _send_publish(self, message, pid, dup):
-        topic, payload, retain, qos = message
+        topic, payload, retain, qos, _ = message
         kind = _PUBLISH | (0x08 if dup else 0) | (0x02 if qos else 0) | (0x01 if retain else 0)
         await self._send(_publish_packet(kind, topic, pid if qos else None, payload))
 
     async def _pinger(self):
-        period = self.keepalive * 1000 // 2
+        """A PINGREQ each half keepalive; a broker silent for 1.5 keepalives, or one that has not acknowledged a QoS 1
+        message sent a keepalive ago, is taken for dead. Looks every second."""
+        period = min(self.keepalive * 1000 // 2, 1000)
+        pinged = ticks_ms()
         while True:
             await sleep_ms(period)
-            if ticks_diff(ticks_ms(), self._last_rx) > self.keepalive * 1500:
+            now = ticks_ms()
+            if ticks_diff(now, self._last_rx) > self.keepalive * 1500:
                 raise OSError("no answer from the broker in %d s" % (self.keepalive * 3 // 2))
-            await self._send(bytes((_PINGREQ, 0)))
+            for pid in self._unacked:
+                if ticks_diff(now, self._unacked[pid][1]) > self.keepalive * 1000:
+                    raise OSError("the broker acknowledged nothing for %d s" % self.keepalive)
+            if ticks_diff(now, pinged) >= self.keepalive * 500:
+                pinged = now
+                await self._send(bytes((_PINGREQ, 0)))
 
     async def _send(self, data):
         s = self._stream

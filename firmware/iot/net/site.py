@@ -196,6 +196,7 @@ class Site:
             except http.Refused as e:
                 self.web.refused += 1
                 await writer.awrite(http.reply(e.status, e.text, "Retry-After: 1\r\n" if e.status == 503 else ""))
+                await http.linger(reader)
                 return
             if response is not Response.already_handled:
                 await response.write(writer)

@@ -48,12 +48,13 @@ with a 4xx status, and nothing changes.
 """
 import asyncio
 
-from iot.compat import const, release, sleep_ms, wait_for_ms
+from iot.compat import const, release, sleep_ms, ticks_add, ticks_diff, ticks_ms, wait_for_ms
 
 IDLE_MS = 30000  # the routes and microdot stay loaded this long after the last connection closed
 MAX_CONNECTIONS = const(4)  # open at once: a Pico W's network stack has 5 TCP connections, and MQTT takes one
-BACKLOG = const(16)  # connections the network stack holds until they are accepted (asyncio's own 5 had the rest
-# of a burst wait for the client to try again: a second, then three, then seven)
+BACKLOG = const(128)  # connections the network stack holds until they are accepted, to be served or refused at
+# once: with asyncio's own 5 the kernel dropped the rest of a burst, whose clients tried again 1, 3, 7 s later (on a
+# board, lwIP's 5 connections bound them anyway)
 SITE = ("iot.net.site", "iot.net.http", "microdot.sse", "microdot.microdot", "microdot.helpers", "microdot")
 # let go when idle (iot.compat.release: kept when compiled from their .py, as make run does)
 BUSY = (b'HTTP/1.0 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: 1\r\n'
@@ -172,12 +173,14 @@ class Web:
 
 
 async def _turn_away(reader, writer):
-    """The busy reply, then the connection closed: what the client sent meanwhile is read first (a little, for a
-    moment), so that closing does not reset the connection before the reply is read."""
+    """The busy reply, then the connection closed: what the client sends meanwhile is read and let go for half a
+    second first, so that closing does not reset the connection before the client has read the reply."""
     try:
         writer.write(BUSY)
         await wait_for_ms(writer.drain(), 1000)
-        await wait_for_ms(reader.read(2048), 100)
+        end = ticks_add(ticks_ms(), 500)
+        while await wait_for_ms(reader.read(256), max(1, ticks_diff(end, ticks_ms()))):
+            pass
     except Exception:  # timed out, or gone: closed either way
         pass
     try:
