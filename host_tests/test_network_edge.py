@@ -520,3 +520,84 @@ def test_a_hundred_requests_at_once_are_all_answered_at_once(interp, tmp_path):
     assert len(took) == 100 and {s for s, _ in took} <= {200, 503}, took
     assert len([s for s, _ in took if s == 200]) >= 4
     assert max(t for _, t in took) < 1.0, sorted(t for _, t in took)[-5:]
+
+
+def heap_free(fw):
+    """The heap the app leaves, as `status` typed on the serial console says (None on CPython)."""
+    typed(fw, "status", "ok {")
+    return json.loads(fw.console().split("\nok {")[-1].split("\n")[0].join(["{", ""]))["firmware"]["heap_free"]
+
+
+@pytest.mark.parametrize("acks", ["never", "late"])
+def test_a_broker_that_acknowledges_late_or_never_fills_nothing_and_wedges_nothing(interp, tmp_path, acks):
+    """3,000 `status` commands from a broker that acknowledges none of the replies (or each 20 ms late), on a
+    board-sized heap: every command is answered or refused busy, nothing held grows, the serial shell answers
+    throughout, and a broker that acknowledges nothing is left for a new connection. It once ended in
+    MemoryError at boot level, and the shell answered only `error: out of memory`."""
+    broker = HostileBroker(ack_ms=None if acks == "never" else 20).start()
+    fw = Firmware(interp, tmp_path, port=broker.port, heap="256K", **RELAY).start()
+    try:
+        ready(fw)
+        broker.wait_for(lambda b: b.connects == 1 and "iot/test/status" in b.topics)
+        before = heap_free(fw)
+        broker.commands("iot/test/cmd", ["status"] * 3000)
+        lows = []
+        for _ in range(6):
+            time.sleep(0.5)
+            assert typed(fw, "devices", "ok {") < 1.0
+            lows.append(heap_free(fw))
+        if acks == "never":  # a keepalive (10 s) with nothing acknowledged: a new connection, and the same replies
+            broker.wait_for(lambda b: b.connects >= 2, timeout=25)
+            broker.ack_ms = 0
+        broker.wait_for(lambda b: b.topics.get("iot/test/result", 0) >= (3000 if acks == "late" else 1), timeout=90)
+        assert typed(fw, "devices", "ok {") < 1.0
+    finally:
+        broker.stop()
+        fw.stop()
+    assert "Traceback" not in fw.console() and "out of memory" not in fw.console(), fw.console()[-2000:]
+    assert [r for r in broker.results if not r.startswith(("ok {", "error: busy: "))] == []
+    if acks == "late":
+        assert len(broker.results) == 3000  # one each
+    if interp == "micropython":  # what is held for the broker: the bounded queues, not 3,000 replies
+        assert before - min(lows) < 64 * 1024, (before, lows)
+
+
+def test_a_long_command_from_mqtt_holds_up_no_other(interp, tmp_path):
+    """`wait 3600000` on the command topic once held every later MQTT command, `stop` and `light/set OFF`
+    included, for up to an hour: now it is the serial console's alone, and what follows is answered at once."""
+    broker = HostileBroker().start()
+    fw = Firmware(interp, tmp_path, port=broker.port, **RELAY).start()
+    try:
+        ready(fw)
+        broker.wait_for(lambda b: b.connects == 1 and "iot/test/status" in b.topics)
+        broker.command("iot/test/cmd", "wait 3600000")
+        broker.command("iot/test/light/set", "ON")
+        broker.command("iot/test/cmd", "stop")
+        broker.wait_for(lambda b: b.topics.get("iot/test/result", 0) >= 3, timeout=5)
+    finally:
+        broker.stop()
+        fw.stop()
+    assert broker.results[0].startswith("error: wait holds the channel it comes on") and broker.results[1:] == [
+        "ok light SWITCH_ON", broker.results[2]] and broker.results[2].startswith("ok stopped"), broker.results
+
+
+def test_update_fetch_from_a_server_that_never_answers_holds_up_nothing(interp, tmp_path):
+    """A server that accepts and never answers once blocked the serial shell for good, and every MQTT command
+    behind it: the fetch runs beside them, and gives up after 10 s without an answer."""
+    server, stop = hostile_http_server(b"", never=True)
+    fw = Firmware(interp, tmp_path, **RELAY)
+    (fw.flash / "secrets.json").write_text(json.dumps({"update_key": "edge-update-key-0123456789"}))
+    fw.start()
+    url = "http://127.0.0.1:%d/iot.bundle" % server
+    try:
+        ready(fw)
+        start = time.monotonic()
+        assert typed(fw, "update fetch " + url, "ok update fetch") < 1.0
+        assert typed(fw, "status", "ok {") < 1.0 and typed(fw, "toilet flush", "ok toilet FLUSH") < 1.0
+        assert "another update is being staged" in fw.console() or typed(fw, "update fetch " + url, "error: update:") < 1
+        said(fw, "event: update fetch %s: error: update fetch: %s sent no whole answer within 10 s" % (url, url))
+        assert 9.5 < time.monotonic() - start < 13
+    finally:
+        stop()
+        fw.stop()
+    assert pulses(fw) == [pytest.approx(OP, abs=REAL_LATE)]

@@ -7,7 +7,7 @@ asyncio loop on a thread of the test's process:
     broker = HostileBroker(ack_ms=None).start()      # None: never a PUBACK; 0: at once; N: N ms late
     broker.command("iot/test/cmd", "status")         # a PUBLISH to the client, as another client's would arrive
     broker.endless_publish("iot/test/cmd")            # a PUBLISH whose remaining length is 256 MB, sent without end
-    broker.connects, broker.received, broker.topics  # what it has seen
+    broker.connects, broker.received, broker.topics, broker.results  # what it has seen
     broker.stop()
 
 It answers CONNECT, SUBSCRIBE and PINGREQ as a broker does, and takes every PUBLISH from the client (QoS 0 and 1),
@@ -47,6 +47,7 @@ class HostileBroker:
         self.received = 0  # PUBLISH packets from the client
         self.topics = {}  # topic -> how many
         self.last = {}  # topic -> the last payload
+        self.results = []  # every payload on a topic ending in /result, in order
         self.unacked = 0  # QoS 1 ones it has not acknowledged (yet)
         self._loop = asyncio.new_event_loop()
         self._writer = None
@@ -154,6 +155,8 @@ class HostileBroker:
                     self.topics[topic] = self.topics.get(topic, 0) + 1
                     qos = (head[0] >> 1) & 3
                     self.last[topic] = body[2 + tn + (2 if qos else 0):]
+                    if topic.endswith("/result") and not head[0] & 0x08:  # not a duplicate sent again
+                        self.results.append(self.last[topic].decode(errors="replace"))
                     if qos:
                         pid = body[2 + tn:4 + tn]
                         if self.ack_ms is None:
