@@ -9,7 +9,8 @@ exact replies (device commands, run and stop mid-program, define and save, a res
 program still there, every class of bad input); and that Ctrl-C with the flush relay on
 leaves it off, read back with Pin(n).value() at the REPL. With --gpio-log (a JSON-lines log
 of pin changes with microsecond times, as the emulated Pico writes) it also checks the pins:
-every output off at boot, the melody's notes and lengths, the relay pulses, the interlock.
+every output off at boot, the melody's notes and lengths, the relay pulses, the interlock. On an rp2, a relay
+is cut at its limit by its backstop's hard interrupt while the interpreter is inside a long call into C.
 Then a button bound to the light: `press` from the shell, then a press on the pin by --press
 (the emulated Pico's `pico-emu drive`) or by the maker at the board, asked on the terminal. Last,
 updates put on the flash and applied (`update apply`): one whose app raises at import rolls back
@@ -230,6 +231,32 @@ def check_ctrl_c(report, con, flush_pin, flush_low):
     off = 1 if flush_low else 0
     report.check(level is not None and int(level.group(1)) == off, "Ctrl-C with the flush relay on: relay off",
                  "Pin(%d).value() read %s" % (flush_pin, level and level.group(1)))
+
+
+HARD_CUT = """
+import time
+from iot.outputs import Relay
+relay = Relay(%d, 100, active_low=%r)
+start = time.ticks_ms()
+relay.pulse(100)
+sum(range(100000))  # one long call into C: no bytecode runs meanwhile, so no scheduled callback either
+took = time.ticks_diff(time.ticks_ms(), start)
+print("CUT %%d %%d %%d" %% (time.ticks_diff(relay._off_at, start), took, relay.value()))
+relay.deinit()
+"""
+
+
+def check_hard_cut(report, con, port, flush_pin, flush_low):
+    """A relay's backstop cuts it at its limit while the interpreter is inside one long call into C, where no asyncio
+    task and no scheduled callback can run: on the rp2 it is a hard interrupt (iot.outputs). The relay's own stamp of
+    its switch-off says when; with the GPIO log, the pin says it too (check_pins' last pulse)."""
+    con.ser.close()
+    got = mpremote(port, "exec", HARD_CUT % (flush_pin, flush_low), check=False).stdout
+    con.open()
+    m = re.search(r"CUT (-?\d+) (\d+) (\d)", got)
+    report.check(m is not None and int(m.group(2)) > 300 and int(m.group(1)) <= 100 + 5 and m.group(3) == "0",
+                 "a relay's backstop cuts it at its 100 ms limit inside a long call into C (a hard interrupt)",
+                 "cut at %s ms, the call took %s ms" % (m.group(1), m.group(2)) if m else got[-300:])
 
 
 def check_pins(report, records, pins, low):
@@ -509,6 +536,8 @@ def main(argv=None):
             check_pins(report, [r for r in records if "pin" in r], pins, low)
         report.check(b"\r\r\n" not in con.raw and b"nap\r\n" in con.raw, "console: each line ends with one CR LF")
         check_ctrl_c(report, con, pins["flush"], "flush" in low)
+        if args.board.startswith("pico"):  # the rp2 boards: an ESP32's backstop is a scheduled callback
+            check_hard_cut(report, con, args.port, pins["flush"], "flush" in low)
         check_network(report, con, args.port, args.board, work)
         check_button(report, con, args.port, args.board, work, args.press, log)
         check_update(report, con, args.port, args.board, work)

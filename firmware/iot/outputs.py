@@ -13,6 +13,12 @@ SERVO_HZ = const(50)  # hobby servos: a pulse every 20 ms
 
 
 _esp32_timers = [0, 1, 2, 3]  # an ESP32 has four hardware timers; the rp2 any number of virtual ones
+# How a relay's backstop runs (docs/safety.md). On the rp2 its callback is a hard interrupt: it runs from the timer's
+# alarm whatever the interpreter is doing, a long call into C included (ports/rp2/machine_timer.c: hard=True passes
+# the callback to mp_irq_dispatch at once, with the heap locked). MicroPython v1.28.0's ESP32 refuses hard=True
+# ("hard Timers are not implemented", ports/esp32/machine_timer.c) and schedules the callback: it runs between two
+# bytecodes, so there the bound holds because no network path makes a long call into C (iot.net.http, mqtt).
+_HARD = {"hard": True} if sys.platform == "rp2" else {}
 
 
 def backstop_timer():
@@ -123,10 +129,14 @@ class Relay:
         self._off_at = deadline  # not rested while on, whatever a timer does meanwhile
         self._backstop.deinit()  # the last pulse's backstop must not cut into this trigger
         self._blinker.until(deadline)
-        self._backstop.init(mode=Timer.ONE_SHOT, period=max(1, ticks_diff(deadline, ticks_ms())), callback=self._cut)
+        self._backstop.init(mode=Timer.ONE_SHOT, period=max(1, ticks_diff(deadline, ticks_ms())), callback=self._cut,
+                            **_HARD)
 
     def _cut(self, timer):
-        """The backstop's callback: off, if the asyncio side has not done it yet."""
+        """The backstop's callback: off, if the asyncio side has not done it yet. On the rp2 it is a hard interrupt,
+        run with the heap locked: off() and what it calls (Blinker.stop, _Coil.off, the timer's deinit) allocate
+        nothing, and each leaves the relay whole wherever it interrupts (pulse() disarms the backstop before it
+        changes anything)."""
         self.off()
 
     def off(self):
