@@ -12,8 +12,10 @@ third column: its relays switch, so disconnect their loads. On a board whose
 image has the app frozen in (make firmware), a fourth column: the same suite
 with the app files removed, so the frozen app runs. Each board column opens
 with the heap free after a real boot, from `status`. The unix port's smallest
-heap that runs the demo is bisected. Prints one table, each target marked met
-or missed, and writes every figure as JSON.
+heap that runs the demo is bisected. The network's figures (tools/bench/network.py:
+an MQTT flood with a broker that acknowledges late or never, a burst of web
+requests) are the host's only. Prints one table, each target marked met or
+missed, and writes every figure as JSON.
 """
 import argparse
 import json
@@ -238,6 +240,10 @@ def main(argv=None):
     results["micropython"].update(run_suite("micropython", HEAP, firmware=MPY))
     results["micropython"].update(flash_figures())
     results["micropython"].update(smallest_heap())
+    import network as net  # tools/bench/network.py
+
+    for interp in ("cpython", "micropython"):
+        results[interp].update(net.figures(interp))
     if args.port:
         frozen = board_has_frozen_app(args.port)
         results["board"], results["board_is"] = run_on_board(args.port, args.board)

@@ -60,6 +60,10 @@ SITE = ("iot.net.site", "iot.net.http", "microdot.sse", "microdot.microdot", "mi
 BUSY = (b'HTTP/1.0 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: 1\r\n'
         b'Content-Length: 88\r\nConnection: close\r\n\r\n'
         b'{"reply": "error: busy: this board serves 4 connections at once; try again in a second"}')
+NO_ROOM = (b'HTTP/1.0 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: 5\r\n'
+           b'Content-Length: 79\r\nConnection: close\r\n\r\n'
+           b'{"reply": "error: no room in the heap for the page now; try again in a moment"}')
+# (both made now: they need no heap when sent)
 
 
 class Web:
@@ -109,26 +113,28 @@ class Web:
         MAX_CONNECTIONS, the busy reply at once. Nothing a connection does reaches the console."""
         if self._open >= MAX_CONNECTIONS:
             self.busy += 1
-            await _turn_away(reader, writer)
+            await _turn_away(reader, writer, BUSY)
             return
         self._open += 1
         ending = False
         try:
             if self.site is None:
-                from iot.net.site import Site
+                try:
+                    from iot.net.site import Site
 
-                self.site = Site(self)
+                    self.site = Site(self)
+                except MemoryError:  # no room for the routes now: this request is told so, nothing else
+                    self.failed += 1
+                    await _turn_away(reader, writer, NO_ROOM)
+                    return
             await self.site.handle(reader, writer)
         except asyncio.CancelledError:  # the app is ending, and this connection with it: a plain end (CPython 3.11
             ending = True  # prints a traceback for a connection's task that ends cancelled)
-        except Exception as e:  # no room for the routes now (MemoryError), or a bug: this connection only
+        except Exception as e:  # a bug: this connection only, said once (`status` counts the rest)
             self.failed += 1
-            if self.failed == 1 and not isinstance(e, MemoryError):  # said once; `status` counts the rest
+            if self.failed == 1:
                 (self.events or print)("event: web page: a connection failed: %r" % (e,))
-            try:
-                writer.close()
-            except Exception:
-                pass
+            await _close(writer)
         finally:
             self._open -= 1
             if not self._open and not ending:
@@ -172,19 +178,25 @@ class Web:
         self._task = self._idle = None
 
 
-async def _turn_away(reader, writer):
-    """The busy reply, then the connection closed: what the client sends meanwhile is read and let go for half a
-    second first, so that closing does not reset the connection before the client has read the reply."""
+async def _turn_away(reader, writer, reply):
+    """A reply made in advance (BUSY, NO_ROOM), then the connection closed: what the client sends meanwhile is read
+    and let go for half a second first, so that closing does not reset the connection before the client has read the
+    reply."""
     try:
-        writer.write(BUSY)
+        writer.write(reply)
         await wait_for_ms(writer.drain(), 1000)
         end = ticks_add(ticks_ms(), 500)
         while await wait_for_ms(reader.read(256), max(1, ticks_diff(end, ticks_ms()))):
             pass
     except Exception:  # timed out, or gone: closed either way
         pass
+    await _close(writer)
+
+
+async def _close(writer):
+    """Closed, on both interpreters: MicroPython's close() does nothing, its wait_closed() closes the socket."""
     try:
         writer.close()
         await wait_for_ms(writer.wait_closed(), 1000)
-    except Exception:
+    except Exception:  # gone already: closed is closed
         pass
