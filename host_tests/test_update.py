@@ -375,3 +375,73 @@ def test_a_bundle_posted_to_the_web_page_as_make_ota_sends_it(app_files, tmp_pat
     finally:
         fw.stop()
     assert status(boot(fw.flash)[1])["firmware"]["version"] == "9.9.9"
+
+
+def test_an_older_version_is_refused_unless_the_serial_console_asks_for_it(app_files, tmp_path):
+    """A captured older bundle, well signed, put back a version with known faults: refused by its version, and
+    taken only with --downgrade typed on the serial console (never from the page or MQTT)."""
+    f = flash(tmp_path)
+    newer = bundler.bundle_bytes(bundler.versioned(app_files, "2.0.0", tmp_path), "2.0.0", "linux", KEY.encode())
+    older = bundler.bundle_bytes(bundler.versioned(app_files, "1.0.0", tmp_path), "1.0.0", "linux", KEY.encode())
+    boot(f, [put_bundle(f, newer)])
+    rc, out = boot(f, [put_bundle(f, older, "old.bundle"), "status"])
+    assert status(out)["firmware"]["version"] == "2.0.0"
+    assert "error: bundle: it is version 1.0.0, older than the 2.0.0 installed: an older version is taken only on " \
+           "the serial console, with update apply FILE --downgrade" in out, out
+    rc, out = boot(f, ["update apply old.bundle --downgrade"])
+    assert "ok update 1.0.0 staged in slot b" in out, out
+    assert status(boot(f)[1])["firmware"]["version"] == "1.0.0"
+
+
+def test_two_uploads_at_once_stage_one_whole_and_refuse_the_other(app_files, tmp_path):
+    """Two bundles posted to the page at the same moment once both said `staged in slot a`, and the slot held
+    a mix: one update at a time, the second refused while the first stages, and the slot whole."""
+    import threading
+    import time
+    import urllib.error
+    import urllib.request
+
+    from mqtt_rig import Firmware, free_port
+
+    port = free_port()
+    fw = Firmware("micropython", tmp_path, web={"port": port})
+    (fw.flash / "secrets.json").write_text(json.dumps({"update_key": KEY}))
+    fw.start()
+    bundles = {v: bundler.bundle_bytes(bundler.versioned(app_files, v, tmp_path), v, "linux", KEY.encode())
+               for v in ("9.9.9", "9.9.10")}
+    replies = {}
+    try:
+        end = time.monotonic() + 20
+        while "event: ready for commands" not in fw.console() and time.monotonic() < end:
+            time.sleep(0.05)
+
+        def post(version):
+            request = urllib.request.Request("http://127.0.0.1:%d/api/update" % port, bundles[version], headers={
+                "Authorization": fw.basic(), "Content-Type": "application/octet-stream"})
+            try:
+                with urllib.request.urlopen(request, timeout=30) as r:
+                    replies[version] = json.loads(r.read())["reply"]
+            except urllib.error.HTTPError as e:
+                replies[version] = json.loads(e.read())["reply"]
+
+        threads = [threading.Thread(target=post, args=(v,)) for v in bundles]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        # and --downgrade is the serial console's alone: from the page, refused
+        request = urllib.request.Request("http://127.0.0.1:%d/api/console" % port, json.dumps(
+            {"line": "update apply x --downgrade"}).encode(), headers={"Authorization": fw.basic(),
+                                                                    "Content-Type": "application/json"})
+        try:
+            urllib.request.urlopen(request, timeout=10)
+        except urllib.error.HTTPError as e:
+            from_page = json.loads(e.read())["reply"]
+    finally:
+        fw.stop()
+    staged = [v for v, r in replies.items() if r.startswith("ok update %s staged in slot a" % v)]
+    assert len(staged) == 1, replies
+    other = [v for v in replies if v not in staged][0]
+    assert replies[other] == "error: update: another update is being staged; one at a time", replies
+    assert from_page == "error: update: --downgrade is taken on the serial console only"
+    assert status(boot(fw.flash)[1])["firmware"]["version"] == staged[0]  # the slot is the winner's, whole
