@@ -112,7 +112,7 @@ class MQTTClient:
         self._room = None  # an Event set when something is sent: made when put() first waits for room
         self._unacked = {}  # pid -> (message, ticks_ms sent): QoS 1 not yet acknowledged (sent again, DUP, at reconnect)
         self._inflight = 0  # their payloads' bytes
-        self._acked = asyncio.Event()  # a PUBACK came
+        self._acked = None  # an Event set when a PUBACK comes: made when the writer first waits for one
         self.dropped = 0  # events dropped for room
         self._pid = 0
         self._stream = None
@@ -269,7 +269,8 @@ class MQTTClient:
                 sent = self._unacked.pop(body[0] << 8 | body[1], None)
                 if sent is not None:
                     self._inflight -= len(sent[0][1])
-                    self._acked.set()
+                    if self._acked is not None:
+                        self._acked.set()
             elif kind == _SUBACK and 0x80 in body[2:]:
                 raise OSError("subscription refused")
 
@@ -332,6 +333,8 @@ class MQTTClient:
                 if self._queue[0][3]:  # QoS 1: room among those not yet acknowledged first
                     while len(self._unacked) >= MAX_INFLIGHT or \
                             (self._unacked and self._inflight + len(self._queue[0][1]) > MAX_INFLIGHT_BYTES):
+                        if self._acked is None:
+                            self._acked = asyncio.Event()
                         self._acked.clear()
                         await self._acked.wait()  # a broker that never acknowledges: the pinger ends it
                 message = self._queue.pop(0)  # the first again: a newer state may have taken its place meanwhile
