@@ -448,3 +448,49 @@ def test_two_uploads_at_once_stage_one_whole_and_refuse_the_other(app_files, tmp
     assert replies[other] == "error: update: another update is being staged; one at a time", replies
     assert from_page == "error: update: --downgrade is taken on the serial console only"
     assert status(boot(fw.flash)[1])["firmware"]["version"] == staged[0]  # the slot is the winner's, whole
+
+
+def test_what_is_staged_is_verified_whole_before_the_pointer_moves(app_files, tmp_path):
+    """Each file is hashed as it is written; before the slot is switched to, every file is read back from the flash
+    against the manifest, and nothing else may be in the folder: a file changed, or one added, after it was
+    written (as a second writer once did) stops the update, and the board keeps its app."""
+    f = flash(tmp_path)
+    data = bundler.bundle_bytes(bundler.versioned(app_files, "9.9.9", tmp_path), "9.9.9", "linux", KEY.encode())
+    (f / "update.bundle").write_bytes(data)
+    for what, tamper in (("changed", "open(staging + '/app.mpy', 'ab').write(b'x')"),
+                         ("added", "open(staging + '/extra.py', 'w').write('x = 1')")):
+        (f / "tamper.py").write_text(TAMPER % (tamper, KEY))
+        proc = subprocess.run(hostrun.command("micropython", "tamper.py"), cwd=f, env=hostrun.environ(),
+                              capture_output=True, text=True, timeout=60)
+        said = {"changed": "RESULT error: bundle: app.mpy changed on the flash after it was written",
+                "added": "RESULT error: bundle: the staged slot holds files the bundle did not bring"}[what]
+        assert said in proc.stdout, proc.stdout + proc.stderr
+        assert status(boot(f)[1])["firmware"]["version"] == "0.5.0"  # not switched to
+
+
+# An update as the shell applies it, with a file of its staging folder changed after it was written (at the last
+# file's progress, before the verification of the whole).
+TAMPER = """
+import asyncio, sys
+import slots
+slots.boot()
+from iot import IOTError, update
+staging = slots.ROOT + "/" + slots.spare() + ".new"
+done = []
+
+def progress(step, done_bytes, total, version):
+    if step == "file" and done_bytes == total and not done:
+        done.append(1)
+        %s
+
+async def main():
+    with open("update.bundle", "rb") as f:
+        async def read(n):
+            return f.read(n)
+        try:
+            print("RESULT ok " + await update.apply(read, %r, "linux", progress))
+        except IOTError as e:
+            print("RESULT error: %%s" %% e)
+
+asyncio.run(main())
+"""

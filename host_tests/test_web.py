@@ -288,3 +288,18 @@ def test_a_port_another_server_holds_is_said_on_the_event_lines(scenario):
     port = free_port()
     said = scenario("web.port_taken", real_time=True, port=port).result
     assert len(said) == 1 and said[0].startswith("event: web page: cannot serve on port %d: " % port), said
+
+
+def test_a_third_page_open_at_once_is_told_to_close_one(page):
+    """Each open page holds one of the board's 4 connections: at most 2 events streams, the next refused at once."""
+    p = page()
+    first, second = p.events(), p.events()
+    try:
+        for stream in (first, second):
+            stream.until(lambda name, data: name == "state")
+        status, reply = p.request("GET", "/api/events")
+        assert status == 503 and reply == {"reply": "error: 2 pages are open, the most there can be; close one"}
+        assert p.request("GET", "/api/status")[0] == 200  # the API still answers beside them
+    finally:
+        first.close()
+        second.close()

@@ -30,6 +30,7 @@ from binascii import hexlify
 from iot import IOTError
 from iot.compat import sleep_ms
 from iot.message import digits
+from iot.secret import same
 
 MAGIC = b"IOTB2\n"
 MAX_HEADER = 512  # the signed line
@@ -125,8 +126,6 @@ def check_header(text, signature, key, family, downgrade=False):
     one installed is refused, but with `downgrade` (the serial console's --downgrade)."""
     if not key:
         raise IOTError("update: this board has no update_key in secrets.json; every bundle is refused")
-    from iot.secret import same
-
     if not same(signature, hexlify(hmac_sha256(key.encode(), text)).decode()):
         raise IOTError("bundle: the signature is wrong (another update_key, or the bundle was changed)")
     try:
@@ -195,9 +194,18 @@ def _mkdirs(path):
             pass  # there already
 
 
-def _manifest(staging):
-    """The staged manifest, open: read a line (an entry) at a time, never whole."""
-    return open(staging + "/" + MANIFEST, "rb")
+def _entries(staging):
+    """The staged manifest's entries, one at a time: its file is open only to read each line (an open file on the
+    board holds about a kilobyte of heap once read, and a file is written or hashed meanwhile)."""
+    at = 0
+    while True:
+        with open(staging + "/" + MANIFEST, "rb") as f:
+            f.seek(at)
+            line = f.readline()
+            at = f.tell()
+        if not line:
+            return
+        yield _entry(line)
 
 
 def _place(staging, path):
@@ -243,12 +251,10 @@ def _count(folder):
 async def _verify(staging, files):
     """What was staged, as a whole, before the pointer moves: every file read back from the flash against the
     manifest, and no file but those and the manifest in the folder."""
-    with _manifest(staging) as table:
-        for line in table:
-            path, size, digest = _entry(line)
-            if _hash(staging + "/" + path) != digest:
-                raise IOTError("bundle: %s changed on the flash after it was written" % path)
-            await sleep_ms(0)
+    for path, size, digest in _entries(staging):
+        if _hash(staging + "/" + path) != digest:
+            raise IOTError("bundle: %s changed on the flash after it was written" % path)
+        await sleep_ms(0)
     if _count(staging) != files + 1:
         raise IOTError("bundle: the staged slot holds files the bundle did not bring")
 
@@ -285,29 +291,26 @@ async def apply(read, key, family, progress=None, downgrade=False):
             manifest.write(line)
     if hexlify(table.digest()).decode() != header["table"] or size_sum != total:
         raise IOTError("bundle: its files are not the ones it was signed with")
-    with _manifest(staging) as table:
-        for line in table:
-            _place(staging, _entry(line)[0])
+    for path, size, digest in _entries(staging):
+        _place(staging, path)
     done = 0
-    with _manifest(staging) as table:
-        for line in table:
-            path, size, digest = _entry(line)
-            h = hashlib.sha256()
-            with open(staging + "/" + path, "wb") as f:
-                left = size
-                while left:
-                    chunk = await stream.take(min(CHUNK, left))
-                    if not chunk:
-                        raise IOTError("bundle: it ends inside %s" % path)
-                    h.update(chunk)
-                    f.write(chunk)
-                    left -= len(chunk)
-                    done += len(chunk)
-            if hexlify(h.digest()).decode() != digest:
-                raise IOTError("bundle: %s does not match its hash" % path)
-            if progress:
-                progress("file", done, total, version)
-            await sleep_ms(0)  # the devices' timers run between files
+    for path, size, digest in _entries(staging):
+        h = hashlib.sha256()
+        with open(staging + "/" + path, "wb") as f:
+            left = size
+            while left:
+                chunk = await stream.take(min(CHUNK, left))
+                if not chunk:
+                    raise IOTError("bundle: it ends inside %s" % path)
+                h.update(chunk)
+                f.write(chunk)
+                left -= len(chunk)
+                done += len(chunk)
+        if hexlify(h.digest()).decode() != digest:
+            raise IOTError("bundle: %s does not match its hash" % path)
+        if progress:
+            progress("file", done, total, version)
+        await sleep_ms(0)  # the devices' timers run between files
     if await stream.take(1):
         raise IOTError("bundle: it goes on past its last file")
     await _verify(staging, files)

@@ -99,8 +99,9 @@ def flood(interp, acks):
         "%d" % FLOOD if acks == "late" else None, replies == FLOOD if acks == "late" else None))
     if before is not None:
         held = before - min(h for _, h in samples)
-        out.update(figure("mqtt_%s_heap" % acks, "heap held under the flood (256 KB heap)", "bytes", held,
-                          "< 65536", held < 65536))
+        out.update(figure("mqtt_%s_heap" % acks, "heap held under 10,000 MQTT commands, the broker acknowledging %s "
+                          "(256 KB heap)" % ("20 ms late" if acks == "late" else "nothing"), "bytes", held, "< 65536",
+                          held < 65536))
     return out
 
 

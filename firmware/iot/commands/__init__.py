@@ -26,7 +26,7 @@ from iot.message import ascii_lower
 HELP = ("commands: help | devices | status | <device> <message> [data] | run <program or JSON> | stop [program] | "
         "programs | plan <program or JSON> | define <name> [mode] <JSON> | mode <program> <%s> | save | "
         "wait [ms] | time [set YYYY-MM-DDTHH:MM] | automations [on|off] | press <button> [long|double] | "
-        "update [apply FILE | fetch URL] | safe off"
+        "update [apply FILE [--downgrade] | fetch URL] | safe off"
         % "|".join(MODES))
 LIBRARY = ("programs", "plan", "define", "mode", "save")  # iot.commands.library's commands
 OUT_OF_MEMORY = "error: out of memory; nothing done"  # made now: the one reply that needs no heap when there is none

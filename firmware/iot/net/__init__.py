@@ -25,6 +25,7 @@ class Network:
 
             s = ha("diagnostics", self.bridge)
             s["mqtt"] = "up" if self.bridge.client.up.is_set() else "down"
+            s["mqtt_dropped"] = self.bridge.client.dropped  # event lines dropped for room (iot.net.mqtt)
         else:
             s = link_status(self.wifi)
         if self.web is not None:

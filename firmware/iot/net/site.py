@@ -365,8 +365,7 @@ class Site:
     async def _events(self, request):
         """The events stream of one page; at most MAX_PAGES at once (each holds a connection)."""
         if len(self.web.clients) >= MAX_PAGES:
-            return {"reply": "error: %d pages are open, the most there can be; close one" % MAX_PAGES}, 503, {
-                "Retry-After": "10"}
+            return _refusal(503, "%d pages are open, the most there can be; close one" % MAX_PAGES, "Retry-After", "10")
         return sse_response(request, self._stream)
 
     async def _stream(self, request, sse):
