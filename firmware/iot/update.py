@@ -196,16 +196,21 @@ def _mkdirs(path):
 
 def _entries(staging):
     """The staged manifest's entries, one at a time: its file is open only to read each line (an open file on the
-    board holds about a kilobyte of heap once read, and a file is written or hashed meanwhile)."""
+    board holds over a kilobyte of heap, and a file is written or hashed meanwhile)."""
     at = 0
     while True:
-        with open(staging + "/" + MANIFEST, "rb") as f:
-            f.seek(at)
-            line = f.readline()
-            at = f.tell()
+        line, at = _line_at(staging + "/" + MANIFEST, at)
         if not line:
             return
         yield _entry(line)
+
+
+def _line_at(path, at):
+    """The line of a file at offset `at`, and the offset after it. A function of its own so that the file object
+    is gone when _entries yields: a closed file still holds its buffer while a name refers to it."""
+    with open(path, "rb") as f:
+        f.seek(at)
+        return f.readline(), f.tell()
 
 
 def _place(staging, path):
@@ -259,6 +264,37 @@ async def _verify(staging, files):
         raise IOTError("bundle: the staged slot holds files the bundle did not bring")
 
 
+async def _stage_table(stream, staging, files):
+    """The bundle's table, checked line by line as it comes and written to the staging folder's manifest; -> the
+    table's SHA-256 (hex) and the sum of its sizes. (Each staged file is written in a function of its own: a closed
+    file a name still refers to holds its buffer, over a kilobyte on a board.)"""
+    table = hashlib.sha256()
+    size_sum = 0
+    with open(staging + "/" + MANIFEST, "wb") as manifest:
+        for _ in range(files):
+            line = await stream.line(160, "table")
+            table.update(line)
+            size_sum += _entry(line)[1]
+            manifest.write(line)
+    return hexlify(table.digest()).decode(), size_sum
+
+
+async def _stage_file(stream, staging, path, size):
+    """A file's `size` bytes from the stream to `path` in the staging folder, a chunk at a time; -> their SHA-256
+    (hex)."""
+    h = hashlib.sha256()
+    with open(staging + "/" + path, "wb") as f:
+        left = size
+        while left:
+            chunk = await stream.take(min(CHUNK, left))
+            if not chunk:
+                raise IOTError("bundle: it ends inside %s" % path)
+            h.update(chunk)
+            f.write(chunk)
+            left -= len(chunk)
+    return hexlify(h.digest()).decode()
+
+
 async def apply(read, key, family, progress=None, downgrade=False):
     """Take a bundle from read(n) into the spare slot and point the next boot at it; -> the reply text.
     `progress(step, done, total, version)` is told each step ("verified", "file", "written", "switched")."""
@@ -281,33 +317,15 @@ async def apply(read, key, family, progress=None, downgrade=False):
     staging = "%s/%s.new" % (slots.ROOT, slot)
     remove_tree(staging)  # what a cut update left
     _mkdirs(staging + "/x")
-    table = hashlib.sha256()
-    size_sum = 0
-    with open(staging + "/" + MANIFEST, "wb") as manifest:  # the table, checked line by line as it comes
-        for _ in range(files):
-            line = await stream.line(160, "table")
-            table.update(line)
-            size_sum += _entry(line)[1]
-            manifest.write(line)
-    if hexlify(table.digest()).decode() != header["table"] or size_sum != total:
+    if await _stage_table(stream, staging, files) != (header["table"], total):
         raise IOTError("bundle: its files are not the ones it was signed with")
     for path, size, digest in _entries(staging):
         _place(staging, path)
     done = 0
     for path, size, digest in _entries(staging):
-        h = hashlib.sha256()
-        with open(staging + "/" + path, "wb") as f:
-            left = size
-            while left:
-                chunk = await stream.take(min(CHUNK, left))
-                if not chunk:
-                    raise IOTError("bundle: it ends inside %s" % path)
-                h.update(chunk)
-                f.write(chunk)
-                left -= len(chunk)
-                done += len(chunk)
-        if hexlify(h.digest()).decode() != digest:
+        if await _stage_file(stream, staging, path, size) != digest:
             raise IOTError("bundle: %s does not match its hash" % path)
+        done += size
         if progress:
             progress("file", done, total, version)
         await sleep_ms(0)  # the devices' timers run between files
