@@ -95,8 +95,9 @@ def flood(interp, acks):
                  "acknowledges %s" % ("20 ms late" if acks == "late" else "nothing"), "ms", round(worst * 1000),
                  "< 1000", worst < 1.0)
     out.update(figure("mqtt_%s_replies" % acks, "replies the broker got in %s" % (
-        "all: one per command" if acks == "late" else "25 s (8 in flight, none acknowledged)"), "replies", replies,
-        "%d" % FLOOD if acks == "late" else None, replies == FLOOD if acks == "late" else None))
+        "all: one per command" if acks == "late" else
+        "25 s (none acknowledged: the 8 in flight are the board's first messages, its announcements)"), "replies",
+        replies, "%d" % FLOOD if acks == "late" else None, replies == FLOOD if acks == "late" else None))
     if before is not None:
         held = before - min(h for _, h in samples)
         out.update(figure("mqtt_%s_heap" % acks, "heap held under 10,000 MQTT commands, the broker acknowledging %s "
