@@ -14,7 +14,7 @@ BOARD_TOOL = $(BIN)/python tools/board.py --board $(BOARD) $(if $(PORT),--port $
 # Wi-Fi and MQTT passwords: secrets.json in the checkout (git ignores it) goes onto the board with make deploy.
 SECRETS ?= $(wildcard secrets.json)
 
-.PHONY: help venv sim test mpy typecheck bench clean firmware flash deploy run repl reset test-board mip bundle ota
+.PHONY: help venv sim test mpy typecheck bench clean firmware flash deploy run repl reset test-board test-ha mip bundle ota
 
 help:
 	@echo "make sim     the seed demo, then the command shell, on the host MicroPython with simulated pins (MQTT=host:port, WEB=port)"
@@ -86,7 +86,11 @@ typecheck: $(STAMP)
 WORKERS ?= $(shell $(PYTHON) -c 'import os; print(min(24, 6 * (os.cpu_count() or 2)))')
 test: mpy typecheck
 	$(if $(LOAD),$(BIN)/python tools/under_load.py $(LOAD)) env PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest \
-		-n $(WORKERS) --dist loadgroup host_tests
+		-n $(WORKERS) --dist loadgroup -m "not ha_core" host_tests
+
+# Home Assistant Core itself, two pinned versions (tools/ha_core.py; venvs cached in ~/.cache/iot-ha).
+test-ha: $(STAMP)
+	env PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -n 2 --dist loadgroup -m ha_core host_tests/test_ha_core.py
 
 # Figures, not tests: tools/bench/suite.py on both interpreters; JSON in build/bench/results.json.
 bench: mpy

@@ -12,9 +12,11 @@ Topics, under `<prefix>/<node>`:
     diag              link and heap, as JSON (retained)
     auto/<input>      an input's event, {"event_type": "press"} (Home Assistant's event entity)
     auto/state        {"enabled": "ON"|"OFF", "time": ..., "schedules": {name: next slot}} (retained)
+    auto/next/<name>  a schedule's next slot, once it has one (retained)
     update            the app's version and an update's progress, in the shape of Home Assistant's update
                       entity: {"installed_version", "latest_version", "in_progress", "update_percentage",
-                      "step", "last"} (retained; sent at each step of an update, whoever started it)
+                      "release_summary": what the last update did} (retained; sent at each step of an update,
+                      whoever started it)
 
 Commands go to the same command layer as the serial shell, one at a time and
 in order, from a queue of at most 16 (_MAX_PENDING). None of them waits
@@ -254,6 +256,10 @@ class Bridge:
                     topic = self.base + "/auto/state"
                     text = json.dumps({"enabled": "ON" if a["enabled"] else "OFF", "time": a["time"]["now"],
                                        "schedules": a["schedules"]})
+                    for name, at in a["schedules"].items():  # each known next time on its own (discovery.py)
+                        if at is not None and self._sent.get(name + "/next") != at:
+                            self._sent[name + "/next"] = at
+                            await self.client.put("%s/auto/next/%s" % (self.base, name), at, retain=True, qos=1)
                 else:
                     device = self.service.devices.get(what)
                     if device is None:

@@ -2,8 +2,8 @@
 
     <ha_prefix>/<component>/<node>/<object>/config   (retained; the prefix is "homeassistant")
 
-The light is a JSON-schema light (brightness on a 1-100 scale, RGB when it has
-colours, transitions), the speaker a siren whose tones are the songbook's
+The light is a template light (brightness, RGB when it has colours, transitions;
+its commands the JSON iot.net.ha takes), the speaker a siren whose tones are the songbook's
 songs, flush and clean are buttons, the lid a valve, each program a button
 that sends `run <name>` to the command topic, the app's version and an update's progress an update
 entity (read only: updates come from make ota or `update fetch`), and the link and free heap are
@@ -15,6 +15,15 @@ and let go after: a board keeps its heap between announcements.
 from iot import installed
 from iot.devices.speaker import SONGBOOK
 from iot.message import MessageType
+
+
+# The light is a template light: the one schema every Home Assistant we test takes alike with colour and
+# transitions (the JSON schema wants "color_mode": true beside its colour modes in 2024.3 and logs an error for
+# it from 2025.3). Its command is the JSON iot.net.ha.request takes: brightness 1-100, transition in seconds.
+LIGHT_ON = ('{"state": "ON"{%% if brightness is defined %%}, "brightness": {{ [1, (brightness / 2.55) | round | int]'
+            ' | max }}{%% endif %%}%s{%% if transition is defined %%}, "transition": {{ transition }}{%% endif %%}}')
+LIGHT_COLOR = '{% if red is defined %}, "color": {"r": {{ red }}, "g": {{ green }}, "b": {{ blue }}}{% endif %}'
+LIGHT_OFF = '{"state": "OFF"{% if transition is defined %}, "transition": {{ transition }}{% endif %}}'
 
 
 def _id(text):
@@ -44,10 +53,15 @@ def configs(ha_prefix, node, base, service, programs, board, auto=None):
         state = "%s/%s/state" % (base, name)
         command = "%s/%s/set" % (base, name)
         if d.kind == "light":
-            modes = ["rgb"] if MessageType.CHANGE_COLOR in d.ACCEPTS else ["brightness"]
-            yield entity("light", obj, name, {"schema": "json", "command_topic": command, "state_topic": state,
-                                              "brightness": True, "brightness_scale": 100,
-                                              "supported_color_modes": modes})
+            rgb = MessageType.CHANGE_COLOR in d.ACCEPTS
+            extra = {"schema": "template", "command_topic": command, "state_topic": state,
+                     "command_on_template": LIGHT_ON % (LIGHT_COLOR if rgb else ""), "command_off_template": LIGHT_OFF,
+                     "state_template": "{{ value_json.state | lower }}",
+                     "brightness_template": "{{ (value_json.brightness * 2.55) | round | int }}"}
+            if rgb:
+                for c in ("red", "green", "blue"):
+                    extra[c + "_template"] = "{{ value_json.color.%s }}" % c[0]
+            yield entity("light", obj, name, extra)
         elif d.kind == "speaker":
             yield entity("siren", obj, name, {"command_topic": command, "state_topic": state,
                                               "state_value_template": "{{ value_json.state }}",
@@ -59,7 +73,7 @@ def configs(ha_prefix, node, base, service, programs, board, auto=None):
                              {"command_topic": command, "payload_press": msg})
             if MessageType.OPEN in d.ACCEPTS:
                 yield entity("valve", obj + "_lid", name + " lid", {
-                    "command_topic": command, "state_topic": state, "value_template": "{{ value_json.lid }}",
+                    "command_topic": command, "state_topic": state, "value_template": "{{ value_json.lid or '' }}",
                     "payload_open": "OPEN", "payload_close": "CLOSE", "state_open": "open",
                     "state_closed": "closed", "reports_position": False})
     for name in sorted(programs):
@@ -90,9 +104,15 @@ def _automations(entity, base, auto):
             extra["device_class"] = "button"
         yield entity("event", "input_" + _id(name), name, extra)
     for name in auto.scheduler.names.split("\n") if auto.scheduler is not None else ():
-        yield entity("sensor", "schedule_" + _id(name), name + " next", {
-            "state_topic": state, "value_template": "{{ value_json.schedules.%s }}" % name,
-            "device_class": "timestamp", "icon": "mdi:calendar-clock"})
+        # Its own topic carries only a time: Home Assistant 2024.3 warns of any other text a timestamp gets. While
+        # it has none (the clock not set), the entity is unavailable, as auto/state's null says.
+        topic, config = entity("sensor", "schedule_" + _id(name), name + " next", {
+            "state_topic": "%s/auto/next/%s" % (base, name), "device_class": "timestamp",
+            "icon": "mdi:calendar-clock", "availability_mode": "all", "availability": [
+                {"topic": base + "/status"},
+                {"topic": state, "value_template": "{{ 'online' if value_json.schedules.%s else 'offline' }}" % name}]})
+        del config["availability_topic"]
+        yield topic, config
     yield entity("switch", "automations", "automations", {
         "command_topic": base + "/cmd", "payload_on": "automations on", "payload_off": "automations off",
         "state_topic": state, "value_template": "{{ value_json.enabled }}", "state_on": "ON", "state_off": "OFF",

@@ -13,7 +13,7 @@ from iot.net import link_status
 
 def state(device, status):
     """A device's status() with what Home Assistant reads from it added: "state" ON/OFF, and for an
-    RGB light "color_mode" and the colour as {"r", "g", "b"} (the "#rrggbb" stays, as "hex")."""
+    RGB light the colour as {"r", "g", "b"} (the "#rrggbb" stays, as "hex")."""
     s = dict(status)
     if device.kind == "light":
         s["state"] = "ON" if status["on"] else "OFF"
@@ -21,9 +21,6 @@ def state(device, status):
             rgb = int(status["color"][1:], 16)
             s["hex"] = status["color"]
             s["color"] = {"r": rgb >> 16, "g": rgb >> 8 & 255, "b": rgb & 255}
-            s["color_mode"] = "rgb"
-        else:
-            s["color_mode"] = "brightness"
     elif device.kind == "speaker":
         s["state"] = "ON" if status["on"] else "OFF"
     return s
@@ -55,7 +52,7 @@ def _home_assistant(name, device, d):
     words = []
     for key in d:
         value = d[key]
-        if key in ("state", "color_mode"):
+        if key == "state":
             continue
         if key == "brightness" and type(value) is int and 1 <= value <= 100:
             words.append("%d%%" % value)
@@ -87,7 +84,8 @@ def _rgb(color):
 def update(last):
     """The update topic's JSON (`last`: the last update's (step, done, total, version), or None): Home
     Assistant's update entity shows the version running and, while an update streams in, its version and
-    percentage; once one is staged (it runs from the next reset), its version as the latest, until that reset."""
+    percentage; once one is staged (it runs from the next reset), its version as the latest, until that reset.
+    Only the keys Home Assistant's update entity takes: it refuses a state with any other (2025.4 does)."""
     import slots
 
     running = installed()[1]
@@ -95,9 +93,11 @@ def update(last):
     busy = step in ("verified", "file", "written")
     state = slots.read()
     staged = state["version"] if state["trial"] and not state["tries"] else None
-    return {"installed_version": running, "latest_version": version if busy else staged or running,
-            "in_progress": busy, "update_percentage": done * 100 // total if busy and total else None,
-            "step": step, "last": state["last"]}
+    out = {"installed_version": running, "latest_version": version if busy else staged or running,
+           "in_progress": busy, "update_percentage": done * 100 // total if busy and total else None}
+    if state["last"]:  # what the last update did (staged, confirmed, rolled back): Home Assistant shows it
+        out["release_summary"] = state["last"]
+    return out
 
 
 def diagnostics(bridge):
