@@ -35,6 +35,13 @@ def test_discovery_configs_are_one_per_entity_and_sent_again_when_home_assistant
     configs = discovery(home)
     assert {t[len("homeassistant/"):-len("/config")] for t in configs} == EXPECTED
     assert len({c["unique_id"] for c in configs.values()}) == len(configs)
+    # Ids from the board's own (machine.unique_id), not its node name: a renamed node keeps its entities.
+    board_ids = {c["device"]["identifiers"][0] for c in configs.values()}
+    assert len(board_ids) == 1 and board_ids.pop().startswith("iot_") and "test" not in "".join(
+        c["unique_id"] for c in configs.values())
+    assert {json.dumps(c["o"], sort_keys=True) for c in configs.values()} == {json.dumps(
+        {"name": "iot-firmware", "sw": configs["homeassistant/light/test/light/config"]["device"]["sw_version"]},
+        sort_keys=True)}
     assert {c["availability_topic"] for c in configs.values()} == {fw.base + "/status"}
     assert len({json.dumps(c["device"], sort_keys=True) for c in configs.values()}) == 1
     siren = configs["homeassistant/siren/test/speaker/config"]

@@ -34,15 +34,26 @@ def _id(text):
     return out
 
 
+def _label(name):
+    """An entity's name as Home Assistant's own integrations write theirs: words, the first capitalised
+    ("bath_button next" -> "Bath button next"); Home Assistant puts the device's name before it."""
+    text = name.replace("_", " ")
+    return text[:1].upper() + text[1:]
+
+
 def configs(ha_prefix, node, base, service, programs, board, auto=None):
     """(topic, config dict) of every entity, one at a time (the heap holds one), under Home Assistant's
     discovery prefix (the bridge's, which also listens there for Home Assistant's status)."""
-    device = {"identifiers": [node], "name": node, "model": "iot-firmware on %s" % board,
-              "manufacturer": "iot-firmware", "sw_version": installed()[1], "hw_version": board}
-    common = {"availability_topic": base + "/status", "device": device}
+    from iot.net.boot import node_name
+
+    board_id = node_name()  # the board's own id: the device and its entities stay themselves when node is renamed
+    version = installed()[1]
+    device = {"identifiers": [board_id], "name": node, "model": "iot-firmware on %s" % board,
+              "manufacturer": "iot-firmware", "sw_version": version, "hw_version": board}
+    common = {"availability_topic": base + "/status", "device": device, "o": {"name": "iot-firmware", "sw": version}}
 
     def entity(component, obj, name, extra):
-        config = {"name": name, "unique_id": "%s_%s" % (node, obj)}
+        config = {"name": _label(name), "unique_id": "%s_%s" % (board_id, obj)}
         config.update(common)
         config.update(extra)
         return "%s/%s/%s/%s/config" % (ha_prefix, component, node, obj), config

@@ -7,7 +7,10 @@ import json
 from iot import IOTError, installed, jsontext
 from iot.commands.parse import MAX_LINE, device_message
 from iot.compat import ticks_diff, ticks_ms
+from iot.devices.speaker import SONGBOOK
 from iot.message import MessageType
+
+DEFAULT_TONE = sorted(SONGBOOK)[0]  # what siren.turn_on without a tone plays: the songbook's first song
 from iot.net import link_status
 
 
@@ -61,14 +64,21 @@ def _home_assistant(name, device, d):
         elif key == "color" and type(value) is dict and _rgb(value) is not None:
             words.append("#%06x" % _rgb(value))
         elif key == "tone" and device.kind == "speaker" and type(value) is str and state == "ON":
-            device.check(MessageType.PLAY_SONG, value)  # a song it does not know is this reply, not a step's
-            if device.ready:
-                return ("send", name, "PLAY_SONG", value)
-            program = {"seq": [{"send": [name, "SWITCH_ON", ""]}, {"send": [name, "PLAY_SONG", value]}]}
-            return ("line", "run " + json.dumps(program))
+            return _play(name, device, value)
         else:
             raise IOTError("%s: cannot take %s %s" % (name, key, json.dumps(value)))
+    if device.kind == "speaker" and state == "ON":  # a siren that is on sounds: with no tone, the default one
+        return _play(name, device, DEFAULT_TONE)
     return ("send", name, "SWITCH_" + state, " ".join(words))
+
+
+def _play(name, device, song):
+    """A song on the speaker, switched on first if it is off."""
+    device.check(MessageType.PLAY_SONG, song)  # a song it does not know is this reply, not a step's
+    if device.ready:
+        return ("send", name, "PLAY_SONG", song)
+    program = {"seq": [{"send": [name, "SWITCH_ON", ""]}, {"send": [name, "PLAY_SONG", song]}]}
+    return ("line", "run " + json.dumps(program))
 
 
 def _rgb(color):
