@@ -191,12 +191,18 @@ def test_the_siren_plays_a_tone_with_or_without_one_given_and_stops(rig, tone):
 
 
 def test_every_button_and_the_valve_move_their_pins(rig):
-    for button, pin in (("toilet_flush", PINS["flush"]), ("toilet_clean", PINS["clean"])):
-        start = trace_mark(rig)
+    for button, pin, running in (("toilet_flush", PINS["flush"], "toilet_flushing"),
+                                 ("toilet_clean", PINS["clean"], "toilet_cleaning")):
+        start, since = trace_mark(rig), time.monotonic()
         rig.ha.call("button", "press", entity_id="button.%s_%s" % (NODE, button))
         end = time.monotonic() + 5
         while [r["value"] for r in pin_changes(rig, pin, start) if "value" in r][-2:] != [1, 0]:
             assert time.monotonic() < end, (button, pin_changes(rig, pin, start))
+            time.sleep(0.1)
+        # its relay's running sensor: on while the pulse ran, off after
+        sensor = "binary_sensor.%s_%s" % (NODE, running)
+        while [state for _, _, state, _ in rig.changes.of(sensor, since)][-2:] != ["on", "off"]:
+            assert time.monotonic() < end + 5, (running, rig.changes.of(sensor, since))
             time.sleep(0.1)
     for program in ("wake_up", "sleep"):
         start = trace_mark(rig)
@@ -234,6 +240,12 @@ def test_a_press_a_double_and_a_long_press_arrive_as_events_with_their_type(rig)
             time.sleep(0.05)
         time.sleep(2.5)  # its automation's program (a flush, wake_up, sleep) over before the next
     rig.fw.type("stop")
+
+
+def test_a_door_contact_is_also_a_door_sensor_with_its_state(rig):
+    """Its unwired pin, pulled up, reads open: the sensor is on (the transitions are the event entity's test)."""
+    state, attributes, _ = rig.entities()["binary_sensor.%s_door" % NODE]
+    assert (state, attributes["device_class"]) == ("on", "door")
 
 
 def test_a_schedules_next_time_appears_once_the_time_is_set(rig):

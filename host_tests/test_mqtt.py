@@ -12,7 +12,8 @@ pytestmark = pytest.mark.timeout(120)
 EXPECTED = {  # the firmware's entities on the Pico's default board map (a lid servo, a single-colour light)
     "light/test/light", "siren/test/speaker", "button/test/toilet_flush", "button/test/toilet_clean",
     "valve/test/toilet_lid", "button/test/program_wake_up", "button/test/program_sleep", "update/test/firmware",
-    "sensor/test/link", "sensor/test/heap_free"}
+    "sensor/test/link", "sensor/test/heap_free", "binary_sensor/test/toilet_flush_running",
+    "binary_sensor/test/toilet_clean_running"}
 
 
 def discovery(home, since=0):
@@ -182,7 +183,7 @@ def test_inputs_are_event_entities_schedules_timestamps_and_automations_a_switch
     fw = firmware(**AUTOMATIONS)
     online(home, fw)
     expected = EXPECTED | {"event/test/input_bath_button", "event/test/input_door", "sensor/test/schedule_night_clean",
-                           "switch/test/automations"}
+                           "switch/test/automations", "binary_sensor/test/contact_door"}
     end = time.monotonic() + 15
     while len(discovery(home)) < len(expected) and time.monotonic() < end:
         time.sleep(0.05)
@@ -194,7 +195,8 @@ def test_inputs_are_event_entities_schedules_timestamps_and_automations_a_switch
     assert configs["homeassistant/sensor/test/schedule_night_clean/config"]["device_class"] == "timestamp"
     switch = configs["homeassistant/switch/test/automations/config"]
     state = home.wait_for(fw.base + "/auto/state", lambda p: True)[-1]
-    assert json.loads(state) == {"enabled": "ON", "time": None, "schedules": {"night_clean": None}}
+    assert json.loads(state) == {"enabled": "ON", "time": None, "schedules": {"night_clean": None},
+                                 "inputs": {"bath_button": "released", "door": "open"}}
     # A press: its event entity fires, and its automation flushes.
     home.publish(fw.base + "/cmd", "press bath_button")
     events = [json.loads(p)["event_type"] for p in home.wait_for(button["state_topic"], count=2)]

@@ -41,3 +41,12 @@ class Network:
 def link_status(wifi):
     """The link's part of `status` and of the diagnostics: the Wi-Fi station's, or "wired" on a host."""
     return wifi.status() if wifi is not None else {"link": "wired"}
+
+
+def board_id():
+    """The board's own name on the network, the default node: iot_ and the end of its unique id. Discovery's ids
+    are made of it too, so that a node renamed in config.json keeps its device and entities."""
+    import machine
+
+    uid = machine.unique_id()
+    return "iot_" + "".join(["%02x" % b for b in uid[-3:]])

@@ -1,14 +1,6 @@
 """The network's start, as config.json asks: Wi-Fi, the MQTT client and bridge, the web page. app.run loads
 this for the boot and lets it go: what runs after is iot.net.Network's."""
-from iot.net import Network
-
-
-def node_name():
-    """The board's own name on the network: iot_ and the end of its unique id."""
-    import machine
-
-    uid = machine.unique_id()
-    return "iot_" + "".join(["%02x" % b for b in uid[-3:]])
+from iot.net import Network, board_id
 
 
 def tls_context():
@@ -42,7 +34,7 @@ def start(settings, service, events, led=None, safe=False):
         from iot.net.bridge import Bridge
         from iot.net.mqtt import MQTTClient
 
-        node = m["node"] or node_name()
+        node = m["node"] or board_id()
         base = "%s/%s" % (m["prefix"], node)
         client = MQTTClient(m["host"], m["port"], node, m["user"], m["password"],
                             tls_context() if m["tls"] else None, m["keepalive"], will=(base + "/status", "offline", True),

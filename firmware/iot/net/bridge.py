@@ -11,7 +11,8 @@ Topics, under `<prefix>/<node>`:
     event             the event lines the console shows
     diag              link and heap, as JSON (retained)
     auto/<input>      an input's event, {"event_type": "press"} (Home Assistant's event entity)
-    auto/state        {"enabled": "ON"|"OFF", "time": ..., "schedules": {name: next slot}} (retained)
+    auto/state        {"enabled": "ON"|"OFF", "time": ..., "schedules": {name: next slot},
+                      "inputs": {name: "pressed"|"released"|"open"|"closed"}} (retained)
     auto/next/<name>  a schedule's next slot, once it has one (retained)
     update            the app's version and an update's progress, in the shape of Home Assistant's update
                       entity: {"installed_version", "latest_version", "in_progress", "update_percentage",
@@ -255,7 +256,8 @@ class Bridge:
                     a = auto.status()
                     topic = self.base + "/auto/state"
                     text = json.dumps({"enabled": "ON" if a["enabled"] else "OFF", "time": a["time"]["now"],
-                                       "schedules": a["schedules"]})
+                                       "schedules": a["schedules"],
+                                       "inputs": {k: v["state"] for k, v in a["inputs"].items()}})
                     for name, at in a["schedules"].items():  # each known next time on its own (discovery.py)
                         if at is not None and self._sent.get(name + "/next") != at:
                             self._sent[name + "/next"] = at

@@ -44,16 +44,16 @@ def _label(name):
 def configs(ha_prefix, node, base, service, programs, board, auto=None):
     """(topic, config dict) of every entity, one at a time (the heap holds one), under Home Assistant's
     discovery prefix (the bridge's, which also listens there for Home Assistant's status)."""
-    from iot.net.boot import node_name
+    from iot.net import board_id
 
-    board_id = node_name()  # the board's own id: the device and its entities stay themselves when node is renamed
+    ids = board_id()
     version = installed()[1]
-    device = {"identifiers": [board_id], "name": node, "model": "iot-firmware on %s" % board,
+    device = {"identifiers": [ids], "name": node, "model": "iot-firmware on %s" % board,
               "manufacturer": "iot-firmware", "sw_version": version, "hw_version": board}
     common = {"availability_topic": base + "/status", "device": device, "o": {"name": "iot-firmware", "sw": version}}
 
     def entity(component, obj, name, extra):
-        config = {"name": _label(name), "unique_id": "%s_%s" % (board_id, obj)}
+        config = {"name": _label(name), "unique_id": "%s_%s" % (ids, obj)}
         config.update(common)
         config.update(extra)
         return "%s/%s/%s/%s/config" % (ha_prefix, component, node, obj), config
@@ -82,6 +82,10 @@ def configs(ha_prefix, node, base, service, programs, board, auto=None):
             for msg in ("FLUSH", "CLEAN"):
                 yield entity("button", "%s_%s" % (obj, msg.lower()), "%s %s" % (name, msg.lower()),
                              {"command_topic": command, "payload_press": msg})
+                # and whether its relay is on: a dashboard or an automation can see the flush running
+                yield entity("binary_sensor", "%s_%s_running" % (obj, msg.lower()), "%s %sing" % (
+                    name, msg.lower()), {"state_topic": state, "device_class": "running",
+                                         "value_template": "{{ 'ON' if value_json.%s else 'OFF' }}" % msg.lower()})
             if MessageType.OPEN in d.ACCEPTS:
                 yield entity("valve", obj + "_lid", name + " lid", {
                     "command_topic": command, "state_topic": state, "value_template": "{{ value_json.lid or '' }}",
@@ -114,6 +118,10 @@ def _automations(entity, base, auto):
         if button:
             extra["device_class"] = "button"
         yield entity("event", "input_" + _id(name), name, extra)
+        if not button:  # a contact is also what every contact sensor in Home Assistant is: a door, open or closed
+            yield entity("binary_sensor", "contact_" + _id(name), name, {
+                "state_topic": state, "device_class": "door",
+                "value_template": "{{ 'ON' if value_json.inputs.%s == 'open' else 'OFF' }}" % name})
     for name in auto.scheduler.names.split("\n") if auto.scheduler is not None else ():
         # Its own topic carries only a time: Home Assistant 2024.3 warns of any other text a timestamp gets. While
         # it has none (the clock not set), the entity is unavailable, as auto/state's null says.
