@@ -265,6 +265,35 @@ def test_a_power_cut_makes_every_entity_unavailable_and_a_restart_brings_them_ba
                                                                   if "_next" not in e_id}, timeout=30)
 
 
+def test_an_updates_progress_shows_on_the_update_entity_then_its_version_runs(rig, tmp_path):
+    """`update apply` on the board: in progress with a rising percentage (Home Assistant 2024.11 and later; 2024.3's
+    MQTT update entity has no progress), the staged version as the latest, and after a reset the installed one."""
+    import bundle as bundler
+
+    update = "update.%s_firmware" % NODE
+    key = "ha-test-update-key-0123456789"
+    rig.fw.stop()
+    (rig.fw.flash / "secrets.json").write_text(json.dumps({"update_key": key}))
+    files = bundler.versioned(bundler.app_files("pico"), "9.9.9", tmp_path)
+    (rig.fw.flash / "next.bundle").write_bytes(bundler.bundle_bytes(files, "9.9.9", "linux", key.encode()))
+    rig.fw.start()
+    running = rig.wait("the update entity", lambda e: e[update][1].get("installed_version")
+                       if e[update][0] != "unavailable" else None, timeout=30)
+    since = time.monotonic()
+    rig.fw.type("update apply next.bundle")
+    rig.wait("9.9.9 staged", lambda e: (e[update][1].get("release_summary") or "").startswith("9.9.9 staged in slot"),
+             timeout=60)
+    seen = [a for _, _, _, a in rig.changes.of(update, since)]
+    percents = [a["update_percentage"] for a in seen if a.get("in_progress")]
+    if tuple(int(p) for p in rig.ha.version.split(".")[:2]) >= (2024, 11):
+        assert percents and percents == sorted(percents) and len(set(percents)) > 2, seen
+    assert (seen[-1]["installed_version"], seen[-1]["latest_version"], seen[-1]["in_progress"]) == (
+        running, "9.9.9", False), seen[-1]
+    rig.fw.stop()  # a reset: the next boot runs 9.9.9, on trial
+    rig.fw.start()
+    rig.wait("9.9.9 installed", lambda e: e[update][1].get("installed_version") == "9.9.9", timeout=60)
+
+
 def test_home_assistants_log_has_no_mqtt_warning_or_error_from_its_boot_to_the_end(rig):
     problems = rig.log_problems()
     assert problems == [], "\n".join(problems)
