@@ -68,8 +68,8 @@ class ConfigError(IOTError):
 def load(path=PATH, machine_name=None, secrets=SECRETS):
     """The validated settings: board, pins, active_low, light, demo, op_ms, max_on_ms, min_off_ms, wdt_ms,
     wifi and mqtt (None when not set), with secrets.json's sections laid over config.json's."""
-    raw = _read(path) if path is not None else None
-    hidden = _read(secrets)
+    raw = read(path) if path is not None else None
+    hidden = read(secrets)
     where = path or "the board's defaults"
     if hidden is not None:
         where = "%s with %s" % (where, secrets)
@@ -91,7 +91,7 @@ def load(path=PATH, machine_name=None, secrets=SECRETS):
     return settings
 
 
-def _read(path):
+def read(path):
     """The JSON in a file, None if there is no file; ConfigError if it is bad."""
     try:
         size = os.stat(path)[6]

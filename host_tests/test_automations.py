@@ -100,8 +100,9 @@ def test_automations_off_hear_events_but_fire_nothing(scenario):
 
 def test_bad_entries_are_left_out_one_line_each_and_the_rest_boots(scenario):
     extra = {"inputs": {"bath_button": {"pin": 14}, "on_light": {"pin": 15}, "nowhere": {"pin": 40},
-                        "light": {"pin": 13}, "odd": {"pin": 12, "debounce_ms": 0}},
-             "schedules": {"early": {"at": "25:00"}, "porch": {"sun": "sunset"}, "bath_button": {"at": "01:00"}},
+                        "light": {"pin": 13}, "odd": {"pin": 12, "debounce_ms": 0}, "mute": {"pin": 11, "label": ""}},
+             "schedules": {"early": {"at": "25:00"}, "porch": {"sun": "sunset"}, "bath_button": {"at": "01:00"},
+                           "noon": {"at": "12:00", "label": "x" * 41}, "dawn": {"at": "06:00", "label": "Dawn"}},
              "automations": [{"on": "bath_button.press", "do": "light switch_on"}, {"on": "nope.press", "do": "x"},
                              {"on": "bath_button.open", "do": "x"}, {"on": "toilet.flush", "do": "x"}, "garbage"]}
     r = scenario("auto.engine", extra=extra, lines=["press bath_button", "press on_light", "time"], wait_ms=100).result
@@ -110,6 +111,8 @@ def test_bad_entries_are_left_out_one_line_each_and_the_rest_boots(scenario):
         "config.json: inputs.nowhere.pin: this board has no GPIO 40 for an input; left out",
         "config.json: inputs.light: an input's name is a-z, 0-9 and _, and no device's; left out",
         "config.json: inputs.odd.debounce_ms must be a whole number from 1 to 1000; left out",
+        "config.json: inputs.mute.label must be text of 1 to 40 characters; left out",
+        "config.json: schedules.noon.label must be text of 1 to 40 characters; left out",
         "config.json: schedules.early.at: a time of day is HH:MM (00:00 to 23:59), not '25:00'; left out",
         "config.json: schedules.porch: sun needs clock.latitude and clock.longitude; left out",
         "config.json: schedules.bath_button: a schedule's name is a-z, 0-9 and _, and no input's or device's; left out",

@@ -126,6 +126,9 @@ def test_every_announced_entity_is_in_home_assistant_with_its_name_and_device(ri
         assert len([e for e in entities if e.split(".")[0] == component]) == len(
             [o for c, o in announced if c == component]), (component, sorted(entities))
     names = sorted(attributes.get("friendly_name") for _, attributes, _ in entities.values())
+    # in words, under the device's name; a label from config.json where it gives one (examples/bathroom.json)
+    for name in ("Light", "Toilet flushing", "Bath button", "Bathroom door", "Nightly clean next", "Run wake up"):
+        assert "%s %s" % (NODE, name) in names, (name, names)
     assert names == sorted(c["name"] if c["name"].startswith(NODE) else "%s %s" % (NODE, c["name"])
                            for c in announced.values()), names
     problems = rig.log_problems()
@@ -244,12 +247,12 @@ def test_a_press_a_double_and_a_long_press_arrive_as_events_with_their_type(rig)
 
 def test_a_door_contact_is_also_a_door_sensor_with_its_state(rig):
     """Its unwired pin, pulled up, reads open: the sensor is on (the transitions are the event entity's test)."""
-    state, attributes, _ = rig.entities()["binary_sensor.%s_door" % NODE]
+    state, attributes, _ = rig.entities()["binary_sensor.%s_bathroom_door" % NODE]
     assert (state, attributes["device_class"]) == ("on", "door")
 
 
 def test_a_schedules_next_time_appears_once_the_time_is_set(rig):
-    sensor = "sensor.%s_night_clean_next" % NODE
+    sensor = "sensor.%s_nightly_clean_next" % NODE
     assert rig.entities()[sensor][0] == "unavailable"  # no clock yet: no next time
     rig.fw.type("time set 2026-12-07T12:00")
     state = rig.wait("the next night clean", lambda e: e[sensor] if e[sensor][0] not in ("unavailable", "unknown")

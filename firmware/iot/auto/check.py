@@ -1,7 +1,7 @@
 """config.json's automation sections checked (config.check calls this only when one is there):
 
     "inputs":      {"bath_button": {"pin": 14, "pull": "up", "active": "low", "debounce_ms": 30,
-                                    "long_ms": 800, "double_ms": 350},
+                                    "long_ms": 800, "double_ms": 350, "label": "Bath button"},
                     "door": {"pin": 13, "kind": "contact"}},
     "schedules":   {"night_clean": {"at": "03:00", "days": ["mon", "thu"], "catch_up": true, "catch_up_min": 60},
                     "porch": {"sun": "sunset", "offset_min": -15}},
@@ -25,6 +25,7 @@ CONTACT_EVENTS = EVENTS[4:6]
 INPUT_MS = (("debounce_ms", 30, 1, 1000), ("long_ms", 800, 100, 10000), ("double_ms", 350, 50, 2000))
 MAX_ENTRIES = 32  # of each section: a board's heap holds them all
 MAX_DO = 256
+MAX_LABEL = 40
 
 
 def parse_hhmm(text):
@@ -55,8 +56,16 @@ def _keys(entry, allowed, where):
             raise IOTError("%s.%s is not one of %s" % (where, key, ", ".join(allowed)))
 
 
+def _label(entry, where):
+    """A name for people (Home Assistant shows it; iot.net.discovery reads it from config.json when it announces)."""
+    label = entry.get("label", "x")
+    if type(label) is not str or not 0 < len(label) <= MAX_LABEL or [c for c in label if ord(c) < 32]:
+        raise IOTError("%s.label must be text of 1 to %d characters" % (where, MAX_LABEL))
+
+
 def _input(name, entry, where, board_pins, taken):
-    _keys(entry, ("pin", "kind", "pull", "active", "debounce_ms", "long_ms", "double_ms"), where)
+    _keys(entry, ("pin", "kind", "pull", "active", "debounce_ms", "long_ms", "double_ms", "label"), where)
+    _label(entry, where)
     pin = entry.get("pin")
     if type(pin) is not int:
         raise IOTError("%s.pin must be a GPIO number" % where)
@@ -76,7 +85,8 @@ def _input(name, entry, where, board_pins, taken):
 
 
 def _schedule(entry, where, has_place):
-    _keys(entry, ("at", "sun", "offset_min", "days", "catch_up", "catch_up_min"), where)
+    _keys(entry, ("at", "sun", "offset_min", "days", "catch_up", "catch_up_min", "label"), where)
+    _label(entry, where)
     if ("at" in entry) == ("sun" in entry):
         raise IOTError("%s needs at (HH:MM) or sun (sunrise or sunset), one of them" % where)
     sun = entry.get("sun")

@@ -41,6 +41,23 @@ def _label(name):
     return text[:1].upper() + text[1:]
 
 
+def _labels():
+    """{name: label} of the inputs and schedules config.json gives one, read as the boot checked it; only while
+    announcing (a board holds no label)."""
+    from config import PATH, read
+
+    from iot.compat import release
+
+    raw = read(PATH) or {}
+    release("config")  # needed at boot only (app.py lets it go), and here
+    out = {}
+    for section in ("inputs", "schedules"):
+        for name, entry in (raw.get(section) or {}).items():
+            if type(entry) is dict and "label" in entry:
+                out[name] = entry["label"]
+    return out
+
+
 def configs(ha_prefix, node, base, service, programs, board, auto=None):
     """(topic, config dict) of every entity, one at a time (the heap holds one), under Home Assistant's
     discovery prefix (the bridge's, which also listens there for Home Assistant's status)."""
@@ -52,8 +69,8 @@ def configs(ha_prefix, node, base, service, programs, board, auto=None):
               "manufacturer": "iot-firmware", "sw_version": version, "hw_version": board}
     common = {"availability_topic": base + "/status", "device": device, "o": {"name": "iot-firmware", "sw": version}}
 
-    def entity(component, obj, name, extra):
-        config = {"name": _label(name), "unique_id": "%s_%s" % (ids, obj)}
+    def entity(component, obj, name, extra, label=None):
+        config = {"name": label or _label(name), "unique_id": "%s_%s" % (ids, obj)}
         config.update(common)
         config.update(extra)
         return "%s/%s/%s/%s/config" % (ha_prefix, component, node, obj), config
@@ -95,7 +112,7 @@ def configs(ha_prefix, node, base, service, programs, board, auto=None):
         yield entity("button", "program_" + _id(name), "run " + name,
                      {"command_topic": base + "/cmd", "payload_press": "run " + name, "icon": "mdi:play"})
     if auto is not None:
-        yield from _automations(entity, base, auto)
+        yield from _automations(entity, base, auto, _labels())
     yield entity("update", "firmware", "firmware", {"state_topic": base + "/update", "device_class": "firmware",
                                                     "title": "iot-firmware"})
     diag = base + "/diag"
@@ -107,7 +124,7 @@ def configs(ha_prefix, node, base, service, programs, board, auto=None):
 
 
 
-def _automations(entity, base, auto):
+def _automations(entity, base, auto, labels):
     state = base + "/auto/state"
     inputs = auto.inputs
     names = inputs.names.split("\n") if inputs is not None else []
@@ -117,11 +134,11 @@ def _automations(entity, base, auto):
         extra = {"state_topic": "%s/auto/%s" % (base, name), "event_types": events}
         if button:
             extra["device_class"] = "button"
-        yield entity("event", "input_" + _id(name), name, extra)
+        yield entity("event", "input_" + _id(name), name, extra, labels.get(name))
         if not button:  # a contact is also what every contact sensor in Home Assistant is: a door, open or closed
             yield entity("binary_sensor", "contact_" + _id(name), name, {
                 "state_topic": state, "device_class": "door",
-                "value_template": "{{ 'ON' if value_json.inputs.%s == 'open' else 'OFF' }}" % name})
+                "value_template": "{{ 'ON' if value_json.inputs.%s == 'open' else 'OFF' }}" % name}, labels.get(name))
     for name in auto.scheduler.names.split("\n") if auto.scheduler is not None else ():
         # Its own topic carries only a time: Home Assistant 2024.3 warns of any other text a timestamp gets. While
         # it has none (the clock not set), the entity is unavailable, as auto/state's null says.
@@ -129,7 +146,8 @@ def _automations(entity, base, auto):
             "state_topic": "%s/auto/next/%s" % (base, name), "device_class": "timestamp",
             "icon": "mdi:calendar-clock", "availability_mode": "all", "availability": [
                 {"topic": base + "/status"},
-                {"topic": state, "value_template": "{{ 'online' if value_json.schedules.%s else 'offline' }}" % name}]})
+                {"topic": state, "value_template": "{{ 'online' if value_json.schedules.%s else 'offline' }}" % name}]},
+            name in labels and labels[name] + " next" or None)
         del config["availability_topic"]
         yield topic, config
     yield entity("switch", "automations", "automations", {
