@@ -26,7 +26,7 @@ def test_each_relay_takes_its_own_polarity(interp, tmp_path, flush_low, clean_lo
         assert [v for _, v in run.pin(name)] == ([1, 0, 1] if is_low else [0, 1, 0]), (name, run.pin(name))
     r = replies(run)
     assert json.loads(r[0][3:])["toilet"] == json.loads(r[-1][3:])["toilet"] == {
-        "flush": 0, "clean": 0, "lid": None, "busy": False}
+        "flush": 0, "clean": 0, "lid": None, "busy": False, "doing": None}
     settings = {"pins": PINS, "active_low": low, "max_on_ms": 10000, "min_off_ms": 1000}
     Invariants(settings, late_ms=LATE).feed(run.trace)  # never on together, by logical level
 

@@ -66,7 +66,7 @@ def test_message_types_look_up_both_ways(scenario):
 
 def test_every_device_reports_its_state(scenario):
     r = scenario("service.status", op_ms=OP).result
-    toilet = {"flush": 0, "clean": 0, "lid": None, "busy": False}
+    toilet = {"flush": 0, "clean": 0, "lid": None, "busy": False, "doing": None}
     assert r["rest"] == {
         "light": {"on": False, "brightness": 100, "level": "#000000"},
         "speaker": {"on": False, "ready": False, "song": None, "hz": 0},
@@ -75,5 +75,5 @@ def test_every_device_reports_its_state(scenario):
     assert r["busy"] == {
         "light": {"on": True, "brightness": 40, "level": "#666666"},
         "speaker": {"on": True, "ready": True, "song": "Miles Davis - Kind of Blue", "hz": 587},
-        "toilet": dict(toilet, flush=1, busy=True),
+        "toilet": dict(toilet, flush=1, busy=True, doing="flush"),
     }

@@ -236,6 +236,7 @@ class HomeAssistant:
         token = self.request("POST", "/auth/token", {"grant_type": "authorization_code", "code": made["auth_code"],
                                                      "client_id": CLIENT_ID}, form=True, auth=False)
         self.token = token["access_token"]
+        self.tokens = token  # the frontend's own (screenshots sign in with them)
         self.request("POST", "/api/onboarding/analytics", {})
         self.request("POST", "/api/onboarding/integration", {"client_id": CLIENT_ID, "redirect_uri": CLIENT_ID})
         return self
@@ -287,6 +288,7 @@ class StateChanges:
         self.socket.send(json.dumps({"type": "auth", "access_token": token}))
         assert json.loads(self.socket.recv(10))["type"] == "auth_ok"
         self.socket.send(json.dumps({"id": 1, "type": "subscribe_events", "event_type": "state_changed"}))
+        self.ended = None  # why the subscription ended, if it did
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self):
@@ -297,8 +299,8 @@ class StateChanges:
                 if message.get("type") == "event" and new is not None:
                     with self.lock:
                         self.changes.append((time.monotonic(), new["entity_id"], new["state"], new["attributes"]))
-        except Exception:  # noqa: BLE001  (closed: the rig is done)
-            pass
+        except Exception as e:  # noqa: BLE001  (closed: the rig is done, or Home Assistant closed it)
+            self.ended = repr(e)
 
     def of(self, entity_id, since=0):
         with self.lock:

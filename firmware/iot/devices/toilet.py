@@ -38,6 +38,7 @@ class Toilet(Device):
         self._servo = lid
         self.ACCEPTS = (FLUSH, CLEAN) if lid is None else (FLUSH, CLEAN, OPEN, CLOSE)
         self.lid = None  # "open" or "closed" once moved; unknown at boot
+        self.doing = None  # "flush" or "clean" while one runs: the whole step, however its relay's pulse ends
 
     def refusal(self, msg_type):
         if msg_type in (OPEN, CLOSE):
@@ -63,10 +64,12 @@ class Toilet(Device):
             return
         relay = self._relay(msg_type)
         self._relay_says(relay.pulse, self.op_ms)
+        self.doing = "flush" if msg_type == FLUSH else "clean"
         try:
             await sleep_ms(self.op_ms)
         finally:
             relay.off()
+            self.doing = None
 
     async def _move_lid(self, msg_type):
         servo = self._servo
@@ -93,4 +96,4 @@ class Toilet(Device):
 
     def status(self):
         return {"flush": self.flush_relay.value(), "clean": self.clean_relay.value(), "lid": self.lid,
-                "busy": self.busy.locked() if self.busy is not None else False}
+                "busy": self.busy.locked() if self.busy is not None else False, "doing": self.doing}

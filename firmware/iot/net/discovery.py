@@ -99,10 +99,11 @@ def configs(ha_prefix, node, base, service, programs, board, auto=None):
             for msg in ("FLUSH", "CLEAN"):
                 yield entity("button", "%s_%s" % (obj, msg.lower()), "%s %s" % (name, msg.lower()),
                              {"command_topic": command, "payload_press": msg})
-                # and whether its relay is on: a dashboard or an automation can see the flush running
+                # and whether it runs: a dashboard or an automation can see the flush. The step, not the relay's
+                # pulse, which ends a moment before it: a state sent a little late still shows it.
                 yield entity("binary_sensor", "%s_%s_running" % (obj, msg.lower()), "%s %sing" % (
-                    name, msg.lower()), {"state_topic": state, "device_class": "running",
-                                         "value_template": "{{ 'ON' if value_json.%s else 'OFF' }}" % msg.lower()})
+                    name, msg.lower()), {"state_topic": state, "device_class": "running", "value_template":
+                                         "{{ 'ON' if value_json.doing == '%s' else 'OFF' }}" % msg.lower()})
             if MessageType.OPEN in d.ACCEPTS:
                 yield entity("valve", obj + "_lid", name + " lid", {
                     "command_topic": command, "state_topic": state, "value_template": "{{ value_json.lid or '' }}",
