@@ -114,7 +114,7 @@ def check(raw, path=PATH, machine_name=None):
     if type(raw) is not dict:
         raise ConfigError("%s: must be a JSON object" % path)
     for key in raw:
-        if key not in ("board", "pins", "active_low", "light", "demo", "wifi", "mqtt", "web") + AUTOMATION \
+        if key not in ("board", "pins", "active_low", "light", "demo", "wifi", "mqtt", "web", "programs") + AUTOMATION \
                 and key not in LIMITS:
             raise ConfigError("%s: unknown key %r" % (path, key))
     board = board_name(raw.get("board", detect(machine_name)))
@@ -147,6 +147,10 @@ def check(raw, path=PATH, machine_name=None):
     demo = raw.get("demo", True)
     if type(demo) is not bool:
         raise ConfigError("%s: demo must be true or false" % path)
+    programs = raw.get("programs", {})  # labels only: the programs are programs.json's (`define`)
+    if type(programs) is not dict or [n for n in programs if type(programs[n]) is not dict or
+                                      list(programs[n]) != ["label"] or not _is_label(programs[n]["label"])]:
+        raise ConfigError('%s: programs must be {"<program>": {"label": text of 1 to 40 characters}}' % path)
     settings = {"board": board, "pins": pins, "active_low": active_low, "light": _light(raw, path, pins["light"]),
                 "demo": demo, "wifi": _section(raw, path, "wifi", WIFI), "mqtt": _section(raw, path, "mqtt", MQTT),
                 "web": _section(raw, path, "web", WEB)}
@@ -216,6 +220,11 @@ def _section(raw, path, key, fields):
             raise ConfigError("%s: %s.%s must be a list of at most %d host names" % (path, key, name, high))
         out[name] = value
     return out
+
+
+def _is_label(text):
+    """A name for people, as Home Assistant shows it: 1 to 40 characters, none a control character."""
+    return type(text) is str and 0 < len(text) <= 40 and not [c for c in text if ord(c) < 32]
 
 
 def _is_pin(pin):

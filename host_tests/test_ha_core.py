@@ -49,7 +49,7 @@ class Rig:
         self.ha.add_mqtt(self.broker.port)
         self.home = Home(self.broker.port)  # beside Home Assistant: what the board announces, as sent
         self.changes = self.ha.watch()
-        config = {k: BATHROOM[k] for k in ("inputs", "schedules", "automations", "clock")}
+        config = {k: BATHROOM[k] for k in ("inputs", "schedules", "automations", "clock", "programs")}
         (folder / "board").mkdir()
         self.fw = Firmware("micropython", folder / "board", port=self.broker.port, node=NODE, **config)
 
@@ -127,7 +127,8 @@ def test_every_announced_entity_is_in_home_assistant_with_its_name_and_device(ri
             [o for c, o in announced if c == component]), (component, sorted(entities))
     names = sorted(attributes.get("friendly_name") for _, attributes, _ in entities.values())
     # in words, under the device's name; a label from config.json where it gives one (examples/bathroom.json)
-    for name in ("Light", "Toilet flushing", "Bath button", "Bathroom door", "Nightly clean next", "Run wake up"):
+    for name in ("Light", "Toilet flushing", "Bath button", "Bathroom door", "Nightly clean next", "Good morning",
+                 "Run sleep"):
         assert "%s %s" % (NODE, name) in names, (name, names)
     assert names == sorted(c["name"] if c["name"].startswith(NODE) else "%s %s" % (NODE, c["name"])
                            for c in announced.values()), names
@@ -195,9 +196,9 @@ def test_every_button_and_the_valve_move_their_pins(rig):
                                                 len(rig.changes.changes), rig.entities()[sensor],
                                                 rig.home.on("iot/%s/toilet/state" % NODE)[-4:])
             time.sleep(0.1)
-    for program in ("wake_up", "sleep"):
+    for program, label in (("wake_up", "good_morning"), ("sleep", "run_sleep")):  # wake_up has a label
         start = trace_mark(rig)
-        rig.ha.call("button", "press", entity_id="button.%s_run_%s" % (NODE, program))
+        rig.ha.call("button", "press", entity_id="button.%s_%s" % (NODE, label))
         end = time.monotonic() + 10
         done = "event: %s done" % program
         while not pin_changes(rig, PINS["light"], start) or done not in rig.fw.console()[-300:]:

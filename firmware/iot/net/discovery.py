@@ -42,8 +42,8 @@ def _label(name):
 
 
 def _labels():
-    """{name: label} of the inputs and schedules config.json gives one, read as the boot checked it; only while
-    announcing (a board holds no label)."""
+    """{section: {name: label}} of the inputs, schedules and programs config.json gives one, read as the boot
+    checked it; only while announcing (a board holds no label)."""
     from config import PATH, read
 
     from iot.compat import release
@@ -51,10 +51,9 @@ def _labels():
     raw = read(PATH) or {}
     release("config")  # needed at boot only (app.py lets it go), and here
     out = {}
-    for section in ("inputs", "schedules"):
-        for name, entry in (raw.get(section) or {}).items():
-            if type(entry) is dict and "label" in entry:
-                out[name] = entry["label"]
+    for section in ("inputs", "schedules", "programs"):
+        out[section] = {name: entry["label"] for name, entry in (raw.get(section) or {}).items()
+                        if type(entry) is dict and "label" in entry}
     return out
 
 
@@ -109,11 +108,13 @@ def configs(ha_prefix, node, base, service, programs, board, auto=None):
                     "command_topic": command, "state_topic": state, "value_template": "{{ value_json.lid or '' }}",
                     "payload_open": "OPEN", "payload_close": "CLOSE", "state_open": "open",
                     "state_closed": "closed", "reports_position": False})
+    labels = _labels()
     for name in sorted(programs):
         yield entity("button", "program_" + _id(name), "run " + name,
-                     {"command_topic": base + "/cmd", "payload_press": "run " + name, "icon": "mdi:play"})
+                     {"command_topic": base + "/cmd", "payload_press": "run " + name, "icon": "mdi:play"},
+                     labels["programs"].get(name))
     if auto is not None:
-        yield from _automations(entity, base, auto, _labels())
+        yield from _automations(entity, base, auto, labels["inputs"], labels["schedules"])
     yield entity("update", "firmware", "firmware", {"state_topic": base + "/update", "device_class": "firmware",
                                                     "title": "iot-firmware"})
     diag = base + "/diag"
@@ -125,7 +126,7 @@ def configs(ha_prefix, node, base, service, programs, board, auto=None):
 
 
 
-def _automations(entity, base, auto, labels):
+def _automations(entity, base, auto, labels, schedule_labels):
     state = base + "/auto/state"
     inputs = auto.inputs
     names = inputs.names.split("\n") if inputs is not None else []
@@ -148,7 +149,7 @@ def _automations(entity, base, auto, labels):
             "icon": "mdi:calendar-clock", "availability_mode": "all", "availability": [
                 {"topic": base + "/status"},
                 {"topic": state, "value_template": "{{ 'online' if value_json.schedules.%s else 'offline' }}" % name}]},
-            name in labels and labels[name] + " next" or None)
+            name in schedule_labels and schedule_labels[name] + " next" or None)
         del config["availability_topic"]
         yield topic, config
     yield entity("switch", "automations", "automations", {
