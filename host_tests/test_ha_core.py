@@ -24,7 +24,8 @@ import ha_core  # noqa: E402
 pytestmark = pytest.mark.ha_core
 NODE = "sim"
 BATHROOM = json.loads((HERE.parent / "examples" / "bathroom.json").read_text())
-PINS = {"light": 15, "speaker": 16, "flush": 18, "clean": 19, "lid": 20}
+PINS = {"light": 10, "speaker": 16, "flush": 18, "clean": 19, "lid": 20}  # the light an RGB LED: red 10
+RGB = [10, 11, 12]
 # Lines of Home Assistant's log that are not about MQTT or this board, on a bare configuration.
 NOT_OURS = (
     r"Support for the running Python version .* is deprecated",  # 2024.3 on Python 3.11
@@ -51,7 +52,8 @@ class Rig:
         self.changes = self.ha.watch()
         config = {k: BATHROOM[k] for k in ("inputs", "schedules", "automations", "clock", "programs")}
         (folder / "board").mkdir()
-        self.fw = Firmware("micropython", folder / "board", port=self.broker.port, node=NODE, **config)
+        self.fw = Firmware("micropython", folder / "board", port=self.broker.port, node=NODE, pins={"light": RGB},
+                           light={"kind": "rgb"}, **config)
 
     def announced(self):
         """{(component, object id): config} of every discovery config the board sent."""
@@ -146,7 +148,7 @@ def trace_mark(rig):
     return len(rig.trace())
 
 
-def test_the_light_follows_home_assistants_brightness_transition_and_off(rig):
+def test_the_light_follows_home_assistants_brightness_transition_colour_and_off(rig):
     light = "light.%s_light" % NODE
     start = trace_mark(rig)
     rig.ha.call("light", "turn_on", entity_id=light, brightness_pct=50)
@@ -162,9 +164,15 @@ def test_the_light_follows_home_assistants_brightness_transition_and_off(rig):
     assert len({r["duty_u16"] for r in fade if "duty_u16" in r}) >= 5, fade  # a fade, not a jump
     assert (fade[-1]["t_us"] - fade[0]["t_us"]) / 1e6 > 0.7, fade
     start = trace_mark(rig)
+    rig.ha.call("light", "turn_on", entity_id=light, rgb_color=[0, 0, 255], brightness_pct=100)
+    rig.wait("the light blue", lambda e: e[light][1].get("rgb_color") == [0, 0, 255])
+    time.sleep(0.3)
+    last = {pin: [r["duty_u16"] for r in pin_changes(rig, pin, 0) if "duty_u16" in r][-1] for pin in RGB}
+    assert last[RGB[0]] == last[RGB[1]] == 0 and last[RGB[2]] > 60000, last  # red, green off; blue full
     rig.ha.call("light", "turn_off", entity_id=light)
     rig.wait("the light off", lambda e: e[light][0] == "off")
-    assert pin_changes(rig, PINS["light"], start)[-1]["duty_u16"] == 0
+    time.sleep(0.3)
+    assert [[r["duty_u16"] for r in pin_changes(rig, pin, 0) if "duty_u16" in r][-1] for pin in RGB] == [0, 0, 0]
 
 
 def test_a_shell_command_on_the_board_shows_in_home_assistant_within_a_second(rig):
@@ -201,7 +209,7 @@ def test_every_button_and_the_valve_move_their_pins(rig):
         rig.ha.call("button", "press", entity_id="button.%s_%s" % (NODE, label))
         end = time.monotonic() + 10
         done = "event: %s done" % program
-        while not pin_changes(rig, PINS["light"], start) or done not in rig.fw.console()[-300:]:
+        while not [r for r in rig.trace()[start:] if r["pin"] in RGB] or done not in rig.fw.console()[-300:]:
             assert time.monotonic() < end, (program, rig.fw.console()[-500:])
             time.sleep(0.1)
     valve = "valve.%s_toilet_lid" % NODE
