@@ -309,6 +309,12 @@ def test_an_updates_progress_shows_on_the_update_entity_then_its_version_runs(ri
     rig.fw.stop()  # a reset: the next boot runs 9.9.9, on trial
     rig.fw.start()
     rig.wait("9.9.9 installed", lambda e: e[update][1].get("installed_version") == "9.9.9", timeout=60)
+    end = time.monotonic() + 10  # and the device shows it: its discovery configs were sent again with it
+    while rig.ha.request("POST", "/api/template", {"template": "{{ device_attr('%s', 'sw_version') }}" % update},
+                         raw=True) != "9.9.9":
+        assert time.monotonic() < end, rig.ha.request("POST", "/api/template", {
+            "template": "{{ device_attr('%s', 'sw_version') }}" % update}, raw=True)
+        time.sleep(0.2)
 
 
 def test_the_device_page_shows_the_boards_entities(rig):
