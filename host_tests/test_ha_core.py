@@ -45,15 +45,20 @@ class Rig:
         except SystemExit as e:
             pytest.skip(str(e))
         self.folder = folder
-        self.broker = Broker("mosquitto", folder).start()
-        self.ha = ha_core.HomeAssistant(version, folder / "ha", free_port()).start().onboard()
-        self.ha.add_mqtt(self.broker.port)
-        self.home = Home(self.broker.port)  # beside Home Assistant: what the board announces, as sent
-        self.changes = self.ha.watch()
-        config = {k: BATHROOM[k] for k in ("inputs", "schedules", "automations", "clock", "programs")}
-        (folder / "board").mkdir()
-        self.fw = Firmware("micropython", folder / "board", port=self.broker.port, node=NODE, pins={"light": RGB},
-                           light={"kind": "rgb"}, **config)
+        self.broker = self.ha = self.home = self.changes = self.fw = None
+        try:  # whatever fails on the way, what was started is stopped (a broker or a Home Assistant left running
+            self.broker = Broker("mosquitto", folder).start()  # once outlived its test)
+            self.ha = ha_core.HomeAssistant(version, folder / "ha", free_port())
+            self.ha.start().onboard().add_mqtt(self.broker.port)
+            self.home = Home(self.broker.port)  # beside Home Assistant: what the board announces, as sent
+            self.changes = self.ha.watch()
+            config = {k: BATHROOM[k] for k in ("inputs", "schedules", "automations", "clock", "programs")}
+            (folder / "board").mkdir()
+            self.fw = Firmware("micropython", folder / "board", port=self.broker.port, node=NODE,
+                               pins={"light": RGB}, light={"kind": "rgb"}, **config)
+        except BaseException:
+            self.stop()
+            raise
 
     def announced(self):
         """{(component, object id): config} of every discovery config the board sent."""
@@ -68,10 +73,12 @@ class Rig:
     def stop(self):
         for part in (self.fw, self.changes, self.ha, self.home):
             try:
-                part.stop() if part in (self.fw, self.ha) else part.close()
+                if part is not None:
+                    part.stop() if part in (self.fw, self.ha) else part.close()
             except Exception:  # noqa: BLE001  (the rest is stopped whatever one did)
                 pass
-        self.broker.kill()
+        if self.broker is not None:
+            self.broker.kill()
 
     def entities(self):
         """{entity_id: (its state, its attributes, its device's name)} of every MQTT entity Home Assistant has."""

@@ -205,6 +205,7 @@ class HomeAssistant:
             except (OSError, urllib.error.URLError):
                 pass
             time.sleep(0.5)
+        self.stop()
         raise RuntimeError("Home Assistant %s did not answer in %d s: %s" % (self.version, timeout, self.log()[-3000:]))
 
     def request(self, method, path, body=None, form=False, auth=True, raw=False):
@@ -250,7 +251,7 @@ class HomeAssistant:
             flow = self.request("POST", "/api/config/config_entries/flow/" + flow["flow_id"], answer)
         if flow.get("type") != "create_entry":
             raise AssertionError("the MQTT config flow ended %s" % flow)
-        return flow
+        return self
 
     def states(self):
         return {s["entity_id"]: s for s in self.request("GET", "/api/states")}
