@@ -9,7 +9,6 @@ import time
 
 import hostrun
 import pytest
-from conftest import REAL_LATE
 from mqtt_rig import Firmware, free_port
 
 sys.path.insert(0, str(hostrun.TOOLS))
@@ -19,6 +18,10 @@ pytestmark = pytest.mark.timeout(180)
 
 OP = 400  # a flush: one pulse of OP ms, within max_on_ms
 RELAY = {"op_ms": OP, "max_on_ms": 1000}
+# How late a pulse may end while a flood arrives: the flood takes the CPU from the firmware's own process, and on a
+# runner beside four busy processes (make test LOAD=4) CPython's cut came 50-52 ms late. The defect these tests
+# catch kept the relay on for seconds (2.5-3.2 s against its 1 s bound).
+FLOOD_LATE = 150.0
 
 
 def ready(fw, timeout=20):
@@ -152,7 +155,7 @@ def test_an_endless_request_never_delays_a_relays_cut(interp, tmp_path, path):
         assert typed(fw, "devices", "ok {") < 1.0  # the shell answers at once
     finally:
         fw.stop()
-    assert pulses(fw) == [pytest.approx(OP, abs=REAL_LATE)], pulses(fw)
+    assert pulses(fw) == [pytest.approx(OP, abs=FLOOD_LATE)], pulses(fw)
     status = b"".join(answer).split(b" ", 2)[1:2]
     assert status and status[0] in (b"400", b"413", b"414", b"431"), answer[:1]
     assert "Traceback" not in fw.console() and "error" not in fw.console(), fw.console()
@@ -186,7 +189,7 @@ def test_a_bundle_streamed_to_the_page_during_a_flush_never_delays_its_cut(inter
     finally:
         fw.stop()
     assert reply.split(b" ", 2)[1] == b"200" and b"ok update 9.0.0 staged in slot a" in reply, reply
-    assert pulses(fw) == [pytest.approx(OP, abs=REAL_LATE)], pulses(fw)
+    assert pulses(fw) == [pytest.approx(OP, abs=FLOOD_LATE)], pulses(fw)
 
 
 def test_an_endless_mqtt_packet_never_delays_a_relays_cut(interp, tmp_path):
@@ -204,7 +207,7 @@ def test_an_endless_mqtt_packet_never_delays_a_relays_cut(interp, tmp_path):
     finally:
         broker.stop()
         fw.stop()
-    assert pulses(fw) == [pytest.approx(OP, abs=REAL_LATE)], pulses(fw)
+    assert pulses(fw) == [pytest.approx(OP, abs=FLOOD_LATE)], pulses(fw)
     assert "Traceback" not in fw.console()
 
 
@@ -232,7 +235,7 @@ def test_an_endless_answer_to_update_fetch_never_delays_a_relays_cut(interp, tmp
     finally:
         stop()
         fw.stop()
-    assert pulses(fw) == [pytest.approx(OP, abs=REAL_LATE)], pulses(fw)
+    assert pulses(fw) == [pytest.approx(OP, abs=FLOOD_LATE)], pulses(fw)
 
 
 def raw(port, data, timeout=15):
@@ -490,7 +493,7 @@ def test_slow_clients_are_timed_out_and_the_rest_refused_at_once(interp, tmp_pat
     assert len(busy) >= 146 and all(t < 3 for _, t in busy), (len(busy), sorted(t for _, t in busy)[-3:])
     assert 1 <= len(timed_out) <= 4 and all(9.5 <= t <= 13 for _, t in timed_out), [t for _, t in timed_out]
     assert len(busy) + len(timed_out) == 150
-    assert pulses(fw) == [pytest.approx(OP, abs=REAL_LATE)]
+    assert pulses(fw) == [pytest.approx(OP, abs=FLOOD_LATE)]
     assert "Traceback" not in fw.console()
 
 
@@ -600,4 +603,4 @@ def test_update_fetch_from_a_server_that_never_answers_holds_up_nothing(interp, 
     finally:
         stop()
         fw.stop()
-    assert pulses(fw) == [pytest.approx(OP, abs=REAL_LATE)]
+    assert pulses(fw) == [pytest.approx(OP, abs=FLOOD_LATE)]
