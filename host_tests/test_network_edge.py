@@ -550,8 +550,8 @@ def test_a_broker_that_acknowledges_late_or_never_fills_nothing_and_wedges_nothi
             assert typed(fw, "devices", "ok {") < 1.0
             lows.append(heap_free(fw))
         if acks == "never":  # a keepalive (10 s) with nothing acknowledged: a new connection, and the same replies
-            broker.wait_for(lambda b: b.connects >= 2, timeout=25)
-            broker.ack_ms = 0
+            broker.ack_ms = 0  # from now on (what was sent before stays unacknowledged): before the new connection,
+            broker.wait_for(lambda b: b.connects >= 2, timeout=25)  # so that what it sends again is acknowledged
         broker.wait_for(lambda b: b.topics.get("iot/test/result", 0) >= (3000 if acks == "late" else 1), timeout=90)
         assert typed(fw, "devices", "ok {") < 1.0
     finally:
