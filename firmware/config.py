@@ -39,6 +39,7 @@ import os
 from boards import BOARDS, OPTIONAL, OUTPUTS, board_name, detect
 from iot import IOTError, jsontext
 from iot.compat import unload
+from iot.message import MAX_LABEL, is_label
 
 PATH = "config.json"
 SECRETS = "secrets.json"
@@ -149,8 +150,9 @@ def check(raw, path=PATH, machine_name=None):
         raise ConfigError("%s: demo must be true or false" % path)
     programs = raw.get("programs", {})  # labels only: the programs are programs.json's (`define`)
     if type(programs) is not dict or [n for n in programs if type(programs[n]) is not dict or
-                                      list(programs[n]) != ["label"] or not _is_label(programs[n]["label"])]:
-        raise ConfigError('%s: programs must be {"<program>": {"label": text of 1 to 40 characters}}' % path)
+                                      list(programs[n]) != ["label"] or not is_label(programs[n]["label"])]:
+        raise ConfigError('%s: programs must be {"<program>": {"label": text of 1 to %d characters}}' % (
+            path, MAX_LABEL))
     settings = {"board": board, "pins": pins, "active_low": active_low, "light": _light(raw, path, pins["light"]),
                 "demo": demo, "wifi": _section(raw, path, "wifi", WIFI), "mqtt": _section(raw, path, "mqtt", MQTT),
                 "web": _section(raw, path, "web", WEB)}
@@ -220,11 +222,6 @@ def _section(raw, path, key, fields):
             raise ConfigError("%s: %s.%s must be a list of at most %d host names" % (path, key, name, high))
         out[name] = value
     return out
-
-
-def _is_label(text):
-    """A name for people, as Home Assistant shows it: 1 to 40 characters, none a control character."""
-    return type(text) is str and 0 < len(text) <= 40 and not [c for c in text if ord(c) < 32]
 
 
 def _is_pin(pin):

@@ -3,6 +3,15 @@ from iot.compat import const
 from iot import IOTError
 
 
+MAX_LABEL = const(40)
+
+
+def is_label(text):
+    """Whether `text` is a name for people, as Home Assistant shows it (config.json's `label`s): 1 to MAX_LABEL
+    characters, none a control character."""
+    return type(text) is str and 0 < len(text) <= MAX_LABEL and not [c for c in text if ord(c) < 32]
+
+
 def digits(text):
     """Whether `text` is one or more ASCII digits: str.isdigit() also takes "\u00b2" (which int() refuses) and, on
     CPython, full-width and other scripts' digits (which int() takes)."""

@@ -18,14 +18,13 @@ is a ConfigError, since every schedule hangs on it.
 from iot import IOTError
 from iot.auto import DEVICES, EVENTS
 from iot.auto.clock import RULES, WEEKDAYS, parse_offset
-from iot.message import MessageType, digits
+from iot.message import MAX_LABEL, MessageType, digits, is_label
 
 BUTTON_EVENTS = EVENTS[:4]
 CONTACT_EVENTS = EVENTS[4:6]
 INPUT_MS = (("debounce_ms", 30, 1, 1000), ("long_ms", 800, 100, 10000), ("double_ms", 350, 50, 2000))
 MAX_ENTRIES = 32  # of each section: a board's heap holds them all
 MAX_DO = 256
-MAX_LABEL = 40
 
 
 def parse_hhmm(text):
@@ -58,8 +57,7 @@ def _keys(entry, allowed, where):
 
 def _label(entry, where):
     """A name for people (Home Assistant shows it; iot.net.discovery reads it from config.json when it announces)."""
-    label = entry.get("label", "x")
-    if type(label) is not str or not 0 < len(label) <= MAX_LABEL or [c for c in label if ord(c) < 32]:
+    if "label" in entry and not is_label(entry["label"]):
         raise IOTError("%s.label must be text of 1 to %d characters" % (where, MAX_LABEL))
 
 

@@ -114,7 +114,7 @@ def configs(ha_prefix, node, base, service, programs, board, auto=None):
                      {"command_topic": base + "/cmd", "payload_press": "run " + name, "icon": "mdi:play"},
                      labels["programs"].get(name))
     if auto is not None:
-        yield from _automations(entity, base, auto, labels["inputs"], labels["schedules"])
+        yield from _automations(entity, base, auto, labels)
     yield entity("update", "firmware", "firmware", {"state_topic": base + "/update", "device_class": "firmware",
                                                     "title": "iot-firmware"})
     diag = base + "/diag"
@@ -126,7 +126,7 @@ def configs(ha_prefix, node, base, service, programs, board, auto=None):
 
 
 
-def _automations(entity, base, auto, labels, schedule_labels):
+def _automations(entity, base, auto, labels):
     state = base + "/auto/state"
     inputs = auto.inputs
     names = inputs.names.split("\n") if inputs is not None else []
@@ -136,11 +136,12 @@ def _automations(entity, base, auto, labels, schedule_labels):
         extra = {"state_topic": "%s/auto/%s" % (base, name), "event_types": events}
         if button:
             extra["device_class"] = "button"
-        yield entity("event", "input_" + _id(name), name, extra, labels.get(name))
+        label = labels["inputs"].get(name)
+        yield entity("event", "input_" + _id(name), name, extra, label)
         if not button:  # a contact is also what every contact sensor in Home Assistant is: a door, open or closed
             yield entity("binary_sensor", "contact_" + _id(name), name, {
                 "state_topic": state, "device_class": "door",
-                "value_template": "{{ 'ON' if value_json.inputs.%s == 'open' else 'OFF' }}" % name}, labels.get(name))
+                "value_template": "{{ 'ON' if value_json.inputs.%s == 'open' else 'OFF' }}" % name}, label)
     for name in auto.scheduler.names.split("\n") if auto.scheduler is not None else ():
         # Its own topic carries only a time: Home Assistant 2024.3 warns of any other text a timestamp gets. While
         # it has none (the clock not set), the entity is unavailable, as auto/state's null says.
@@ -149,7 +150,7 @@ def _automations(entity, base, auto, labels, schedule_labels):
             "icon": "mdi:calendar-clock", "availability_mode": "all", "availability": [
                 {"topic": base + "/status"},
                 {"topic": state, "value_template": "{{ 'online' if value_json.schedules.%s else 'offline' }}" % name}]},
-            name in schedule_labels and schedule_labels[name] + " next" or None)
+            labels["schedules"][name] + " next" if name in labels["schedules"] else None)
         del config["availability_topic"]
         yield topic, config
     yield entity("switch", "automations", "automations", {

@@ -9,9 +9,9 @@ from iot.commands.parse import MAX_LINE, device_message
 from iot.compat import ticks_diff, ticks_ms
 from iot.devices.speaker import SONGBOOK
 from iot.message import MessageType
+from iot.net import link_status
 
 DEFAULT_TONE = sorted(SONGBOOK)[0]  # what siren.turn_on without a tone plays: the songbook's first song
-from iot.net import link_status
 
 
 def state(device, status):
