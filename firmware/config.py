@@ -173,6 +173,7 @@ def check(raw, path=PATH, machine_name=None):
         raise ConfigError("%s: wdt_ms must be 0 (off) or from 1000 to 8000" % path)
     if settings["op_ms"] > settings["max_on_ms"]:
         raise ConfigError("%s: op_ms must not be over max_on_ms" % path)
+    settings["labels"] = labels(raw)
     settings["auto"] = None
     settings["update_key"] = None  # secrets.json's (load): the key bundles are signed with (iot.update)
     if [k for k in AUTOMATION if k in raw]:
@@ -186,6 +187,17 @@ def check(raw, path=PATH, machine_name=None):
             del auto
             unload("iot.auto.check")
     return settings
+
+
+def labels(raw):
+    """{section: {name: label}}: the names for people config.json gives the inputs, schedules and programs (Home
+    Assistant shows them); a bad one is the section's checks' to refuse."""
+    out = {}
+    for section in ("inputs", "schedules", "programs"):
+        given = raw.get(section)
+        out[section] = {name: given[name]["label"] for name in given if type(given[name]) is dict and
+                        is_label(given[name].get("label"))} if type(given) is dict else {}
+    return out
 
 
 def _section(raw, path, key, fields):

@@ -1,7 +1,7 @@
 """The seed's demo, run once at boot unless config.json says "demo": false: the devices register
 concurrently, then the wake_up and sleep programs run, each reported against its critical path.
 
-app.run loads it for the demo and lets it go after (iot.compat.unload), so it costs the shell no heap.
+app.run loads it for the demo and lets it go after, as everything that runs once (docs/architecture.md).
 """
 import asyncio
 

@@ -3,7 +3,7 @@ switched off on any exit; an app that fails before it is ready resets the board,
 import sys
 
 # The rp2 port's _boot.py runs in these globals before this file, and imports rp2 (to mount the flash) and
-# leaves it: the PIO assembler, 1.3 KB of heap that nothing here uses. Let go; `import rp2` loads it again.
+# leaves it: the PIO assembler, which nothing here uses. Let go, as what runs once is; `import rp2` loads it again.
 globals().pop("rp2", None)
 sys.modules.pop("rp2", None)
 

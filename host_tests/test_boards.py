@@ -57,7 +57,7 @@ def test_config_errors_name_the_bad_key(scenario):
         "pins": {"status_led": "LED", "light": [13, 14, 12], "speaker": 16, "speaker_enable": None, "flush": 18,
                  "clean": 19, "lid": None},
         "light": {"kind": "rgb", "fade_ms": 300, "pixels": 1}, "demo": True, "wifi": None, "mqtt": None, "web": None,
-        "auto": None, "update_key": None,
+        "auto": None, "update_key": None, "labels": {"inputs": {}, "schedules": {}, "programs": {}},
     }
     assert r["network"] == {  # TLS: port 8883 unless set
         "wifi": {"ssid": "home", "password": ""},

@@ -270,8 +270,3 @@ def test_a_full_queue_refuses_publish_and_put_waits_for_room(scenario):
     """publish() never blocks: it says False when the queue is full; put() waits until the writer makes room."""
     seen = scenario("bridge.queue_waits_for_room", real_time=True, port=free_port()).result
     assert seen == {"one more": False, "waiting": True, "put": True, "published": 33}, seen
-
-
-def test_home_assistants_words_are_let_go_after_each_use(scenario):
-    seen = scenario("bridge.ha_lets_go").result
-    assert seen == {"item": ["send", "light", "SWITCH_ON", "40%"], "loaded": []}, seen

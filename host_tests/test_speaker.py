@@ -17,9 +17,7 @@ def test_switch_off_mid_song_silences_the_pin_and_ends_the_song(scenario):
     assert r["status"] == {"on": False, "ready": False, "song": None, "hz": 0}
 
 
-def test_the_song_parser_is_let_go_after_each_song_and_loaded_again_for_the_next(scenario):
-    """Its module leaves sys.modules and the iot package both (either alone keeps its heap), and the next song
-    still plays."""
-    run = scenario("speaker.songs_let_go", op_ms=OP)
-    assert run.result["kept"] == [False, False]
+def test_the_song_parser_is_loaded_by_the_first_song_and_kept(scenario):
+    run = scenario("speaker.songs_kept", op_ms=OP)
+    assert run.result["kept"] == [True, True]
     assert [hz for _, hz in run.pwm("speaker") if hz] == [523, 659, 784]

@@ -10,7 +10,8 @@ def installed():
     """("frozen", the image's version) when make firmware froze the app into MicroPython, else ("files",
     __version__): its modules are files (make deploy, make run, a host). A frozen module's __file__ is no file."""
     import os
-    import sys
+
+    from iot.compat import unload
 
     try:
         os.stat(__file__)
@@ -19,6 +20,6 @@ def installed():
             from frozen_build import VERSION  # type: ignore[import-not-found]  # written by tools/firmware.py
         except ImportError:  # frozen by a manifest of the user's own
             return "frozen", __version__
-        sys.modules.pop("frozen_build", None)  # read when asked: its module is no part of the heap after
+        unload("frozen_build")  # read once
         return "frozen", VERSION
     return "files", __version__

@@ -14,7 +14,7 @@ class Blinker:
     when the task wakes, an earlier one (or deinit) wakes it by cancelling its
     sleep, so retriggering while on never creates a task. The task ends when the
     output goes off, and the next switch-on starts one: an idle Blinker holds no
-    task (its coroutine frame is about 200 bytes of heap on a board).
+    task.
     """
 
     def __init__(self, output, duration_ms=1000, callback=None):

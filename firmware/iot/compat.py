@@ -73,33 +73,13 @@ else:  # CPython
 
 
 def unload(name):
-    """Let an imported module go, so that the collector takes back its code (not the names it interned).
-    The same on both: a submodule is also its package's attribute, and that alone keeps it alive."""
+    """Let a module go: the one way this app ever does, and only for what runs once (the boot's construction, the
+    demo, the network's start) or the web site after an idle spell (docs/architecture.md lists them); everything
+    else, once loaded, is kept. A submodule is also its package's attribute, and that alone would keep it."""
     sys.modules.pop(name, None)
     package, _, attr = name.rpartition(".")
     if package in sys.modules and hasattr(sys.modules[package], attr):
         delattr(sys.modules[package], attr)
-
-
-def release(*names):
-    """Modules used now and then (a command's), after each use: let go (unload), so the heap holds them only
-    while they work. Frozen into the image, loading one again makes only its functions; as .mpy, it reads its
-    bytecode again. One compiled from its source (make run, a host) is kept: compiling it again would take far
-    more heap than it holds."""
-    for name in names:
-        if not from_source(sys.modules.get(name)):
-            unload(name)
-
-
-def from_source(module):
-    """Whether `module` was compiled from a .py file on the filesystem (a frozen one's __file__ names none)."""
-    import os
-
-    path = getattr(module, "__file__", "")
-    try:
-        return path.endswith(".py") and bool(os.stat(path))
-    except OSError:
-        return False
 
 
 def heap_free():

@@ -121,19 +121,8 @@ class IOTService:
         Returns the names that were registered.
         """
         names = list(devices)
-        # A task each, awaited in turn: asyncio.gather would do the same, but its module would then stay in
-        # the heap (448 bytes on a Pico) for this one call at boot.
-        tasks = [asyncio.create_task(self._try_register(devices[n], n)) for n in names]
-        registered = []
-        try:
-            for name, task in zip(names, tasks):
-                if await task:
-                    registered.append(name)
-        finally:
-            for task in tasks:
-                if not task.done():
-                    task.cancel()
-        return registered
+        done = await asyncio.gather(*[self._try_register(devices[n], n) for n in names])
+        return [name for name, ok in zip(names, done) if ok]
 
     async def _try_register(self, device, name):
         try:

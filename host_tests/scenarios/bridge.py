@@ -80,17 +80,3 @@ async def queue_waits_for_room(port):
     runner.cancel()
     server.close()
     return seen
-
-
-async def ha_lets_go():
-    """Home Assistant's words (iot.net.ha) and the iot.jsontext they load, loaded for one use and let go after it,
-    as when frozen or from .mpy (compiled from their .py, as here, they would stay: iot.compat.release)."""
-    import sys
-
-    from iot import compat
-    from iot.net.bridge import ha
-
-    compat.from_source = lambda module: False
-    service, devices = app.build(app.load_settings(given={"op_ms": 0, "demo": False}), log=quiet)
-    item = ha("request", "light", devices["light"], '{"msg": "SWITCH_ON", "data": "40%"}')
-    return {"item": list(item), "loaded": sorted(m for m in ("iot.net.ha", "iot.jsontext") if m in sys.modules)}

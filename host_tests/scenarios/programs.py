@@ -119,21 +119,16 @@ async def toilet_in_parallel(op_ms):
     return {"start_ms": start, "planned": report.planned_ms, "actual": report.actual_ms, "interlocked": interlocked}
 
 
-async def library_comes_and_goes(frozen):
-    """`programs`, `define` and `plan` load iot.commands.library; frozen into the image or as .mpy (here: the
-    module said not to come from source) it is let go after each, compiled from its .py it stays: which modules
-    are loaded after each command."""
+async def library_is_kept():
+    """`programs`, `define` and `plan` load iot.commands.library: whether it is loaded after each command."""
     import sys
 
-    from iot import compat
     from iot.commands import Commands
 
-    if frozen:
-        compat.from_source = lambda module: False
     service, devices = await registered(0)
     commands = Commands(service, app.PROGRAMS, None, lambda line: None)
     seen = []
-    for line in ("programs", "define nap {\"delay\": 1}", "run nap", "plan nap"):
+    for line in ("status", "programs", "define nap {\"delay\": 1}", "run nap", "plan nap"):
         reply = await commands.execute(line, console=True)
         seen.append([reply.split(" ")[0], "iot.commands.library" in sys.modules])
     return seen

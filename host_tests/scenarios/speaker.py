@@ -17,8 +17,8 @@ async def off_mid_song(op_ms):
     return {"off_ms": off_at, "song_done_ms": now_ms(), "status": devices["speaker"].status()}
 
 
-async def songs_let_go(op_ms):
-    """Two songs played one after the other: the RTTTL parser is loaded for each and let go after it."""
+async def songs_kept(op_ms):
+    """Two songs played one after the other: the RTTTL parser is loaded by the first and kept."""
     import sys
 
     import iot

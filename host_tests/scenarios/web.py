@@ -24,11 +24,7 @@ def _loaded(web):
 
 
 async def site_comes_and_goes(port, idle_ms):
-    """As frozen or from .mpy, where the idle site's modules are let go (compiled from their .py, as here, they
-    would stay: iot.compat.release)."""
-    from iot import compat
-
-    compat.from_source = lambda module: False
+    """The idle site's modules are let go, and loaded again by the next connection."""
     web_module.IDLE_MS = idle_ms
     service, devices = app.build(app.load_settings(given={"op_ms": 0}), log=lambda line: None)
     from iot.commands import Events

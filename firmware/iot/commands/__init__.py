@@ -7,7 +7,7 @@ parts, as MQTT and the web API give it); its first word picks the room that does
 
     parse.py     a line's words, quoting, names, a device command's JSON: what every command is made of
     programs.py  the programs by name, built in and the user's, compiled at their first use: what a run needs
-    library.py   define, mode, save, plan, programs, and the boot's load: loaded for each and let go after
+    library.py   define, mode, save, plan, programs, and the boot's load
     runs.py      what runs: `run` by the program's mode, `<device> <message>`, stop, wait
 
 and reply() turns what the room returns, or the IOTError it raises, into the one reply line.
@@ -20,7 +20,7 @@ from iot import IOTError, installed
 from iot.commands.parse import check_line, split
 from iot.commands.programs import MODES, Programs
 from iot.commands.runs import Runs
-from iot.compat import heap_free, release
+from iot.compat import heap_free
 from iot.message import ascii_lower
 
 HELP = ("commands: help | devices | status | <device> <message> [data] | run <program or JSON> | stop [program] | "
@@ -66,14 +66,10 @@ class Commands:
         self._library("load")
 
     def _library(self, name, *args):
-        """iot.commands.library's `name` of the programs and `args`: the module is loaded for the call and let go
-        after it (iot.compat.release), as a run needs none of it; a coroutine it returns holds it until done."""
+        """iot.commands.library's `name` of the programs and `args` (loaded by the first such command)."""
         from iot.commands import library
 
-        try:
-            return getattr(library, name)(self.programs, *args)
-        finally:
-            release("iot.commands.library", "iot.store", "iot.jsontext")
+        return getattr(library, name)(self.programs, *args)
 
     async def execute(self, line, console=False):
         """The reply to one command line. `console`: typed on the serial console, by someone at the board. Only there

@@ -1,6 +1,4 @@
-"""The programs' library work: load at boot, define, mode, save, plan and the listing. Loaded for each such
-command and let go after it (iot.compat.release), so a board's heap holds only what a run needs of the
-programs (iot.commands.programs.Programs: the programs, their modes and their compiled forms).
+"""The programs' library work: load at boot, define, mode, save, plan and the listing.
 
 What the user defines is budgeted twice, so that what `save` writes is what the next boot loads: by its
 bytes in programs.json, and by the heap it takes to load. At boot the programs' objects are built while the

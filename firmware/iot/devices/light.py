@@ -116,7 +116,7 @@ def light_data(data, colours=True):
     """(colour, brightness, transition) of a light's data; the colour parser is loaded only for data."""
     if not data:
         return None, None, None
-    from iot import color  # most messages carry none: a board that never sends any keeps its heap
+    from iot import color  # loaded by the first message with data
 
     return color.parse(data, colours)
 

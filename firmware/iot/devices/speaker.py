@@ -1,6 +1,6 @@
 """The speaker: a passive buzzer on PWM that plays RTTTL songs, with an optional amplifier enable pin."""
 from iot import IOTError
-from iot.compat import sleep_ms, ticks_add, ticks_diff, ticks_ms, unload
+from iot.compat import sleep_ms, ticks_add, ticks_diff, ticks_ms
 from iot.devices.base import Device
 from iot.message import MessageType
 from iot.outputs import Buzzer, output_pin
@@ -44,14 +44,12 @@ class Speaker(Device):
             text = SONGBOOK.get(data, data)
             if ":" not in text:
                 raise IOTError("%s: no song %r in the songbook, and it is not RTTTL" % (self.name, data))
-            try:
-                from iot import rtttl  # loaded for each new song and let go: the heap is the app's between songs
+            from iot import rtttl  # loaded by the first song
 
+            try:
                 self._parsed = (data, rtttl.parse(text))
             except IOTError as e:
                 raise IOTError("%s: bad song: %s" % (self.name, e))
-            finally:
-                unload("iot.rtttl")
         return self._parsed[1]
 
     def check_data(self, msg_type, data):

@@ -21,9 +21,9 @@ class Network:
     def status(self, secrets=False):
         """The network's part of `status`; `secrets` (asked on the serial console): the web page's password too."""
         if self.bridge is not None:
-            from iot.net.bridge import ha
+            from iot.net.ha import diagnostics
 
-            s = ha("diagnostics", self.bridge)
+            s = diagnostics(self.bridge)
             s["mqtt"] = "up" if self.bridge.client.up.is_set() else "down"
             s["mqtt_dropped"] = self.bridge.client.dropped  # event lines dropped for room (iot.net.mqtt)
         else:

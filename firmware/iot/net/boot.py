@@ -41,7 +41,7 @@ def start(settings, service, events, led=None, safe=False):
                             log=events, link=None if wifi is None else wifi.up)
         if wifi is not None:
             wifi.on_down = client.drop
-        bridge = Bridge(client, base, node, service, settings["board"], wifi, m["discovery"]).start()
+        bridge = Bridge(client, base, node, service, settings["board"], wifi, m["discovery"], settings["labels"]).start()
         events.sinks.append(bridge.event)
     w = settings["web"]
     if w is not None:

@@ -35,9 +35,10 @@ every connect (a flush the user asked for last week).
 import asyncio
 import json
 
-from iot import IOTError
+from iot import IOTError, jsontext
 from iot.commands.parse import MAX_LINE
-from iot.compat import const, release, sleep_ms, ticks_ms, unload
+from iot.compat import const, sleep_ms, ticks_ms
+from iot.net import ha
 
 HA_PREFIX = "homeassistant"  # Home Assistant's discovery topics
 HA_STATUS = "homeassistant/status"  # and its status (one text, not made again at every message)
@@ -49,7 +50,7 @@ UPDATE = "/"  # due: the update topic; nor this
 
 
 class Bridge:
-    def __init__(self, client, base, node, service, board, wifi=None, discover=True):
+    def __init__(self, client, base, node, service, board, wifi=None, discover=True, labels=None):
         self.client = client
         self.base = base
         self.node = node
@@ -58,6 +59,7 @@ class Bridge:
         self.board = board
         self.wifi = wifi
         self.discover = discover
+        self.labels = labels  # config.json's names for people (config.labels), for discovery
         self._pending = []  # ("line", text) | ("set", device, text) | ("reply", text) | ("busy", n), oldest first
         self._work = asyncio.Event()
         self._outbox = []  # replies to deliver, oldest first: a text, or ("busy", n) for a run of refused commands
@@ -128,15 +130,11 @@ class Bridge:
         if payload is None or size > MAX_LINE:
             self._queue(("reply", "error: %s: a %d-byte command, over %d; ignored" % (topic, size, MAX_LINE)))
             return
-        from iot import jsontext  # for each command, and let go after: a board that takes none keeps the heap
-
         try:
             text = jsontext.decode(payload, "%s: the command" % topic)
         except IOTError as e:
             self._queue(("reply", "error: %s; ignored" % e))
             return
-        finally:
-            release("iot.jsontext")
         if topic == self.base + "/cmd":
             self._queue(("line", text))
             return
@@ -169,7 +167,7 @@ class Bridge:
             assert commands is not None  # the wait above is for serve()
             if kind == "set":  # a device's command: the device is looked up now, when it is its turn
                 try:
-                    item = ha("request", item[1], self.service.get_device(item[1]), item[2])
+                    item = ha.request(item[1], self.service.get_device(item[1]), item[2])
                 except IOTError as e:
                     item = ("reply", "error: %s" % e)
                 kind = item[0]
@@ -246,7 +244,7 @@ class Bridge:
             while self._dirty:
                 what = self._dirty.pop(0)
                 if what == UPDATE:  # each step of an update is news: sent whether or not it changed
-                    await self.client.put(self.base + "/update", json.dumps(ha("update", self._update)), retain=True,
+                    await self.client.put(self.base + "/update", json.dumps(ha.update(self._update)), retain=True,
                                           qos=1)
                     continue
                 if what == AUTO_STATE:
@@ -267,7 +265,7 @@ class Bridge:
                     if device is None:
                         continue
                     topic = "%s/%s/state" % (self.base, what)
-                    text = json.dumps(ha("state", device, device.status()))
+                    text = json.dumps(ha.state(device, device.status()))
                 if self._sent.get(what) != text:
                     self._sent[what] = text
                     await self.client.put(topic, text, retain=True, qos=1)
@@ -277,15 +275,12 @@ class Bridge:
         commands = self.commands
         assert commands is not None  # announced from serve() on
         if self.discover:
-            from iot.net import discovery  # only now: its heap goes back once every config is sent
+            from iot.net import discovery  # loaded by the first announcement
 
-            try:
-                for topic, config in discovery.configs(HA_PREFIX, self.node, self.base, self.service,
-                                                       commands.programs.names(), self.board, commands.auto):
-                    await self.client.put(topic, json.dumps(config), retain=True, qos=1)
-            finally:
-                del discovery
-                unload("iot.net.discovery")
+            for topic, config in discovery.configs(HA_PREFIX, self.node, self.base, self.service,
+                                                   commands.programs.names(), self.board, commands.auto,
+                                                   self.labels):
+                await self.client.put(topic, json.dumps(config), retain=True, qos=1)
         self._sent = {}
         for what in list(self.service.devices) + [AUTO_STATE, UPDATE]:
             self._due(what)
@@ -297,15 +292,5 @@ class Bridge:
             self._diag_now()
 
     def _diag_now(self):
-        self.client.publish(self.base + "/diag", json.dumps(ha("diagnostics", self)), retain=True)
+        self.client.publish(self.base + "/diag", json.dumps(ha.diagnostics(self)), retain=True)
 
-
-def ha(word, *args):
-    """iot.net.ha's `word` of `args`: loaded for each use, and let go after it with the iot.jsontext it loads
-    (iot.compat.release)."""
-    from iot.net import ha as words
-
-    try:
-        return getattr(words, word)(*args)
-    finally:
-        release("iot.net.ha", "iot.jsontext")

@@ -9,8 +9,7 @@ that sends `run <name>` to the command topic, the app's version and an update's 
 entity (read only: updates come from make ota or `update fetch`), and the link and free heap are
 diagnostic sensors. With automations (iot.auto), each input is an event entity,
 each schedule's next slot a timestamp sensor, and a switch turns them all off and on. Every entity shares one device block and the node's
-availability topic (its last will says "offline"). Loaded only to announce,
-and let go after: a board keeps its heap between announcements.
+availability topic (its last will says "offline"). Loaded by the first announcement.
 """
 from iot import installed
 from iot.devices.speaker import SONGBOOK
@@ -41,25 +40,10 @@ def _label(name):
     return text[:1].upper() + text[1:]
 
 
-def _labels():
-    """{section: {name: label}} of the inputs, schedules and programs config.json gives one, read as the boot
-    checked it; only while announcing (a board holds no label)."""
-    from config import PATH, read
-
-    from iot.compat import release
-
-    raw = read(PATH) or {}
-    release("config")  # needed at boot only (app.py lets it go), and here
-    out = {}
-    for section in ("inputs", "schedules", "programs"):
-        out[section] = {name: entry["label"] for name, entry in (raw.get(section) or {}).items()
-                        if type(entry) is dict and "label" in entry}
-    return out
-
-
-def configs(ha_prefix, node, base, service, programs, board, auto=None):
-    """(topic, config dict) of every entity, one at a time (the heap holds one), under Home Assistant's
-    discovery prefix (the bridge's, which also listens there for Home Assistant's status)."""
+def configs(ha_prefix, node, base, service, programs, board, auto=None, labels=None):
+    """(topic, config dict) of every entity, one at a time, under Home Assistant's
+    discovery prefix (the bridge's, which also listens there for Home Assistant's status); `labels`: config.json's
+    names for people, {section: {name: label}} (config.labels)."""
     from iot.net import board_id
 
     ids = board_id()
@@ -108,7 +92,7 @@ def configs(ha_prefix, node, base, service, programs, board, auto=None):
                     "command_topic": command, "state_topic": state, "value_template": "{{ value_json.lid or '' }}",
                     "payload_open": "OPEN", "payload_close": "CLOSE", "state_open": "open",
                     "state_closed": "closed", "reports_position": False})
-    labels = _labels()
+    labels = labels or {"inputs": {}, "schedules": {}, "programs": {}}
     for name in sorted(programs):
         yield entity("button", "program_" + _id(name), "run " + name,
                      {"command_topic": base + "/cmd", "payload_press": "run " + name, "icon": "mdi:play"},

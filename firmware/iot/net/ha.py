@@ -1,6 +1,5 @@
 """Home Assistant's words on MQTT, for iot.net.bridge: a device's state in its shape, a device command as it
-sends one, the update entity's state and the diagnostics. Loaded by the bridge for each use and let go after it
-(iot.compat.release): a board's heap holds the bridge's loop, not these."""
+sends one, the update entity's state and the diagnostics."""
 import gc
 import json
 

@@ -37,18 +37,17 @@ The network edge is hostile (docs/network.md says each limit, and what a refused
   for it (HTTP Basic, compared in constant time); `"auth": false` in config.json alone serves without one. With
   authentication on and no password the board could keep, what changes something is refused (403).
 
-The server is two parts, for a board's heap: this module listens, and costs a few hundred bytes; the
-routes, microdot, the request reader and the watchers that feed the open pages (iot.net.site, iot.net.http)
-are loaded at the first connection and let go once no connection has been open for IDLE_MS, so a board
-whose page nobody opens keeps that heap free (docs/benchmarks.md measures both). An open page keeps its
-events stream, and so the site, loaded.
+The server is two parts: this module listens; the routes, microdot, the request reader and the watchers that
+feed the open pages (iot.net.site, iot.net.http) are loaded at the first connection and let go once no
+connection has been open for IDLE_MS: the one part of the app loaded again and again (docs/architecture.md).
+An open page keeps its events stream, and so the site, loaded.
 
 Every command goes through the command layer, so a refusal has the shell's text: {"reply": "error: ..."}
 with a 4xx status, and nothing changes.
 """
 import asyncio
 
-from iot.compat import const, release, sleep_ms, ticks_add, ticks_diff, ticks_ms, wait_for_ms
+from iot.compat import const, sleep_ms, unload, ticks_add, ticks_diff, ticks_ms, wait_for_ms
 
 IDLE_MS = 30000  # the routes and microdot stay loaded this long after the last connection closed
 MAX_CONNECTIONS = const(4)  # open at once: a Pico W's network stack has 5 TCP connections, and MQTT takes one
@@ -56,7 +55,7 @@ BACKLOG = const(128)  # connections the network stack holds until they are accep
 # once: with asyncio's own 5 the kernel dropped the rest of a burst, whose clients tried again 1, 3, 7 s later (on a
 # board, lwIP's 5 connections bound them anyway)
 SITE = ("iot.net.site", "iot.net.http", "microdot.sse", "microdot.microdot", "microdot.helpers", "microdot")
-# let go when idle (iot.compat.release: kept when compiled from their .py, as make run does)
+# let go when idle: the page's modules are the only ones loaded again and again (docs/architecture.md)
 BUSY = (b'HTTP/1.0 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: 1\r\n'
         b'Content-Length: 88\r\nConnection: close\r\n\r\n'
         b'{"reply": "error: busy: this board serves 4 connections at once; try again in a second"}')
@@ -147,7 +146,8 @@ class Web:
         if not self._open and self.site is not None:
             self.site.deinit()
             self.site = None
-            release(*SITE)
+            for name in SITE:
+                unload(name)
 
     def serve(self, commands):
         """Take commands from the page from now on (the API answers 503 before)."""
