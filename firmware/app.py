@@ -48,13 +48,10 @@ def build(settings=None, op_ms=None, log=print):
     if settings["pins"] is None:  # safe mode without a config.json to go by: no pin driven at all
         return IOTService(log=log), {}
     from iot.blinker import Blinker
-    from iot.devices import make
+    from iot.devices import kinds
     from iot.outputs import output_pin
 
-    try:
-        devices = make.devices(settings, settings["op_ms"] if op_ms is None else op_ms)
-    finally:
-        unload("iot.devices.make")  # needed at boot only
+    devices = kinds.build(settings, settings["op_ms"] if op_ms is None else op_ms)
     status = Blinker(output_pin(settings["pins"]["status_led"], "status_led" in settings["active_low"]))
     return IOTService(activity=status, log=log), devices
 

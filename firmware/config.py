@@ -37,6 +37,7 @@ drive pins that may be wired otherwise (a relay of the other polarity).
 import os
 
 from boards import BOARDS, OPTIONAL, OUTPUTS, board_name, detect
+from iot.devices.kinds import DEVICES, KINDS
 from iot import IOTError, jsontext
 from iot.compat import unload
 from iot.message import MAX_LABEL, is_label
@@ -136,6 +137,10 @@ def check(raw, path=PATH, machine_name=None):
             pins[name] = pin
         else:
             raise ConfigError("%s: pins.%s must be a GPIO number or pin name, not %r" % (path, name, pin))
+    for name, kind in DEVICES.items():
+        for pin in KINDS[kind][1]:
+            if pins.get(pin) is None:
+                raise ConfigError("%s: pins.%s: the %s needs a pin, and this board maps none" % (path, pin, name))
     used = []
     for p in pins.values():
         used.extend(p if type(p) is list else [] if p is None else [p])
@@ -173,6 +178,7 @@ def check(raw, path=PATH, machine_name=None):
         raise ConfigError("%s: wdt_ms must be 0 (off) or from 1000 to 8000" % path)
     if settings["op_ms"] > settings["max_on_ms"]:
         raise ConfigError("%s: op_ms must not be over max_on_ms" % path)
+    settings["devices"] = dict(DEVICES)  # name -> kind (iot.devices.kinds): the seed's three
     settings["labels"] = labels(raw)
     settings["auto"] = None
     settings["update_key"] = None  # secrets.json's (load): the key bundles are signed with (iot.update)
@@ -180,7 +186,7 @@ def check(raw, path=PATH, machine_name=None):
         from iot.auto import check as auto  # only when the file has automations: then let go with this module
 
         try:
-            settings["auto"] = auto.check(raw, path, pins, BOARDS[board]["inputs"])
+            settings["auto"] = auto.check(raw, path, pins, BOARDS[board]["inputs"], settings["devices"])
         except IOTError as e:
             raise ConfigError(str(e))
         finally:

@@ -135,9 +135,11 @@ class Firmware:
     config.json, a console we type into, and a pin trace."""
 
     def __init__(self, interp, folder, port=None, node="test", env=None, firmware=hostrun.FIRMWARE, heap=None,
-                 **config):
+                 main=None, **config):
         """On the broker at 127.0.0.1:port (if given) as `node`; `config`: more of config.json; `firmware`: the
-        folder main.py and the app run from; `heap`: the unix port's heap ("256K": a board's), CPython's is the host's."""
+        folder main.py and the app run from; `main`: another script to boot with instead of its main.py; `heap`: the
+        unix port's heap ("256K": a board's), CPython's is the host's."""
+        self.main = Path(main) if main else Path(firmware) / "main.py"
         self.interp = interp
         self.heap = heap
         self.firmware = Path(firmware)
@@ -159,7 +161,7 @@ class Firmware:
         self.out = open(self.folder / "console.txt", "a")
         env = hostrun.environ(self.trace_path, [HERE], firmware=self.firmware)
         env.update(self.env)
-        main = str(self.firmware / "main.py")
+        main = str(self.main)
         if self.heap and self.interp == "micropython":
             main = ["-X", "heapsize=" + self.heap, main]
         self.proc = subprocess.Popen(hostrun.command(self.interp, main),

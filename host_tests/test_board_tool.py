@@ -243,7 +243,7 @@ def test_onto_an_image_with_the_app_frozen_in_deploy_copies_main_and_the_users_f
 def test_the_frozen_deploys_prune_removes_every_copy_of_the_app_that_would_shadow_the_image(tmp_path):
     """On the unix port in a folder standing for the flash: the app as files (either form), the page and
     microdot go, with the folders they leave empty; main.py and the user's files stay."""
-    app = ["app.mpy", "boards.py", "iot/__init__.mpy", "iot/devices/light.mpy", "iot/net/web.py", "microdot/sse.mpy",
+    app = ["app.mpy", "boards.py", "iot/__init__.mpy", "iot/devices/light/__init__.mpy", "iot/net/web.py", "microdot/sse.mpy",
            "www/index.html.gz", "demo.mpy"]
     own = ["main.py", "config.json", "secrets.json", "programs.json", "notes.py", "lib/sensor.py"]
     for name in app + own:

@@ -58,6 +58,7 @@ def test_config_errors_name_the_bad_key(scenario):
                  "clean": 19, "lid": None},
         "light": {"kind": "rgb", "fade_ms": 300, "pixels": 1}, "demo": True, "wifi": None, "mqtt": None, "web": None,
         "auto": None, "update_key": None, "labels": {"inputs": {}, "schedules": {}, "programs": {}},
+        "devices": {"light": "light", "speaker": "speaker", "toilet": "toilet"},
     }
     assert r["network"] == {  # TLS: port 8883 unless set
         "wifi": {"ssid": "home", "password": ""},

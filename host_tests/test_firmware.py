@@ -111,8 +111,8 @@ def test_the_manifest_loads_under_micropythons_own_manifestfile_for_each_board(p
     _, mpy_dir = pico_image
     rp2 = mpy_dir / "ports" / "rp2"
     ours = {"app.py", "boards.py", "config.py", "demo.py", "repl.py", "slots.py", "iot/__init__.py", "iot/commands/runs.py",
-            "iot/devices/light.py", "iot/net/web.py", "microdot/microdot.py", "microdot/sse.py", "webpage.py",
-            "frozen_build.py"}
+            "iot/devices/light/__init__.py", "iot/devices/light/entity.py", "iot/net/web.py", "microdot/microdot.py",
+            "microdot/sse.py", "webpage.py", "frozen_build.py"}
     pico = manifest_files(mpy_dir, rp2, rp2 / "boards" / "RPI_PICO")
     assert ours <= set(pico) and "asyncio/core.py" in pico and "main.py" not in pico and "manifest.py" not in pico
     assert not [f for f in pico if f.startswith("network")]

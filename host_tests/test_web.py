@@ -14,8 +14,11 @@ pytestmark = pytest.mark.timeout(180)
 def test_the_api_answers_as_the_shell_does_and_a_refusal_changes_nothing(page):
     p = page()
     status, info = p.request("GET", "/api/info")
-    assert status == 200 and info["board"] == "pico" and info["songs"] == ["Miles Davis - Kind of Blue"]
+    assert status == 200 and info["board"] == "pico"
     assert info["devices"]["toilet"]["accepts"] == ["FLUSH", "CLEAN", "OPEN", "CLOSE"]
+    songs = [c for c in info["devices"]["speaker"]["card"] if c["id"] == "songs"]  # each card is its kind's
+    assert songs[0]["options"] == ["Miles Davis - Kind of Blue"]
+    assert [c["id"] for c in info["devices"]["toilet"]["card"]] == ["flush", "clean", "lid-open", "lid-close"]
     status, state = p.request("GET", "/api/status")
     assert status == 200 and state["light"]["on"] is False and state["network"]["web"]["port"] == p.port
     assert info["version"] == state["firmware"]["version"]  # the one installed (an image's, when frozen)

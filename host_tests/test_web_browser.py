@@ -99,7 +99,7 @@ def test_the_page_drives_the_devices_fills_the_timeline_and_shows_errors(browser
 
 def test_two_pages_at_once_both_see_a_change(browsers, board):
     first, second = open_page(browsers, board), open_page(browsers, board)
-    first.find_element(By.ID, "flush").click()
+    first.find_element(By.ID, "toilet-flush").click()
     for b in (first, second):
         text(b, "toilet-state", lambda t: t == "flushing")
     for b in (first, second):

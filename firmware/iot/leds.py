@@ -1,5 +1,5 @@
 """The light's colour outputs: an RGB LED on three PWM pins, a NeoPixel strip. Loaded only when config.json's
-light is one of them (iot.devices.make.light_output); a single dimmable LED is iot.outputs.PwmLed."""
+light is one of them (iot.devices.light.output); a single dimmable LED is iot.outputs.PwmLed."""
 from machine import Pin
 
 from iot.outputs import PwmLed, gamma

@@ -32,7 +32,6 @@ from iot.message import MessageType
 # and a schedule's. A device's event is its message's code (toilet.flush_done: FLUSH) on a device source.
 EVENTS = ("press", "long_press", "double_press", "release", "open", "closed", "fired")
 FIRED = 6
-DEVICES = ("light", "speaker", "toilet")  # the devices whose finished steps are events (toilet.flush_done)
 MAX_PER_MINUTE = const(30)  # firings of one automation in a minute; the rest of that minute's are skipped
 
 
@@ -65,7 +64,7 @@ class Automations:
 
     `watchers` are called with (source, event) for every event, automations on or off ("bath_button",
     "press"; a schedule's name and "fired"; "" and "changed" for the rest of their status: changed()),
-    so a transport can report them. The sources are numbered: the inputs, the schedules, then DEVICES; a
+    so a transport can report them. The sources are numbered: the inputs, the schedules, then self.devices; a
     binding is two numbers in `bindings`, its source's and event's (source << 4 | event) and the place of
     its line in `lines` (each line once, however many bindings run it).
     """
@@ -73,6 +72,7 @@ class Automations:
     def __init__(self, settings, commands, log):
         self.commands = commands
         self.log = log
+        self.devices = settings["devices"]  # whose finished steps are events (toilet.flush_done)
         self.enabled = True
         self.fired = {}  # source.event -> {"at": time text or None, "reply": ...}
         self.watchers = []
@@ -102,7 +102,7 @@ class Automations:
             elif i is not None:  # "bath_button.press"
                 code = i << 4 | EVENTS.index(event)
             else:  # "toilet.flush_done"
-                code = (self._first_device + DEVICES.index(source)) << 4 | MessageType.code(event[:-5])
+                code = (self._first_device + self.devices.index(source)) << 4 | MessageType.code(event[:-5])
             if do not in self.lines:
                 self.lines.append(do)
             bindings += (code, self.lines.index(do))
@@ -122,7 +122,7 @@ class Automations:
     def _name(self, src):
         """Source number `src`'s name."""
         if src >= self._first_device:
-            return DEVICES[src - self._first_device]
+            return self.devices[src - self._first_device]
         n = self._first_schedule
         return name_at(self.inputs.names, src) if src < n else name_at(self.scheduler.names, src - n)  # type: ignore[union-attr]  # a number is a source's
 
@@ -141,8 +141,8 @@ class Automations:
         self._event(src, FIRED)
 
     def _device_done(self, device, code):
-        if device in DEVICES:
-            self._event(self._first_device + DEVICES.index(device), code)
+        if device in self.devices:
+            self._event(self._first_device + self.devices.index(device), code)
 
     def changed(self, *_):
         """The time was set (the clock calls this with its old and new time), automations switched, a

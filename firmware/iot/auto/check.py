@@ -16,7 +16,7 @@ its key (returned in "problems"), and the rest of the file still boots. Only a c
 is a ConfigError, since every schedule hangs on it.
 """
 from iot import IOTError
-from iot.auto import DEVICES, EVENTS
+from iot.auto import EVENTS
 from iot.auto.clock import RULES, WEEKDAYS, parse_offset
 from iot.message import MAX_LABEL, MessageType, digits, is_label
 
@@ -112,7 +112,7 @@ def _schedule(entry, where, has_place):
             _int(entry, "catch_up_min", 60, 1, 1440, where))
 
 
-def _automation(entry, where, inputs, schedules):
+def _automation(entry, where, inputs, schedules, devices):
     _keys(entry, ("on", "do"), where)
     on, do = entry.get("on"), entry.get("do")
     if type(do) is not str or not 0 < len(do.strip()) <= MAX_DO or [c for c in do if ord(c) < 32]:
@@ -129,7 +129,7 @@ def _automation(entry, where, inputs, schedules):
         if event not in events:
             raise IOTError("%s.on: %s is a %s: its events are %s" % (where, source, "button" if button else "contact",
                                                                      ", ".join(events)))
-    elif source in DEVICES:
+    elif source in devices:
         if not event.endswith("_done") or event[:-5].upper() not in MessageType.NAMES:
             raise IOTError("%s.on: a device's events are <message>_done, as toilet.flush_done" % where)
         words = do.split()
@@ -170,9 +170,10 @@ def _section(raw, key, kind):
     return section
 
 
-def check(raw, path, pins, board_inputs):
-    """{"clock", "inputs", "schedules", "automations", "problems"}; `pins` are the outputs' ({name: pin}),
-    `board_inputs` the GPIOs this board has for inputs. IOTError (the caller's ConfigError) for the clock."""
+def check(raw, path, pins, board_inputs, devices):
+    """{"clock", "inputs", "schedules", "automations", "devices", "problems"}; `pins` are the outputs' ({name: pin}),
+    `board_inputs` the GPIOs this board has for inputs, `devices` the devices' names (their finished steps are
+    events). IOTError (the caller's ConfigError) for the clock."""
     clock = _clock(raw, path)
     problems = []
     taken = {}
@@ -190,7 +191,7 @@ def check(raw, path, pins, board_inputs):
     for name in sections["inputs"]:
         where = "inputs." + name
         try:
-            if not _name(name) or name in DEVICES:
+            if not _name(name) or name in devices:
                 raise IOTError("%s: an input's name is a-z, 0-9 and _, and no device's" % where)
             inputs[name] = _input(name, sections["inputs"][name], where, board_inputs, taken)
             taken[inputs[name][0]] = "the input " + name
@@ -199,15 +200,15 @@ def check(raw, path, pins, board_inputs):
     for name in sections["schedules"]:
         where = "schedules." + name
         try:
-            if not _name(name) or name in DEVICES or name in inputs:
+            if not _name(name) or name in devices or name in inputs:
                 raise IOTError("%s: a schedule's name is a-z, 0-9 and _, and no input's or device's" % where)
             schedules[name] = _schedule(sections["schedules"][name], where, clock["place"] is not None)
         except IOTError as e:
             problems.append("%s: %s; left out" % (path, e))
     for i, entry in enumerate(sections["automations"]):
         try:
-            automations.append(_automation(entry, "automations[%d]" % i, inputs, schedules))
+            automations.append(_automation(entry, "automations[%d]" % i, inputs, schedules, devices))
         except IOTError as e:
             problems.append("%s: %s; left out" % (path, e))
     return {"clock": clock, "inputs": inputs, "schedules": schedules, "automations": automations,
-            "problems": problems}
+            "devices": tuple(devices), "problems": problems}

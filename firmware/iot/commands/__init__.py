@@ -92,6 +92,13 @@ class Commands:
             return OUT_OF_MEMORY
         return await self.reply(command)
 
+    async def run(self, program):
+        """The reply to a program given as data, run once beside any other (as `run <JSON>`)."""
+        return await self.reply(self._run(program))
+
+    async def _run(self, program):
+        return self.runs.anonymous(self.service.compile(program))
+
     async def reply(self, command):
         """The one reply line to a command (a coroutine of the rooms): `ok ...` or `error: ...`. With no heap left for
         the command, or for its reply's text, it is OUT_OF_MEMORY, made in advance: this never raises MemoryError."""

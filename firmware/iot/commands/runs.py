@@ -47,11 +47,7 @@ class Runs:
         program given as JSON runs once, beside any other (it has no name to stop it by: `stop` with no
         name stops it)."""
         if text[:1] in "{[":
-            program = self.programs.get(text)
-            if self.count(ANONYMOUS) >= MAX_RUNS:
-                raise IOTError("%d programs given as JSON run already, the most there can be" % MAX_RUNS)
-            self._start(ANONYMOUS, program, label="program")
-            return "program started (planned %d ms)" % program.planned_ms
+            return self.anonymous(self.programs.get(text))
         name = text
         program = self.programs.compiled(name)
         planned = program.planned_ms
@@ -71,6 +67,13 @@ class Runs:
         self._start(name, program, after)
         how = "queued" if mode == "queued" and after else "restarted" if after else "started"
         return "%s %s (planned %d ms)" % (name, how, planned)
+
+    def anonymous(self, program):
+        """A compiled program with no name, started beside any other."""
+        if self.count(ANONYMOUS) >= MAX_RUNS:
+            raise IOTError("%d programs given as JSON run already, the most there can be" % MAX_RUNS)
+        self._start(ANONYMOUS, program, label="program")
+        return "program started (planned %d ms)" % program.planned_ms
 
     async def device(self, device, msg_type, data, wait=True):
         """`<device> <message> [data]`: checked now, then run as a one-step program. While the device has MAX_RUNS

@@ -1,6 +1,6 @@
 """The seed's device classes, made with no arguments as the tutorial makes them, on this board's pins."""
+from iot.devices import light, speaker, toilet
 from iot.devices.light import Light
-from iot.devices.make import light_parts, speaker_parts, toilet_parts
 from iot.devices.speaker import Speaker
 from iot.devices.toilet import Toilet
 
@@ -19,17 +19,17 @@ def _settings(settings):
 
 class HueLightDevice(Light):
     def __init__(self, settings=None, op_ms=SEED_OP_MS):
-        output, fade_ms = light_parts(_settings(settings))
+        output, fade_ms = light.parts(_settings(settings))
         super().__init__(output, fade_ms, op_ms)
 
 
 class SmartSpeakerDevice(Speaker):
     def __init__(self, settings=None, op_ms=SEED_OP_MS):
-        pin, enable_pin, enable_active_low = speaker_parts(_settings(settings))
+        pin, enable_pin, enable_active_low = speaker.parts(_settings(settings))
         super().__init__(pin, enable_pin, enable_active_low, op_ms)
 
 
 class SmartToiletDevice(Toilet):
     def __init__(self, settings=None, op_ms=SEED_OP_MS):
-        flush, clean, lid = toilet_parts(_settings(settings))
+        flush, clean, lid = toilet.parts(_settings(settings))
         super().__init__(flush, clean, lid, op_ms)

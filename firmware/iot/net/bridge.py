@@ -175,6 +175,8 @@ class Bridge:
                 reply = await commands.execute(item[1])
             elif kind == "send":
                 reply = await commands.send(item[1], item[2], item[3])
+            elif kind == "program":  # a kind's answer to Home Assistant (a siren's tone: on, then the song)
+                reply = await commands.run(item[1])
             else:
                 reply = item[1]
             self._reply(reply)

@@ -2,9 +2,8 @@
 
     <ha_prefix>/<component>/<node>/<object>/config   (retained; the prefix is "homeassistant")
 
-The light is a template light (brightness, RGB when it has colours, transitions;
-its commands the JSON iot.net.ha takes), the speaker a siren whose tones are the songbook's
-songs, flush and clean are buttons, the lid a valve, each program a button
+Each device is its kind's entities (iot.devices.kinds: the light a template light, the speaker a
+siren, the toilet's flush and clean buttons and its lid a valve), each program a button
 that sends `run <name>` to the command topic, the app's version and an update's progress an update
 entity (read only: updates come from make ota or `update fetch`), and the link and free heap are
 diagnostic sensors. With automations (iot.auto), each input is an event entity,
@@ -12,17 +11,8 @@ each schedule's next slot a timestamp sensor, and a switch turns them all off an
 availability topic (its last will says "offline"). Loaded by the first announcement.
 """
 from iot import installed
-from iot.devices.speaker import SONGBOOK
-from iot.message import MessageType
-
-
-# The light is a template light: the one schema every Home Assistant we test takes alike with colour and
-# transitions (the JSON schema wants "color_mode": true beside its colour modes in 2024.3 and logs an error for
-# it from 2025.3). Its command is the JSON iot.net.ha.request takes: brightness 1-100, transition in seconds.
-LIGHT_ON = ('{"state": "ON"{%% if brightness is defined %%}, "brightness": {{ [1, (brightness / 2.55) | round | int]'
-            ' | max }}{%% endif %%}%s{%% if transition is defined %%}, "transition": {{ transition }}{%% endif %%}}')
-LIGHT_COLOR = '{% if red is defined %}, "color": {"r": {{ red }}, "g": {{ green }}, "b": {{ blue }}}{% endif %}'
-LIGHT_OFF = '{"state": "OFF"{% if transition is defined %}, "transition": {{ transition }}{% endif %}}'
+from iot.devices.kinds import KINDS
+from iot.devices.kinds import entity as entity_of
 
 
 def _id(text):
@@ -59,39 +49,13 @@ def configs(ha_prefix, node, base, service, programs, board, auto=None, labels=N
         return "%s/%s/%s/%s/config" % (ha_prefix, component, node, obj), config
 
     for name in sorted(service.devices):
-        d = service.devices[name]
+        device = service.devices[name]
+        if device.kind not in KINDS:  # registered the seed's way (iot.devices.adapter): no entity of its own
+            continue
         obj = _id(name)
-        state = "%s/%s/state" % (base, name)
-        command = "%s/%s/set" % (base, name)
-        if d.kind == "light":
-            rgb = MessageType.CHANGE_COLOR in d.ACCEPTS
-            extra = {"schema": "template", "command_topic": command, "state_topic": state,
-                     "command_on_template": LIGHT_ON % (LIGHT_COLOR if rgb else ""), "command_off_template": LIGHT_OFF,
-                     "state_template": "{{ value_json.state | lower }}",
-                     "brightness_template": "{{ (value_json.brightness * 2.55) | round | int }}"}
-            if rgb:
-                for c in ("red", "green", "blue"):
-                    extra[c + "_template"] = "{{ value_json.color.%s }}" % c[0]
-            yield entity("light", obj, name, extra)
-        elif d.kind == "speaker":
-            yield entity("siren", obj, name, {"command_topic": command, "state_topic": state,
-                                              "state_value_template": "{{ value_json.state }}",
-                                              "available_tones": sorted(SONGBOOK), "support_duration": False,
-                                              "support_volume_set": False})
-        elif d.kind == "toilet":
-            for msg in ("FLUSH", "CLEAN"):
-                yield entity("button", "%s_%s" % (obj, msg.lower()), "%s %s" % (name, msg.lower()),
-                             {"command_topic": command, "payload_press": msg})
-                # and whether it runs: a dashboard or an automation can see the flush. The step, not the relay's
-                # pulse, which ends a moment before it: a state sent a little late still shows it.
-                yield entity("binary_sensor", "%s_%s_running" % (obj, msg.lower()), "%s %sing" % (
-                    name, msg.lower()), {"state_topic": state, "device_class": "running", "value_template":
-                                         "{{ 'ON' if value_json.doing == '%s' else 'OFF' }}" % msg.lower()})
-            if MessageType.OPEN in d.ACCEPTS:
-                yield entity("valve", obj + "_lid", name + " lid", {
-                    "command_topic": command, "state_topic": state, "value_template": "{{ value_json.lid or '' }}",
-                    "payload_open": "OPEN", "payload_close": "CLOSE", "state_open": "open",
-                    "state_closed": "closed", "reports_position": False})
+        for component, suffix, words, extra in entity_of(device.kind).configs(
+                device, "%s/%s/state" % (base, name), "%s/%s/set" % (base, name)):
+            yield entity(component, obj + suffix, name + " " + words if words else name, extra)
     labels = labels or {"inputs": {}, "schedules": {}, "programs": {}}
     for name in sorted(programs):
         yield entity("button", "program_" + _id(name), "run " + name,

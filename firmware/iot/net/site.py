@@ -13,6 +13,7 @@ from microdot.sse import sse_response
 from iot import IOTError, installed, jsontext
 from iot.commands.parse import device_message
 from iot.compat import sleep_ms, wait_for_ms
+from iot.devices.kinds import KINDS, entity
 from iot.message import MessageType
 from iot.net import http
 
@@ -296,10 +297,9 @@ class Site:
     async def _info(self, request):
         devices = {}
         for name, d in self.web.service.devices.items():
-            devices[name] = {"kind": d.kind, "accepts": [MessageType.name(t) for t in d.ACCEPTS]}
-        from iot.devices.speaker import SONGBOOK
-
-        return {"board": self.web.board, "version": installed()[1], "songs": sorted(SONGBOOK), "devices": devices}
+            devices[name] = {"kind": d.kind, "accepts": [MessageType.name(t) for t in d.ACCEPTS],
+                             "card": entity(d.kind).card(d) if d.kind in KINDS else []}
+        return {"board": self.web.board, "version": installed()[1], "devices": devices}
 
     async def _status(self, request):
         return self._commands().status()
@@ -390,7 +390,7 @@ class Site:
                 if kind == "state":
                     device = web.service.devices.get(what)
                     if device is not None:
-                        await sse.send({"device": what, "state": device.status()}, event="state")
+                        await sse.send(_card_state(what, device), event="state")
                 elif kind == "run":
                     await sse.send({"name": what[0], "planned_ms": what[1]}, event="run")
                 elif kind == "update":
@@ -406,3 +406,10 @@ class Site:
                     await sleep_ms(20)
         finally:
             web.clients.remove(client)
+
+
+def _card_state(name, device):
+    """A device's state for the page: its status, and its kind's few words for it and whether it is on."""
+    status = device.status()
+    text, on = entity(device.kind).card_state(status) if device.kind in KINDS else ("", False)
+    return {"device": name, "state": status, "text": text, "on": on}

@@ -3,6 +3,7 @@ from iot import IOTError
 from iot.compat import sleep_ms, ticks_add, ticks_diff, ticks_ms
 from iot.devices.base import Device
 from iot.message import MessageType
+from iot.outputs import PwmLed
 
 SWITCH_ON = MessageType.SWITCH_ON
 SWITCH_OFF = MessageType.SWITCH_OFF
@@ -128,3 +129,28 @@ def _mix(a, b, t, span):
         ca = a >> shift & 255
         out |= (ca + ((b >> shift & 255) - ca) * t // span) << shift
     return out
+
+
+def output(kind, pin, active_low, pixels):
+    """The light's LEDs: one dimmable LED, an RGB LED (pin is [r, g, b]) or a NeoPixel strip (iot.leds, loaded
+    only for those two)."""
+    if kind == "rgb":
+        from iot.leds import RgbLed
+
+        return RgbLed(pin, active_low)
+    if kind == "neopixel":
+        from iot.leds import PixelStrip
+
+        return PixelStrip(pin, pixels)
+    return PwmLed(pin, active_low)
+
+
+def parts(s):
+    """The light's output and fade_ms, as config.json's settings place them."""
+    light = s["light"]
+    return output(light["kind"], s["pins"]["light"], "light" in s["active_low"], light["pixels"]), light["fade_ms"]
+
+
+def build(name, s, op_ms):
+    out, fade_ms = parts(s)
+    return Light(out, fade_ms, op_ms)

@@ -126,3 +126,13 @@ class Speaker(Device):
 
     def status(self):
         return {"on": self.powered, "ready": self.ready, "song": self.song, "hz": self._buzzer.hz}
+
+
+def parts(s):
+    """The speaker's pin, enable_pin and enable_active_low, as config.json's settings place them."""
+    return s["pins"]["speaker"], s["pins"]["speaker_enable"], "speaker_enable" in s["active_low"]
+
+
+def build(name, s, op_ms):
+    pin, enable_pin, enable_active_low = parts(s)
+    return Speaker(pin, enable_pin, enable_active_low, op_ms)

@@ -3,7 +3,7 @@ from iot import IOTError
 from iot.compat import sleep_ms
 from iot.devices.base import Device
 from iot.message import MessageType
-from iot.outputs import interlock
+from iot.outputs import Relay, Servo, interlock
 
 OPEN = MessageType.OPEN
 CLOSE = MessageType.CLOSE
@@ -97,3 +97,17 @@ class Toilet(Device):
     def status(self):
         return {"flush": self.flush_relay.value(), "clean": self.clean_relay.value(), "lid": self.lid,
                 "busy": self.busy.locked() if self.busy is not None else False, "doing": self.doing}
+
+
+def parts(s):
+    """The toilet's flush and clean relays and its lid's servo (None without one), as config.json's settings place
+    them."""
+    pins, low = s["pins"], s["active_low"]
+    flush, clean = [Relay(pins[name], s["max_on_ms"], name in low, s["min_off_ms"], name)
+                    for name in ("flush", "clean")]
+    return flush, clean, None if pins["lid"] is None else Servo(pins["lid"])
+
+
+def build(name, s, op_ms):
+    flush, clean, lid = parts(s)
+    return Toilet(flush, clean, lid, op_ms)
