@@ -12,7 +12,7 @@ from iot.service import device_named
 
 
 async def run(service, devices, programs, sequential=False, log=print):
-    """Register the devices, wake up, go to sleep (`programs`: {name: program}: app's, or a test's); the Reports.
+    """Register the devices, wake up, go to sleep (`programs`: {name: program}: app's, or a test's); their Runs.
 
     Composed, devices register at once and each program runs its steps in parallel
     where order allows; `sequential` does everything one after another, as the

@@ -1,8 +1,8 @@
 """The seed's IOTService: registers devices, routes messages, and owns each program run's life.
 
-A run is compiled by iot.program (a library of program data) and then lived here: its Work, its steps
+A run is compiled by iot.program (a library of program data) and then lived here: its Run, its steps
 walked in sequence and in parallel, each step's hang watch, the halt that makes its devices safe, and its
-Report and event line.
+report and event line.
 """
 import asyncio
 from random import getrandbits
@@ -19,20 +19,6 @@ def generate_id(length=8):
     return "".join([chr(65 + getrandbits(8) % 26) for _ in range(length)])
 
 
-class Report:
-    """What a program run came to: planned (critical path) and actual time, and any error."""
-
-    def __init__(self, name, planned_ms, actual_ms, error=None):
-        self.name = name
-        self.planned_ms = planned_ms
-        self.actual_ms = actual_ms
-        self.error = error
-
-    def __repr__(self):
-        return "Report(%r, planned_ms=%d, actual_ms=%d, error=%r)" % (
-            self.name, self.planned_ms, self.actual_ms, self.error)
-
-
 def device_named(devices, name):
     """The device called `name` in {name: device}; IOTError if there is none."""
     device = devices.get(name)
@@ -41,21 +27,34 @@ def device_named(devices, name):
     return device
 
 
-class Work:
-    """One run of a program (a device command is a one-step program) while it goes on.
+class Run:
+    """One run of a program (a device command is a one-step program): from its acceptance to its report.
 
-    `tasks[0]` is the task running it, the others its parallel branches;
-    `why` says why it was halted (None while it may go on); `error` is what
-    iot.program.failure says of its first failing step.
+    While it goes on: `tasks[0]` is the task running it, the others its parallel branches; `why` says why it
+    was halted (None while it may go on); `error` is what iot.program.failure says of its first failing step.
+    Once over, what it came to: `planned_ms` (its critical path), `actual_ms` and `error` (None if it was
+    done). The command layer's runs (iot.commands.runs) are these too: `key` is what it is listed under
+    there, `task` its task, `begun` whether its work has begun (a queued run waits first), and `done` is set
+    when it is over, however it ends.
     """
 
-    def __init__(self, name):
-        self.name = name
-        self.program = None
+    def __init__(self, name, key=None):
+        self.name = name  # what its event lines call it
+        self.key = key
+        self.program = None  # the compiled program's root step, once begun
         self.devices = ()  # names of the devices it drives
         self.tasks = []
         self.why = None
         self.error = None
+        self.planned_ms = None  # a program's, known when it is accepted; a device command's when it begins
+        self.actual_ms = None
+        self.task = None
+        self.begun = False
+        self.done = asyncio.Event()
+
+    def __repr__(self):
+        return "Run(%r, planned_ms=%s, actual_ms=%s, error=%r)" % (self.name, self.planned_ms, self.actual_ms,
+                                                                   self.error)
 
 
 class IOTService:
@@ -83,7 +82,7 @@ class IOTService:
         self.log = log
         self.watchers = []  # callables of a device name; a transport adds its own
         self.finished = []  # callables of (device name, message code)
-        self.works = []  # the runs going on now
+        self.runs = []  # the runs going on now
         self._connecting = set()
 
     async def register_device(self, device, name=None):
@@ -230,77 +229,78 @@ class IOTService:
         compiled = self.compile(program)
         return compiled.planned_ms, compiled.serial_ms
 
-    async def run_program(self, program, name="program", work=None):
-        """Validate, run and report a program (or a Compiled one, checked already); returns a Report.
+    async def run_program(self, program, name="program", run=None):
+        """Validate, run and report a program (or a Compiled one, checked already); returns its Run.
 
         A bad program raises IOTError before any pin moves. A failing step halts
-        the run (see the class) and is reported in the Report and one event line;
-        so is a cancel, which is then re-raised. `work` is the Work to run it as
-        (a new one if None), so that the caller can halt() it.
+        the run (see the class) and is reported in the Run and one event line;
+        so is a cancel, which is then re-raised. `run` is the Run to run it as
+        (a new one, called `name`, if None), so that the caller can halt() it.
         """
         compiled = self.compile(program)
         devices = compiled.devices
-        planned = compiled.planned_ms
-        if work is None:
-            work = Work(name)
-        work.program = compiled.root
-        work.devices = devices
-        work.tasks.append(asyncio.current_task())
-        self.works.append(work)
+        if run is None:
+            run = Run(name)
+        name = run.name
+        run.program = compiled.root
+        run.devices = devices
+        run.planned_ms = compiled.planned_ms
+        run.tasks.append(asyncio.current_task())
+        self.runs.append(run)
         start = ticks_ms()
         try:
-            await self._walk(compiled.root, work)
+            await self._walk(compiled.root, run)
         except asyncio.CancelledError:
-            self.halt(work, "cancelled")
+            self.halt(run, "cancelled")
             self.log("event: %s cancelled after %d ms: %s; %s safe" % (
-                name, ticks_diff(ticks_ms(), start), work.why, ", ".join(devices)))
+                name, ticks_diff(ticks_ms(), start), run.why, ", ".join(devices)))
             raise
         finally:
-            self.works.remove(work)
-            work.tasks = []
-        report = Report(name, planned, ticks_diff(ticks_ms(), start))
-        if work.error is None and work.why is None:
-            self.log("event: %s done in %d ms (planned %s)" % (name, report.actual_ms, prog.planned_text(compiled)))
-            return report
-        error = work.error
-        report.error = error[0] if error is not None else work.why
+            self.runs.remove(run)
+            run.tasks = []
+            run.actual_ms = ticks_diff(ticks_ms(), start)
+        if run.error is None and run.why is None:
+            self.log("event: %s done in %d ms (planned %s)" % (name, run.actual_ms, prog.planned_text(compiled)))
+            return run
+        error = run.error
+        run.error = error[0] if error is not None else run.why
         if error is not None and error[1]:  # a device command: "light SWITCH_ON failed: ..."
-            self.log("event: %s; %s safe" % (report.error, ", ".join(devices)))
+            self.log("event: %s; %s safe" % (run.error, ", ".join(devices)))
         else:
-            self.log("event: %s: %s; %s safe" % (name, report.error, ", ".join(devices)))
-        return report
+            self.log("event: %s: %s; %s safe" % (name, run.error, ", ".join(devices)))
+        return run
 
-    async def _walk(self, node, work):
-        """Run a compiled step as `work`. A failing step raises nothing: it halts the work at once (fail),
-        no step of a halted work starts, and the walk returns."""
+    async def _walk(self, node, run):
+        """Walk a compiled step of `run`. A failing step raises nothing: it halts the run at once (fail),
+        no step of a halted run starts, and the walk returns."""
         kind = node[0]
         if kind == prog.SEQ:
             for s in node[1]:
-                if work.why is not None:
+                if run.why is not None:
                     return
-                await self._walk(s, work)
+                await self._walk(s, run)
         elif kind == prog.PAR:
             steps = node[1]
             if len(steps) == 1:
-                await self._walk(steps[0], work)
+                await self._walk(steps[0], run)
             else:
-                await self._together(steps, work)
+                await self._together(steps, run)
         elif kind == prog.SEND:
-            if work.why is not None:
+            if run.why is not None:
                 return
             try:
                 # Hung: still running step_slack_ms after the device's planned time (none if it has none).
                 ms = node[4]
                 await self.deliver(node[1], node[2], node[3], 0 if ms is None else ms + self.step_slack_ms)
             except Exception as e:
-                self.fail(work, node, e)
+                self.fail(run, node, e)
         else:
             await sleep_ms(node[1])
 
-    async def _together(self, steps, work):
-        group = _Together(len(steps), work)
+    async def _together(self, steps, run):
+        group = _Together(len(steps), run)
         tasks = [asyncio.create_task(group.branch(s, self)) for s in steps]
-        work.tasks.extend(tasks)
+        run.tasks.extend(tasks)
         try:
             await group.over.wait()
         finally:
@@ -314,29 +314,29 @@ class IOTService:
                     await t
                 except asyncio.CancelledError:
                     pass
-                work.tasks.remove(t)
+                run.tasks.remove(t)
 
-    def fail(self, work, node, cause):
-        """A step of `work` failed (called in the failing step's task): halt the work now."""
-        if work.why is not None:
+    def fail(self, run, node, cause):
+        """A step of `run` failed (called in the failing step's task): halt the run now."""
+        if run.why is not None:
             return  # halted already; this is the fallout
-        work.error = prog.failure(work.program, node, cause, work.name)
-        self.halt(work, "failed", keep=work.tasks[0])
+        run.error = prog.failure(run.program, node, cause, run.name)
+        self.halt(run, "failed", keep=run.tasks[0])
 
-    def halt(self, work, why, keep=None, cause=None):
-        """End `work` at once: no step of it starts after this, its tasks are cancelled (but the
+    def halt(self, run, why, keep=None, cause=None):
+        """End `run` at once: no step of it starts after this, its tasks are cancelled (but the
         caller's and `keep`), its devices are made safe, and so is every other run on them
         (`cause`: what started it all, as "sleep stopped")."""
-        if work.why is not None:
+        if run.why is not None:
             return
-        work.why = why
+        run.why = why
         if cause is None:
-            cause = "%s %s" % (work.name, why)
+            cause = "%s %s" % (run.name, why)
         me = asyncio.current_task()
-        for task in work.tasks:
+        for task in run.tasks:
             if task is not me and task is not keep:
                 task.cancel()
-        for name in work.devices:
+        for name in run.devices:
             device = self.devices.get(name)
             if device is not None:
                 device.safe()
@@ -344,10 +344,10 @@ class IOTService:
                     w(name)
         if self.activity is not None:
             self.activity.stop()  # the status LED's blink: an output too, and of no one run
-        for other in self.works:
+        for other in self.runs:
             if other.why is None:
                 for name in other.devices:
-                    if name in work.devices:
+                    if name in run.devices:
                         self.halt(other, "%s was made safe (%s)" % (name, cause), None, cause)
                         break
 
@@ -364,23 +364,23 @@ class IOTService:
 
 
 class _Together:
-    """The branches of one "par": how many are left, and an Event for when none are or the work halted."""
+    """The branches of one "par": how many are left, and an Event for when none are or the run halted."""
 
-    def __init__(self, n, work):
+    def __init__(self, n, run):
         self.left = n
-        self.work = work
+        self.run = run
         self.over = asyncio.Event()
 
     async def branch(self, node, service):
         try:
-            await service._walk(node, self.work)
+            await service._walk(node, self.run)
         except asyncio.CancelledError:
-            pass  # halted: the work reports it
-        except Exception as e:  # a bug below run(): the work fails, nothing escapes a task
-            service.fail(self.work, node, e)
+            pass  # halted: the run reports it
+        except Exception as e:  # a bug below run(): the run fails, nothing escapes a task
+            service.fail(self.run, node, e)
         finally:
             self.left -= 1
-            if self.left == 0 or self.work.why is not None:
+            if self.left == 0 or self.run.why is not None:
                 self.over.set()
 
 

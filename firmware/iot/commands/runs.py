@@ -10,25 +10,10 @@ from iot import IOTError
 from iot import program as prog
 from iot.compat import sleep_ms
 from iot.message import MessageType, digits
-from iot.service import Work
+from iot.service import Run
 
 ANONYMOUS = "{}"  # the runs of programs given as JSON: no program name can be this
 MAX_RUNS = 8  # running or queued runs of one program or one device, so a flood cannot fill the heap
-
-
-class _Run:
-    """One accepted run of a program (or a device command): its task, and an Event set when it is over."""
-
-    def __init__(self, name, label):
-        self.name = name
-        self.label = label  # what its event lines call it
-        self.task = None
-        self.job = None  # the coroutine doing it
-        self.work = Work(label)  # what the service knows of it once it has begun
-        self.started = False  # its task has run (a coroutine cancelled before that runs none of its code)
-        self.begun = False  # its work has begun (a queued run waits first)
-        self.done = asyncio.Event()
-        self.planned_ms = None  # a program's planned time; None for a device command
 
 
 class Runs:
@@ -96,48 +81,43 @@ class Runs:
         self._start(device, prog.send(device, code, data), label=what)
         return what + (" " + data if data else "")
 
-    def _start(self, name, program, after=None, label=None):
-        run = _Run(name, label or name)
-        run.planned_ms = program.planned_ms if isinstance(program, prog.Compiled) else None
-        run.job = self.service.run_program(program, run.label, run.work)
-        self.going.setdefault(name, []).append(run)
-        run.task = asyncio.create_task(self._go(run, after))
+    def _start(self, key, program, after=None, label=None):
+        run = Run(label or key, key)
+        if isinstance(program, prog.Compiled):
+            run.planned_ms = program.planned_ms  # a program's: a transport may show its run as it begins
+        self.going.setdefault(key, []).append(run)
+        run.task = asyncio.create_task(self._go(run, program, after))
 
-    async def _go(self, run, after):
-        run.started = True
+    async def _go(self, run, program, after):
         try:
             if after is not None:
                 await after.done.wait()
             run.begun = True
-            if run.planned_ms is not None:  # a program (not a device command): a transport may show its run
+            if run.planned_ms is not None:
                 for w in self.watchers:
-                    w(run.label, run.planned_ms)
-            await run.job
+                    w(run.name, run.planned_ms)
+            await self.service.run_program(program, run=run)
         except asyncio.CancelledError:
-            if not run.begun:
-                run.job.close()
-                self.write("event: %s cancelled before it started" % run.label)
+            pass  # before it began: _cancel said so; after: the service reported it
         except Exception as e:  # the program no longer validates (run_program reports all else itself)
-            self.write("event: %s not started: %s" % (run.label, e))
+            self.write("event: %s not started: %s" % (run.name, e))
         finally:
             self._over(run)
 
     def _cancel(self, run, why):
         if run.begun:
-            self.service.halt(run.work, why)  # at once: its devices safe, and other runs on them halted
+            self.service.halt(run, why)  # at once: its devices safe, and other runs on them halted
             return
-        run.task.cancel()
-        if not run.started:  # cancelled before its first step, a coroutine runs none of its code
-            run.job.close()
-            self.write("event: %s cancelled before it started" % run.label)
-            self._over(run)
+        run.task.cancel()  # a task cancelled before it ran runs none of its code: it is over here, at once
+        self.write("event: %s cancelled before it started" % run.name)
+        self._over(run)
 
     def _over(self, run):
-        runs = self.going.get(run.name, [])
+        runs = self.going.get(run.key, [])
         if run in runs:
             runs.remove(run)
             if not runs:
-                del self.going[run.name]
+                del self.going[run.key]
         run.done.set()
 
     async def stop(self, name):
@@ -151,7 +131,7 @@ class Runs:
         for n in names:
             for run in list(self.going.get(n, ())):
                 stopped.append(run)
-                for device in run.work.devices:
+                for device in run.devices:
                     if device not in safe:
                         safe.append(device)
                 self._cancel(run, "stopped")
