@@ -1,13 +1,14 @@
 """The controller: the seed's devices on the board's pins, its two programs, and the boot (demo.py runs once).
 
 The boot reads config.json before the rest of the app is imported, and lets the config modules go before
-it is: the heap holds one or the other at a time, never both (the devices, service and shell are imported
-by the functions that build them).
+it is (docs/architecture.md: what runs once is let go); the devices, service and shell are imported by the
+functions that build them.
 """
 import asyncio
 import gc
+import sys
 
-from iot.compat import sleep_ms, unload
+from iot.compat import sleep_ms, ticks_ms, unload
 from iot.program import parallel, send, sequence
 
 
@@ -28,8 +29,7 @@ def sleep():
     )
 
 
-# The built-in programs, a function each that makes its data: the heap holds a program only once it is
-# compiled for a run (iot.commands.programs), not from the boot on.
+# The built-in programs, a function each that makes its data, compiled at its first run (iot.commands.programs).
 PROGRAMS = {"wake_up": wake_up, "sleep": sleep}
 
 
@@ -73,11 +73,11 @@ async def feed_watchdog(timeout_ms):
         await sleep_ms(timeout_ms // 4)
 
 
-def make_commands(service, write=print):
+def make_commands(service, write=print, update_key=None, safe=False, auto=None):
     """The command layer over the built-in programs and those saved on the flash; events go to `write`."""
     from iot.commands import Commands
 
-    commands = Commands(service, PROGRAMS, "programs.json", write)
+    commands = Commands(service, PROGRAMS, "programs.json", write, update_key=update_key, safe=safe, auto=auto)
     commands.load()
     return commands
 
@@ -89,54 +89,27 @@ async def run(service, devices, settings, sequential=False, shell=False):
     the background, so the demo is seen there too; it takes commands once the shell does, as do the
     inputs, schedules and automations (iot.auto) when config.json has them.
     """
-    import slots
     from iot.commands import Events
-    from iot.console import Console
-    from iot.shell import serve
 
-    wdt_ms = settings["wdt_ms"] or (slots.TRIAL_WDT_MS if slots.trial() else 0)  # a trial's hang resets the board
-    watchdog = asyncio.create_task(feed_watchdog(wdt_ms)) if wdt_ms else None
-    console = Console() if shell else None
+    watchdog = start_watchdog(settings["wdt_ms"])
+    console = None
+    if shell:
+        from iot.console import Console
+
+        console = Console()
     events = Events(console.show if console is not None else service.log)  # never tearing a half-typed line
     service.log = events
-    network = None
-    auto = None
+    network = auto = None
     try:
         if settings["auto"] is not None:
             for problem in settings["auto"]["problems"]:
                 events("error: " + problem)
-        if settings["mqtt"] is not None or settings["web"] is not None:
-            from iot.net import boot  # only when configured: a board without it keeps the heap
-
-            try:
-                network = boot.start(settings, service, events, service.activity, slots.safe())
-            finally:
-                unload("iot.net.boot")  # needed at boot only
-        if settings["demo"]:
-            import demo  # run once at boot and let go: its code is no part of the heap after
-
-            try:
-                await demo.run(service, devices, {"wake_up": wake_up(), "sleep": sleep()}, sequential, log=events)
-            finally:
-                del demo
-                unload("demo")
-        else:
-            await service.register_devices(devices)
+        network = start_network(settings, service, events)
+        await bring_up(service, devices, sequential, settings["demo"], events)
         if console is not None:
-            commands = make_commands(service, events)
-            commands.update_key = settings["update_key"]
-            commands.safe = slots.safe()
-            if settings["auto"] is not None:  # only when configured: a board without them keeps the heap
-                from iot.auto import Automations
-
-                auto = commands.auto = Automations(settings["auto"], commands, events)
-                settings["auto"] = None  # packed into the engine: the settings' tuples and texts go
-            if network is not None:
-                network.serve(commands)
-            slots.ready()  # devices registered, the network started, the shell up: an update on trial is good
-            console.show("event: ready for commands (help lists them)" if not commands.safe else
-                         "event: safe mode: every output off; status, update and safe off answer (docs/updates.md)")
-            await serve(commands, console)
+            auto = start_automations(settings, service, events)
+            commands = serve_commands(service, settings, events, network, auto)
+            await shell_until_end(commands, console)
             safe_all(service, devices)
             print("event: end of input; all outputs off")
     finally:
@@ -146,6 +119,72 @@ async def run(service, devices, settings, sequential=False, shell=False):
             network.deinit()
         if watchdog is not None:
             watchdog.cancel()
+
+
+def start_watchdog(wdt_ms):
+    """The watchdog's feeding task (config.json's wdt_ms, or a trial's own: a trial's hang resets the board)."""
+    import slots
+
+    ms = wdt_ms or (slots.TRIAL_WDT_MS if slots.trial() else 0)
+    return asyncio.create_task(feed_watchdog(ms)) if ms else None
+
+
+def start_network(settings, service, events):
+    """Wi-Fi, MQTT and the web page as configured, joining in the background (iot.net.Network), or None."""
+    if settings["mqtt"] is None and settings["web"] is None:
+        return None
+    import slots
+    from iot.net import boot  # runs once
+
+    try:
+        return boot.start(settings, service, events, service.activity, slots.safe())
+    finally:
+        unload("iot.net.boot")
+
+
+async def bring_up(service, devices, sequential, demo, events):
+    """The devices registered: by the demo, which runs once at boot, or on their own."""
+    if not demo:
+        await service.register_devices(devices)
+        return
+    import demo as once
+
+    try:
+        await once.run(service, devices, {"wake_up": wake_up(), "sleep": sleep()}, sequential, log=events)
+    finally:
+        del once
+        unload("demo")
+
+
+def start_automations(settings, service, events):
+    """The inputs, schedules and automations config.json has (iot.auto), or None."""
+    if settings["auto"] is None:
+        return None
+    from iot.auto import Automations
+
+    return Automations(settings["auto"], service, events)
+
+
+def serve_commands(service, settings, events, network, auto):
+    """The command layer, served on the network too; the board is ready: an update on trial is good."""
+    import slots
+
+    commands = make_commands(service, events, settings["update_key"], slots.safe(), auto)
+    if network is not None:
+        network.serve(commands)
+    slots.ready()  # devices registered, the network started, the shell up
+    if sys.platform not in ("linux", "darwin", "win32"):  # a board: its ticks began at its reset
+        commands.ready_ms = ticks_ms()
+    return commands
+
+
+async def shell_until_end(commands, console):
+    """The serial shell, until the console's input ends."""
+    from iot.shell import serve
+
+    console.show("event: ready for commands (help lists them)" if not commands.safe else
+                 "event: safe mode: every output off; status, update and safe off answer (docs/updates.md)")
+    await serve(commands, console)
 
 
 def load_settings(path="config.json", given=None):

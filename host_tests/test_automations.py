@@ -117,8 +117,8 @@ def test_bad_entries_are_left_out_one_line_each_and_the_rest_boots(scenario):
         "config.json: schedules.porch: sun needs clock.latitude and clock.longitude; left out",
         "config.json: schedules.bath_button: a schedule's name is a-z, 0-9 and _, and no input's or device's; left out",
         "config.json: automations[1].on: no input, schedule or device 'nope'; left out",
-        "config.json: automations[2].on: bath_button is a button: its events are press, long_press, double_press, "
-        "release; left out",
+        "config.json: automations[2].on: bath_button is a button: its events are press, release, long_press, "
+        "double_press; left out",
         "config.json: automations[3].on: a device's events are <message>_done, as toilet.flush_done; left out",
         "config.json: automations[4] must be an object; left out"])
     assert r["replies"][:2] == ["ok pressed bath_button", "error: no input 'on_light'; inputs: bath_button"]

@@ -85,9 +85,9 @@ def test_a_small_heap_with_no_programs_file_boots_without_a_word(tmp_path, monke
     """The load budget judges user programs: with none saved, however little heap is left, nothing is set aside
     (the bench's heap bisection found a boot that tried to rename a file that was not there)."""
     import app
-    from iot.commands import library
+    from iot.commands import programs
 
-    monkeypatch.setattr(library, "heap_free", lambda: 100)  # files (this host): the module stays, as patched
+    monkeypatch.setattr(programs, "heap_free", lambda: 100)
     said = []
     service, devices = app.build(op_ms=0)
     from iot.commands import Commands

@@ -114,9 +114,3 @@ def test_flush_and_clean_never_overlap_and_the_plan_counts_both(scenario):
     assert r["interlocked"] == [1, 0]
     on = {"flush": run.edges("flush", 1)[-1], "clean": run.edges("clean", 1)[-1]}
     assert run.level("clean", on["flush"]) == 0
-
-
-def test_the_library_commands_module_is_loaded_by_the_first_and_kept(scenario):
-    """One memory policy (docs/architecture.md): a module loaded on first use is kept, on every interpreter."""
-    seen = scenario("programs.library_is_kept").result
-    assert seen == [["ok", False], ["ok", True], ["ok", True], ["ok", True], ["ok", True]]

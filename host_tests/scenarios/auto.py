@@ -4,7 +4,7 @@ import asyncio
 import app
 import config
 import machine
-from iot.auto import EVENTS, Automations, name_at
+from iot.auto import Automations
 from iot.auto.clock import Clock
 from iot.auto.inputs import Inputs
 from iot.auto.schedules import Scheduler
@@ -28,7 +28,7 @@ async def input_events(pattern, wait_ms, cfg=None):
     settings = _settings({"inputs": {"b": entry}})["auto"]["inputs"]  # as config.json gives it
     events = []
     start = now_ms()
-    inputs = Inputs(settings, lambda i, event: events.append([round(now_ms() - start, 1), EVENTS[event]]))
+    inputs = Inputs(settings, lambda name, event: events.append([round(now_ms() - start, 1), event]))
     await sleep_ms(0)
     _drive(pattern)
     await sleep_ms(wait_ms)
@@ -50,10 +50,10 @@ async def engine(extra, lines, wait_ms=0, pattern=()):
     said = []
     service, devices = app.build(settings, log=said.append)
     await service.register_devices(devices)
-    commands = app.make_commands(service, said.append)
     auto = None
     if settings["auto"] is not None:
-        auto = commands.auto = Automations(settings["auto"], commands, said.append)
+        auto = Automations(settings["auto"], service, said.append)
+    commands = app.make_commands(service, said.append, auto=auto)
     marks = {"start": now_ms()}
     _drive(pattern)
     replies = []
@@ -86,8 +86,8 @@ async def schedules(cfg, steps, offset="+00:00", dst=None, place=None):
     clock = Clock(settings["clock"]["offset_s"], settings["clock"]["dst"])
     fired, said = [], []
 
-    def fire(i, why):
-        fired.append([clock.now_ms() / 1000, name_at(scheduler.names, i), why])
+    def fire(name, why):
+        fired.append([clock.now_ms() / 1000, name, why])
 
     scheduler = Scheduler(clock, settings["schedules"], settings["clock"]["place"], fire, said.append)
     nexts = []

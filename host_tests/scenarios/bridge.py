@@ -16,8 +16,8 @@ async def watchers_come_and_go():
     settings = app.load_settings(given={"op_ms": 0, "demo": False, "inputs": {"b": {"pin": 14}},
                                         "automations": [{"on": "b.press", "do": "light switch_on"}]})
     service, devices = app.build(settings, log=quiet)
-    commands = app.make_commands(service, quiet)
-    auto = commands.auto = Automations(settings["auto"], commands, quiet)
+    auto = Automations(settings["auto"], service, quiet)
+    commands = app.make_commands(service, quiet, auto=auto)
 
     def count():
         return [len(service.watchers), len(commands.update_watchers), len(auto.watchers)]

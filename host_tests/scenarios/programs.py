@@ -117,18 +117,3 @@ async def toilet_in_parallel(op_ms):
     interlocked = [devices["toilet"].flush_relay.value(), relay.value()]
     devices["toilet"].safe()
     return {"start_ms": start, "planned": report.planned_ms, "actual": report.actual_ms, "interlocked": interlocked}
-
-
-async def library_is_kept():
-    """`programs`, `define` and `plan` load iot.commands.library: whether it is loaded after each command."""
-    import sys
-
-    from iot.commands import Commands
-
-    service, devices = await registered(0)
-    commands = Commands(service, app.PROGRAMS, None, lambda line: None)
-    seen = []
-    for line in ("status", "programs", "define nap {\"delay\": 1}", "run nap", "plan nap"):
-        reply = await commands.execute(line, console=True)
-        seen.append([reply.split(" ")[0], "iot.commands.library" in sys.modules])
-    return seen

@@ -116,7 +116,7 @@ def build_automations(text):
     import app
     from iot.auto import Automations
 
-    automations = Automations(app.load_settings(given=json.loads(text))["auto"], HELD[0][1], quiet)
+    automations = Automations(app.load_settings(given=json.loads(text))["auto"], HELD[0][0], quiet)
     automations.clock.set_ms(1796300000000, "set")  # a Thursday: every schedule has its next slot planned
     HELD[2] = automations
     asyncio.run(settle())

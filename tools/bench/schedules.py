@@ -10,7 +10,6 @@ import json
 import time
 
 import app
-from iot.auto import name_at
 from iot.auto.clock import Clock
 from iot.auto.schedules import Scheduler
 
@@ -33,8 +32,8 @@ async def main():
     clock = Clock(3600, "eu")
     errors = []
 
-    def fire(k, why):
-        i = int(name_at(scheduler.names, k)[4:])
+    def fire(name, why):
+        i = int(name[4:])
         slot = MIDNIGHT + (i * 70 // 60 + 1) * 3600 + i * 70 % 60 * 60
         errors.append(clock.now_ms() - slot * 1000)
 

@@ -446,8 +446,8 @@ async def press_latency(n):
     for d in devices.values():
         d.connect_ms = 0
     await service.register_devices(devices)
-    commands = app.make_commands(service, quiet)
-    auto = commands.auto = Automations(settings["auto"], commands, quiet)
+    auto = Automations(settings["auto"], service, quiet)
+    app.make_commands(service, quiet, auto=auto)
     out = devices["light"]._out
     show = out.show
     changed = [None]
@@ -457,9 +457,7 @@ async def press_latency(n):
         show(r, g, b)
 
     out.show = probed
-    from iot.auto import name_index
-
-    pin = auto.inputs.pins[name_index(auto.inputs.names, "button")]
+    pin = auto.inputs.inputs["button"].pin
     samples = []
     for i in range(2 * n):
         pressed = i % 2 == 0

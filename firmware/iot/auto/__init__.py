@@ -15,68 +15,54 @@ last firing skips the next one, said so: nothing queues without bound. And none 
 MAX_PER_MINUTE times a minute: past that its firings are skipped until the minute is over, said once, so
 that one which triggers itself through a program (light.switch_on_done -> a program that switches the
 light on) cannot drive the board as fast as it can (check.py refuses one that does so directly).
-
-The engine is held compactly for a board's heap (docs/benchmarks.md measures it): config.json's settings
-are packed as the engine is built and let go (app.run drops them), the names of the inputs and of the
-schedules each in one string (name_at, name_index), the bindings as numbers in an array.
 """
 import asyncio
-from array import array
 
-from iot import IOTError
 from iot.auto.clock import Clock
 from iot.compat import const, ticks_diff, ticks_ms
 from iot.message import MessageType
 
-# Every event a source gives, by its number in the bindings: an input's (a button's four, a contact's two)
-# and a schedule's. A device's event is its message's code (toilet.flush_done: FLUSH) on a device source.
-EVENTS = ("press", "long_press", "double_press", "release", "open", "closed", "fired")
-FIRED = 6
 MAX_PER_MINUTE = const(30)  # firings of one automation in a minute; the rest of that minute's are skipped
+# The events an input gives (iot.auto.inputs); a schedule's is "fired", a device's "<message>_done".
+BUTTON_EVENTS = ("press", "release", "long_press", "double_press")
+CONTACT_EVENTS = ("closed", "open")
 
 
-def name_at(names, i):
-    """The i-th name of `names`: the inputs' or the schedules' names held in one string, a newline between them
-    (a board holds one object for them all, where a name read from config.json is 32 bytes of heap on its own)."""
-    start = 0
-    for _ in range(i):
-        start = names.index("\n", start) + 1
-    end = names.find("\n", start)
-    return names[start:] if end < 0 else names[start:end]
+async def _unwired(line):
+    from iot import IOTError
+
+    raise IOTError("no command layer to run %r" % line)
 
 
-def name_index(names, name):
-    """The place of `name` in `names` (as name_at reads them), found without making a string; None if absent."""
-    start = 0
-    i = 0
-    while start <= len(names):
-        end = names.find("\n", start)
-        end = len(names) if end < 0 else end
-        if end - start == len(name) and names.startswith(name, start):
-            return i
-        start = end + 1
-        i += 1
-    return None
+class Binding:
+    """One automation: its `on` as config.json spells it ("bath_button.press", "night_clean",
+    "toilet.flush_done") and its command line `do`; `busy` while its last firing waits for its reply, and
+    its `firings` this minute."""
+
+    def __init__(self, on, do):
+        self.on = on
+        self.do = do
+        self.busy = False
+        self.firings = 0
 
 
 class Automations:
     """The engine: its sources (Inputs, Scheduler, the service's finished steps), the bindings, `enabled`.
 
-    `watchers` are called with (source, event) for every event, automations on or off ("bath_button",
-    "press"; a schedule's name and "fired"; "" and "changed" for the rest of their status: changed()),
-    so a transport can report them. The sources are numbered: the inputs, the schedules, then self.devices; a
-    binding is two numbers in `bindings`, its source's and event's (source << 4 | event) and the place of
-    its line in `lines` (each line once, however many bindings run it).
+    `bindings` are keyed by (source, event): ("bath_button", "press"), ("night_clean", "fired"),
+    ("toilet", "flush_done"). `execute` is given by the command layer (iot.commands.Commands): a coroutine
+    function of a binding's command line, -> (the line as it ran it, its reply). `watchers` are called with (source, event) for
+    every event, automations on or off ("" and "changed" for the rest of their status: changed()), so a
+    transport can report them.
     """
 
-    def __init__(self, settings, commands, log):
-        self.commands = commands
+    def __init__(self, settings, service, log):
+        self.service = service
         self.log = log
-        self.devices = settings["devices"]  # whose finished steps are events (toilet.flush_done)
+        self.execute = _unwired
         self.enabled = True
-        self.fired = {}  # source.event -> {"at": time text or None, "reply": ...}
+        self.fired = {}  # on -> {"at": time text or None, "reply": ...}
         self.watchers = []
-        self._busy = set()  # the bindings whose firing awaits its reply
         self._tasks = []
         clock = settings["clock"]
         self.clock = Clock(clock["offset_s"], clock["dst"])
@@ -85,32 +71,22 @@ class Automations:
         if settings["inputs"]:
             from iot.auto.inputs import Inputs
 
-            self.inputs = Inputs(settings["inputs"], self._event)  # the inputs are the first sources
-        self._first_schedule = self.inputs.count if self.inputs is not None else 0
+            self.inputs = Inputs(settings["inputs"], self._event)
         if settings["schedules"]:
             from iot.auto.schedules import Scheduler
 
             self.scheduler = Scheduler(self.clock, settings["schedules"], clock["place"], self._schedule, log)
-        self._first_device = self._first_schedule + (self.scheduler.count if self.scheduler is not None else 0)
-        self.lines = []  # type: list[str]
-        bindings = []  # type: list[int]
+        self.bindings = {}  # type: dict[tuple[str, str], list[Binding]]
+        devices = settings["devices"]
+        watch_devices = False
         for on, do in settings["automations"]:  # as iot.auto.check let them through
             source, _, event = on.partition(".")
-            i = None if self.inputs is None else name_index(self.inputs.names, source)
-            if not event:  # "night_clean"
-                code = (self._first_schedule + name_index(self.scheduler.names, on)) << 4 | FIRED  # type: ignore[union-attr]  # check found the schedule
-            elif i is not None:  # "bath_button.press"
-                code = i << 4 | EVENTS.index(event)
-            else:  # "toilet.flush_done"
-                code = (self._first_device + self.devices.index(source)) << 4 | MessageType.code(event[:-5])
-            if do not in self.lines:
-                self.lines.append(do)
-            bindings += (code, self.lines.index(do))
-        self.bindings = array("H", bindings)
+            key = (on, "fired") if not event else (source, event)
+            watch_devices = watch_devices or source in devices and bool(event)
+            self.bindings.setdefault(key, []).append(Binding(on, do))
         self._minute = ticks_ms()  # when this minute of firings began
-        self._firings = array("H", [0] * (len(bindings) // 2))  # each binding's this minute (past the most: said)
-        if [code for code in bindings[::2] if code >> 4 >= self._first_device]:
-            commands.service.finished.append(self._device_done)
+        if watch_devices:
+            service.finished.append(self._device_done)
         if clock["ntp"] is not None:
             try:
                 from iot.auto.ntp import keep
@@ -119,30 +95,13 @@ class Automations:
             else:
                 self._tasks.append(asyncio.create_task(keep(self.clock, clock["ntp"], log)))
 
-    def _name(self, src):
-        """Source number `src`'s name."""
-        if src >= self._first_device:
-            return self.devices[src - self._first_device]
-        n = self._first_schedule
-        return name_at(self.inputs.names, src) if src < n else name_at(self.scheduler.names, src - n)  # type: ignore[union-attr]  # a number is a source's
-
-    def _on(self, k):
-        """Binding k's `on`, as config.json spells it."""
-        code = self.bindings[2 * k]
-        src, ev = code >> 4, code & 15
-        if src >= self._first_device:
-            return "%s.%s_done" % (self._name(src), MessageType.name(ev).lower())
-        return self._name(src) if ev == FIRED else "%s.%s" % (self._name(src), EVENTS[ev])
-
-    def _schedule(self, i, why):
-        src = self._first_schedule + i
+    def _schedule(self, name, why):
         if why is not None:
-            self.log("event: schedule %s %s" % (self._name(src), why))
-        self._event(src, FIRED)
+            self.log("event: schedule %s %s" % (name, why))
+        self._event(name, "fired")
 
     def _device_done(self, device, code):
-        if device in self.devices:
-            self._event(self._first_device + self.devices.index(device), code)
+        self._event(device, MessageType.name(code).lower() + "_done")
 
     def changed(self, *_):
         """The time was set (the clock calls this with its old and new time), automations switched, a
@@ -150,89 +109,66 @@ class Automations:
         for w in self.watchers:
             w("", "changed")
 
-    def _event(self, src, ev):
-        """Source `src` gave event number `ev` (in EVENTS; a device's: its message's code): watchers hear it,
-        its texts made for them only; with automations on, each binding of it fires, found with nothing made."""
-        if self.watchers:
-            source = self._name(src)
-            event = EVENTS[ev] if src < self._first_device else MessageType.name(ev).lower() + "_done"
-            for w in self.watchers:
-                w(source, event)
-        if not self.enabled:
-            return
-        code = src << 4 | ev
-        bindings = self.bindings
-        for k in range(len(bindings) // 2):
-            if bindings[2 * k] == code:
-                self._fire(k)
+    def _event(self, source, event):
+        """`source` gave `event`: watchers hear it; with automations on, each binding of it fires."""
+        for w in self.watchers:
+            w(source, event)
+        if self.enabled:
+            for binding in self.bindings.get((source, event), ()):
+                self._fire(binding)
 
-    def _fire(self, k):
+    def _fire(self, binding):
         now = ticks_ms()
-        firings = self._firings
         if ticks_diff(now, self._minute) >= 60000:
             self._minute = now
-            for i in range(len(firings)):
-                firings[i] = 0
-        if firings[k] >= MAX_PER_MINUTE:
-            if firings[k] == MAX_PER_MINUTE:  # said once a minute
-                firings[k] += 1
+            for bindings in self.bindings.values():
+                for b in bindings:
+                    b.firings = 0
+        if binding.firings >= MAX_PER_MINUTE:
+            if binding.firings == MAX_PER_MINUTE:  # said once a minute
+                binding.firings += 1
                 self.log("event: automation %s -> %s: %d firings this minute, the most there can be; skipped until "
-                         "the minute is over (does it trigger itself?)" % (
-                             self._on(k), self.lines[self.bindings[2 * k + 1]], MAX_PER_MINUTE))
+                         "the minute is over (does it trigger itself?)" % (binding.on, binding.do, MAX_PER_MINUTE))
             return
-        firings[k] += 1
-        if k in self._busy:
+        binding.firings += 1
+        if binding.busy:
             self.log("event: automation %s -> %s: its last firing still waits for its reply; skipped" % (
-                self._on(k), self.lines[self.bindings[2 * k + 1]]))
+                binding.on, binding.do))
             return
-        self._busy.add(k)
+        binding.busy = True
         self._tasks = [t for t in self._tasks if not t.done()]
-        self._tasks.append(asyncio.create_task(self._do(k)))
+        self._tasks.append(asyncio.create_task(self._do(binding)))
 
-    async def _do(self, k):
-        on, line = self._on(k), self.lines[self.bindings[2 * k + 1]]
+    async def _do(self, binding):
         try:
-            if " " not in line and line in self.commands.programs.names():
-                line = "run " + line
-            reply = await self.commands.execute(line)
+            line, reply = await self.execute(binding.do)
             now = self.clock.now()
-            self.fired[on] = {"at": None if now is None else self.clock.text(now), "reply": reply}
-            self.log("event: automation %s -> %s: %s" % (on, line, reply))
+            self.fired[binding.on] = {"at": None if now is None else self.clock.text(now), "reply": reply}
+            self.log("event: automation %s -> %s: %s" % (binding.on, line, reply))
             self.changed()
         finally:
-            self._busy.discard(k)
+            binding.busy = False
 
-    def command(self, word, rest):
-        """The shell's `time`, `automations` and `press` commands: the reply text; IOTError if refused."""
-        if word == "time":
-            if rest.startswith("set "):
-                self.clock.set_ms(self.clock.parse(rest[4:].strip(" \t")) * 1000, "set")
-            elif rest:
-                raise IOTError("time takes nothing, or set YYYY-MM-DDTHH:MM[:SS][+HH:MM]")
-            now = self.clock.now()
-            if now is None:
-                return "time unknown: no schedule fires until NTP or `time set` gives it"
-            return "time %s (%s)" % (self.clock.text(now), self.clock.source)
-        if word == "automations":
-            if rest not in ("", "on", "off"):
-                raise IOTError("automations takes on or off")
-            if rest:
-                self.enabled = rest == "on"
-                self.changed()
-            return "automations %s" % ("on" if self.enabled else "off")
-        name, _, how = rest.partition(" ")
-        inputs = self.inputs
-        i = None if inputs is None else name_index(inputs.names, name)
-        if inputs is None or i is None:
-            raise IOTError("no input %r; inputs: %s" % (name, ", ".join(sorted(inputs.names.split("\n"))) if inputs
-                                                       else "none"))
-        if not inputs.button(i) or how not in ("", "long", "double"):
+    def press(self, name, how=""):
+        """The button `name` pressed from the shell (`how`: "", "long" or "double"), its events as a press gives
+        them; IOTError if there is no such button."""
+        from iot import IOTError
+        from iot.auto.inputs import Button
+
+        inputs = self.inputs.inputs if self.inputs is not None else {}
+        if name not in inputs:
+            raise IOTError("no input %r; inputs: %s" % (name, ", ".join(sorted(inputs)) or "none"))
+        button = inputs[name]
+        if not isinstance(button, Button) or how not in ("", "long", "double"):
             raise IOTError("press takes a button's name, then nothing, long or double")
         events = {"": ("press", "release"), "long": ("press", "long_press", "release"),
                   "double": ("press", "release", "press", "double_press", "release")}[how]
         for event in events:
-            inputs.event(i, EVENTS.index(event))
-        return "pressed %s%s" % (name, " (%s)" % how if how else "")
+            button.event(event)
+
+    def switch(self, on):
+        self.enabled = on
+        self.changed()
 
     def status(self):
         """What `status` shows under "automations"."""
@@ -253,6 +189,6 @@ class Automations:
             self.scheduler.deinit()
         for task in self._tasks:
             task.cancel()
-        finished = self.commands.service.finished
+        finished = self.service.finished
         if self._device_done in finished:  # a bound method equals another of the same (MicroPython 1.22 on)
             finished.remove(self._device_done)

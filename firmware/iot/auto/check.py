@@ -16,12 +16,10 @@ its key (returned in "problems"), and the rest of the file still boots. Only a c
 is a ConfigError, since every schedule hangs on it.
 """
 from iot import IOTError
-from iot.auto import EVENTS
+from iot.auto import BUTTON_EVENTS, CONTACT_EVENTS
 from iot.auto.clock import RULES, WEEKDAYS, parse_offset
 from iot.message import MAX_LABEL, MessageType, digits, is_label
 
-BUTTON_EVENTS = EVENTS[:4]
-CONTACT_EVENTS = EVENTS[4:6]
 INPUT_MS = (("debounce_ms", 30, 1, 1000), ("long_ms", 800, 100, 10000), ("double_ms", 350, 50, 2000))
 MAX_ENTRIES = 32  # of each section: a board's heap holds them all
 MAX_DO = 256

@@ -6,8 +6,9 @@ program) replies when it is accepted and reports its end, done or not, as an `ev
 parts, as MQTT and the web API give it); its first word picks the room that does the work
 
     parse.py     a line's words, quoting, names, a device command's JSON: what every command is made of
-    programs.py  the programs by name, built in and the user's, compiled at their first use: what a run needs
-    library.py   define, mode, save, plan, programs, and the boot's load
+    programs.py  the programs by name, built in and the user's: compiled at their first use, defined,
+                 planned, listed, saved and loaded at boot
+    automations.py  time, automations and press, over iot.auto's engine (when config.json has one)
     runs.py      what runs: `run` by the program's mode, `<device> <message>`, stop, wait
 
 and reply() turns what the room returns, or the IOTError it raises, into the one reply line.
@@ -28,7 +29,6 @@ HELP = ("commands: help | devices | status | <device> <message> [data] | run <pr
         "wait [ms] | time [set YYYY-MM-DDTHH:MM] | automations [on|off] | press <button> [long|double] | "
         "update [apply FILE [--downgrade] | fetch URL] | safe off"
         % "|".join(MODES))
-LIBRARY = ("programs", "plan", "define", "mode", "save")  # iot.commands.library's commands
 OUT_OF_MEMORY = "error: out of memory; nothing done"  # made now: the one reply that needs no heap when there is none
 
 
@@ -45,31 +45,37 @@ class Events:
 
 class Commands:
     """The entry point of every transport; `programs` (iot.commands.programs) and `runs` (iot.commands.runs)
-    are its rooms, `network` the iot.net.Network once it is started and `auto` the iot.auto.Automations
-    (`status` reports both)."""
+    are its rooms. Built with what it answers for: the `service`, the built-in `programs` ({name: maker}) and
+    the `store` the user's are saved in, where event lines go (`write`), the key updates are signed with
+    (`update_key`, secrets.json's), safe mode (`safe`, slots.py's: only help, status, update and safe answer)
+    and the automations (`auto`, iot.auto.Automations, whose bindings' lines it runs). `network` is the
+    iot.net.Network once it serves these commands (`status` reports it)."""
 
-    def __init__(self, service, programs, store=None, write=print):
+    def __init__(self, service, programs, store=None, write=print, update_key=None, safe=False, auto=None):
         self.service = service
         self.write = write  # event lines
         self.programs = Programs(service, programs, store, write)
         self.runs = Runs(service, self.programs, write)
+        self.update_key = update_key
+        self.safe = safe
+        self.auto = auto
+        if auto is not None:
+            auto.execute = self.automation
         self.network = None
-        self.auto = None  # iot.auto.Automations, when config.json has inputs, schedules or automations
-        self.update_key = None  # secrets.json's: what bundles are signed with (iot.update)
-        self.safe = False  # safe mode (slots.py): only help, status, update and safe answer
+        self.ready_ms = None  # on a board, its ticks at `ready for commands`: ms since its reset (app.run)
         self.update_watchers = []  # f(step, done, total, version) of every update, whoever started it (the page,
         # MQTT's state): "verified", "file", "written", "switched", or "failed" (done and total 0, version None)
         self.staging = None  # an update being staged: True while a command waits for it, or the task it runs in
 
     def load(self):
         """Take up the programs saved on the flash."""
-        self._library("load")
+        self.programs.load()
 
-    def _library(self, name, *args):
-        """iot.commands.library's `name` of the programs and `args` (loaded by the first such command)."""
-        from iot.commands import library
-
-        return getattr(library, name)(self.programs, *args)
+    async def automation(self, line):
+        """An automation's command line run: (the line as run, its reply); a program's name alone runs it."""
+        if " " not in line and line in self.programs.names():
+            line = "run " + line
+        return line, await self.execute(line)
 
     async def execute(self, line, console=False):
         """The reply to one command line. `console`: typed on the serial console, by someone at the board. Only there
@@ -143,8 +149,16 @@ class Commands:
             return self.runs.run(rest)
         if word == "stop":
             return await self.runs.stop(rest)
-        if word in LIBRARY:
-            return await self._library("command", word, rest, self.runs.count)
+        if word == "programs":
+            return await self.programs.listing(self.runs.count)
+        if word == "plan":
+            return self.programs.plan(rest)
+        if word == "define":
+            return self.programs.define(rest)
+        if word == "mode":
+            return self.programs.set_mode(rest)
+        if word == "save":
+            return await self.programs.save()
         if word == "wait":
             if not console:
                 raise IOTError("wait holds the channel it comes on: it is the serial console's alone (a run's end is "
@@ -153,7 +167,13 @@ class Commands:
         if word in ("time", "automations", "press"):
             if self.auto is None:
                 raise IOTError("%s: config.json has no inputs, schedules or automations (docs/automations.md)" % word)
-            return self.auto.command(word, rest)
+            from iot.commands import automations
+
+            if word == "time":
+                return automations.time(self.auto, rest)
+            if word == "automations":
+                return automations.switch(self.auto, rest)
+            return automations.press(self.auto, rest)
         if word in self.service.devices:
             words = split(rest)
             return await self.runs.device(word, words[0] if words else "", " ".join(words[1:]), wait=console)
@@ -237,7 +257,7 @@ class Commands:
         free = heap_free()  # before this reply's own objects are made: the heap the app leaves
         status = self.service.status()
         kind, version = installed()
-        status["firmware"] = {"app": kind, "version": version, "heap_free": free}
+        status["firmware"] = {"app": kind, "version": version, "heap_free": free, "ready_ms": self.ready_ms}
         if self.network is not None:
             status["network"] = self.network.status(secrets)
         if self.auto is not None:
@@ -249,7 +269,7 @@ class Commands:
 
     async def describe(self):
         """Every program with its mode, planned time and runs, as the web API lists them."""
-        return await self._library("describe", self.runs.count)
+        return await self.programs.describe(self.runs.count)
 
     async def wait(self):
         """Until no run is left (including runs queued meanwhile)."""

@@ -214,9 +214,7 @@ class Bridge:
         auto = self.commands.auto if self.commands is not None else None
         inputs = auto.inputs if auto is not None else None
         if inputs is not None and self.client.up.is_set():
-            from iot.auto import name_index  # loaded: the automations are
-
-            if name_index(inputs.names, source) is not None:
+            if source in inputs.inputs:
                 self.client.publish("%s/auto/%s" % (self.base, source), '{"event_type": "%s"}' % event, drop=True)
         self._due(AUTO_STATE)
 

@@ -76,12 +76,12 @@ def configs(ha_prefix, node, base, service, programs, board, auto=None, labels=N
 
 def _automations(entity, base, auto, labels):
     state = base + "/auto/state"
-    inputs = auto.inputs
-    names = inputs.names.split("\n") if inputs is not None else []
-    for name in sorted(names):
-        button = inputs.button(names.index(name))
-        events = ["press", "release", "long_press", "double_press"] if button else ["closed", "open"]
-        extra = {"state_topic": "%s/auto/%s" % (base, name), "event_types": events}
+    from iot.auto.inputs import Button
+
+    inputs = auto.inputs.inputs if auto.inputs is not None else {}
+    for name in sorted(inputs):
+        button = isinstance(inputs[name], Button)
+        extra = {"state_topic": "%s/auto/%s" % (base, name), "event_types": list(inputs[name].EVENTS)}
         if button:
             extra["device_class"] = "button"
         label = labels["inputs"].get(name)
@@ -90,7 +90,7 @@ def _automations(entity, base, auto, labels):
             yield entity("binary_sensor", "contact_" + _id(name), name, {
                 "state_topic": state, "device_class": "door",
                 "value_template": "{{ 'ON' if value_json.inputs.%s == 'open' else 'OFF' }}" % name}, label)
-    for name in auto.scheduler.names.split("\n") if auto.scheduler is not None else ():
+    for name in [s.name for s in auto.scheduler.schedules] if auto.scheduler is not None else ():
         # Its own topic carries only a time: Home Assistant 2024.3 warns of any other text a timestamp gets. While
         # it has none (the clock not set), the entity is unavailable, as auto/state's null says.
         topic, config = entity("sensor", "schedule_" + _id(name), name + " next", {
