@@ -230,7 +230,7 @@ class MQTTClient:
         for pid in self._unacked:  # QoS 1 the broker may not have: again, as duplicates
             message = self._unacked[pid][0]
             self._unacked[pid] = (message, ticks_ms())
-            await self._send_publish(message, pid, True)  # a duplicate
+            await self._send_publish(message, pid, dup=True)
         self.connects += 1
         self.up.set()
         if self.on_connect is not None:
@@ -346,11 +346,11 @@ class MQTTClient:
                     pid = self._next_pid()
                     self._unacked[pid] = (message, ticks_ms())
                     self._inflight += len(message[1])
-                await self._send_publish(message, pid, False)
+                await self._send_publish(message, pid)
             self._ready.clear()
             await self._ready.wait()
 
-    async def _send_publish(self, message, pid, dup):
+    async def _send_publish(self, message, pid, dup=False):
         topic, payload, retain, qos, _ = message
         kind = _PUBLISH | (0x08 if dup else 0) | (0x02 if qos else 0) | (0x01 if retain else 0)
         await self._send(_publish_packet(kind, topic, pid if qos else None, payload))
