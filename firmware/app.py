@@ -108,6 +108,7 @@ async def run(service, devices, settings, sequential=False, shell=False):
         await bring_up(service, devices, sequential, settings["demo"], events)
         if console is not None:
             auto = start_automations(settings, service, events)
+            settings["auto"] = None  # built into the engine: the boot's checked copy goes
             commands = serve_commands(service, settings, events, network, auto)
             await shell_until_end(commands, console)
             safe_all(service, devices)

@@ -35,15 +35,17 @@ async def _unwired(line):
 
 
 class Binding:
-    """One automation: its `on` as config.json spells it ("bath_button.press", "night_clean",
-    "toilet.flush_done") and its command line `do`; `busy` while its last firing waits for its reply, and
-    its `firings` this minute."""
+    """One automation: the command line it runs (`do`), and its `firings` this minute. What it is bound to is
+    its key in the engine's bindings."""
 
-    def __init__(self, on, do):
-        self.on = on
+    def __init__(self, do):
         self.do = do
-        self.busy = False
         self.firings = 0
+
+
+def on_text(source, event):
+    """A binding's `on` as config.json spells it: "bath_button.press", "night_clean", "toilet.flush_done"."""
+    return source if event == "fired" else source + "." + event
 
 
 class Automations:
@@ -51,9 +53,9 @@ class Automations:
 
     `bindings` are keyed by (source, event): ("bath_button", "press"), ("night_clean", "fired"),
     ("toilet", "flush_done"). `execute` is given by the command layer (iot.commands.Commands): a coroutine
-    function of a binding's command line, -> (the line as it ran it, its reply). `watchers` are called with (source, event) for
-    every event, automations on or off ("" and "changed" for the rest of their status: changed()), so a
-    transport can report them.
+    function of a binding's command line, -> (the line as it ran it, its reply). `watchers` are called with
+    (source, event) for every event, automations on or off ("" and "changed" for the rest of their status:
+    changed()), so a transport can report them.
     """
 
     def __init__(self, settings, service, log):
@@ -64,6 +66,7 @@ class Automations:
         self.fired = {}  # on -> {"at": time text or None, "reply": ...}
         self.watchers = []
         self._tasks = []
+        self._busy = set()  # the bindings whose last firing waits for its reply
         clock = settings["clock"]
         self.clock = Clock(clock["offset_s"], clock["dst"])
         self.clock.watchers.append(self.changed)
@@ -76,14 +79,20 @@ class Automations:
             from iot.auto.schedules import Scheduler
 
             self.scheduler = Scheduler(self.clock, settings["schedules"], clock["place"], self._schedule, log)
-        self.bindings = {}  # type: dict[tuple[str, str], list[Binding]]
-        devices = settings["devices"]
+        # Each name and command line once, as the engine holds it (read again from each automation, the same text
+        # would be one more string per binding): the sources' names, the events', and the lines.
+        held = {name: name for name in BUTTON_EVENTS + CONTACT_EVENTS + ("fired",)}
+        for name in list(self.inputs.inputs if self.inputs else ()) + [
+                s.name for s in (self.scheduler.schedules if self.scheduler else ())] + list(settings["devices"]):
+            held[name] = name
+        bindings = {}  # type: dict[tuple[str, str], list[Binding]]
         watch_devices = False
         for on, do in settings["automations"]:  # as iot.auto.check let them through
             source, _, event = on.partition(".")
-            key = (on, "fired") if not event else (source, event)
-            watch_devices = watch_devices or source in devices and bool(event)
-            self.bindings.setdefault(key, []).append(Binding(on, do))
+            key = (held[on], "fired") if not event else (held[source], held.setdefault(event, event))
+            watch_devices = watch_devices or source in settings["devices"] and bool(event)
+            bindings.setdefault(key, []).append(Binding(held.setdefault(do, do)))
+        self.bindings = {key: tuple(bindings[key]) for key in bindings}  # (source, event) -> its Bindings
         self._minute = ticks_ms()  # when this minute of firings began
         if watch_devices:
             service.finished.append(self._device_done)
@@ -114,10 +123,11 @@ class Automations:
         for w in self.watchers:
             w(source, event)
         if self.enabled:
-            for binding in self.bindings.get((source, event), ()):
-                self._fire(binding)
+            key = (source, event)
+            for binding in self.bindings.get(key, ()):
+                self._fire(key, binding)
 
-    def _fire(self, binding):
+    def _fire(self, key, binding):
         now = ticks_ms()
         if ticks_diff(now, self._minute) >= 60000:
             self._minute = now
@@ -128,26 +138,27 @@ class Automations:
             if binding.firings == MAX_PER_MINUTE:  # said once a minute
                 binding.firings += 1
                 self.log("event: automation %s -> %s: %d firings this minute, the most there can be; skipped until "
-                         "the minute is over (does it trigger itself?)" % (binding.on, binding.do, MAX_PER_MINUTE))
+                         "the minute is over (does it trigger itself?)" % (on_text(*key), binding.do, MAX_PER_MINUTE))
             return
         binding.firings += 1
-        if binding.busy:
+        if binding in self._busy:
             self.log("event: automation %s -> %s: its last firing still waits for its reply; skipped" % (
-                binding.on, binding.do))
+                on_text(*key), binding.do))
             return
-        binding.busy = True
+        self._busy.add(binding)
         self._tasks = [t for t in self._tasks if not t.done()]
-        self._tasks.append(asyncio.create_task(self._do(binding)))
+        self._tasks.append(asyncio.create_task(self._do(key, binding)))
 
-    async def _do(self, binding):
+    async def _do(self, key, binding):
         try:
             line, reply = await self.execute(binding.do)
             now = self.clock.now()
-            self.fired[binding.on] = {"at": None if now is None else self.clock.text(now), "reply": reply}
-            self.log("event: automation %s -> %s: %s" % (binding.on, line, reply))
+            on = on_text(*key)
+            self.fired[on] = {"at": None if now is None else self.clock.text(now), "reply": reply}
+            self.log("event: automation %s -> %s: %s" % (on, line, reply))
             self.changed()
         finally:
-            binding.busy = False
+            self._busy.discard(binding)
 
     def press(self, name, how=""):
         """The button `name` pressed from the shell (`how`: "", "long" or "double"), its events as a press gives

@@ -19,16 +19,11 @@ from iot.compat import const, sleep_ms
 LATE_S = 60  # a slot fired this late (a held-up loop) still runs
 HOUR_MS = 3600000  # the longest sleep: the clock is read, and its ticks taken up, at least this often
 NONE = const(0)  # no slot (no schedule's slot is at the Unix epoch)
-_NEXT = const(0)  # in a schedule's `times`
-_LAST = const(1)
 
 
 class Schedule:
     """One schedule: `at` (a minute of the day) or `sun` ("sunrise" or "sunset", `offset_min` from it) on `days`
-    (a bit per weekday, Monday's the lowest), with `catch_up` (its last missed slot runs, if within
-    `catch_up_min`). `times` holds two UTC seconds (NONE for none): its next slot, and the last it fired, which a
-    clock stepped back must not fire again (an array: as Python ints past 2**30 they would each be an object on a
-    board)."""
+    (a bit per weekday, Monday's the lowest); its last missed slot runs if within `catch_up_min` (None: never)."""
 
     def __init__(self, name, at, sun, offset_min, days, catch_up, catch_up_min):
         self.name = name
@@ -36,9 +31,7 @@ class Schedule:
         self.sun = sun
         self.offset_min = offset_min
         self.days = days
-        self.catch_up = catch_up
-        self.catch_up_min = catch_up_min
-        self.times = array("L", (NONE, NONE))  # "L": 32 bits or more, on every port
+        self.catch_up_min = catch_up_min if catch_up else None
 
     def slot_on(self, clock, place, day):
         """The UTC second of its slot on the local date `day` (days since 1970-01-01), or None."""
@@ -64,12 +57,15 @@ class Schedule:
         return NONE
 
     def catches_up(self, slot, now):
-        return self.catch_up and now - slot <= self.catch_up_min * 60
+        return self.catch_up_min is not None and now - slot <= self.catch_up_min * 60
 
 
 class Scheduler:
     """Every schedule, on `clock`; fire(name, why) runs a schedule's automations, log(line) gets event lines.
-    Its one task runs only while the time is known, and starts again whenever the clock is set."""
+    Its one task runs only while the time is known, and starts again whenever the clock is set. For the i-th
+    schedule, `next[i]` is its next slot and `last[i]` the last it fired, which a clock stepped back must not
+    fire again, in UTC seconds (NONE for none; arrays: as Python ints past 2**30 they would each be an object
+    on a board)."""
 
     def __init__(self, clock, settings, place, fire, log):
         """`settings`: {name: (at, sun, offset_min, days, catch_up, catch_up_min)}, as iot.auto.check gives them."""
@@ -78,6 +74,8 @@ class Scheduler:
         self.fire = fire
         self.log = log
         self.schedules = [Schedule(name, *settings[name]) for name in settings]
+        self.next = array("L", [NONE] * len(self.schedules))  # "L": 32 bits or more, on every port
+        self.last = array("L", [NONE] * len(self.schedules))
         self._task = None
         clock.watchers.append(self._clock_set)
         now = clock.now()
@@ -89,15 +87,16 @@ class Scheduler:
 
     def _plan(self, now):
         """Each schedule's next slot from UTC second `now`, and the task that sleeps until the soonest."""
-        for s in self.schedules:
-            s.times[_NEXT] = self._near(s, max(now, s.times[_LAST]), True)
+        for i, s in enumerate(self.schedules):
+            self.next[i] = self._near(s, max(now, self.last[i]), True)
         if self._task is not None:
             self._task.cancel()
         self._task = asyncio.create_task(self._run())
 
-    def _missed(self, schedule, slot, now, why):
-        """A slot that did not run at its time: caught up, or skipped, said either way."""
-        schedule.times[_LAST] = slot
+    def _missed(self, i, slot, now, why):
+        """A slot of schedule i that did not run at its time: caught up, or skipped, said either way."""
+        schedule = self.schedules[i]
+        self.last[i] = slot
         if schedule.catches_up(slot, now):
             self.fire(schedule.name, "caught up: its %s slot %s" % (self.clock.text(slot), why))
         else:
@@ -105,43 +104,43 @@ class Scheduler:
 
     def _clock_set(self, old, new):
         if old is None:  # the time is known now: each schedule's last slot was missed, if any
-            for s in self.schedules:
+            for i, s in enumerate(self.schedules):
                 slot = self._near(s, new, False)
-                if slot != NONE and slot > s.times[_LAST] and s.catches_up(slot, new):
-                    self._missed(s, slot, new, "passed while the time was unknown")
+                if slot != NONE and slot > self.last[i] and s.catches_up(slot, new):
+                    self._missed(i, slot, new, "passed while the time was unknown")
         elif new < old:
             if old - new > 1:  # NTP's corrections of a few ms are no news
                 self.log("event: clock stepped back %d s; no slot fires twice" % (old - new))
         else:
-            for s in self.schedules:
-                if s.times[_NEXT] != NONE and s.times[_NEXT] <= new:
-                    self._missed(s, self._near(s, new, False), new, "the clock jumped %d s over it" % (new - old))
+            for i, s in enumerate(self.schedules):
+                if self.next[i] != NONE and self.next[i] <= new:
+                    self._missed(i, self._near(s, new, False), new, "the clock jumped %d s over it" % (new - old))
         self._plan(new)
 
     async def _run(self):
         """Fire each slot that is due, then sleep until the soonest next one (at most an hour)."""
-        clock = self.clock
+        clock, nexts = self.clock, self.next
         while True:
             now_ms = clock.now_ms()
             now = now_ms // 1000
             wait = HOUR_MS
-            for s in self.schedules:
-                times = s.times
-                slot = times[_NEXT]
+            for i, s in enumerate(self.schedules):
+                slot = nexts[i]
                 if slot != NONE and slot <= now:
-                    times[_LAST] = slot
-                    times[_NEXT] = self._near(s, now, True)
+                    self.last[i] = slot
+                    nexts[i] = self._near(s, now, True)
                     if now - slot <= LATE_S:
                         self.fire(s.name, None)
                     else:
-                        self._missed(s, slot, now, "the loop was held up %d s" % (now - slot))
-                if times[_NEXT] != NONE:
-                    wait = min(wait, times[_NEXT] * 1000 - now_ms)
+                        self._missed(i, slot, now, "the loop was held up %d s" % (now - slot))
+                if nexts[i] != NONE:
+                    wait = min(wait, nexts[i] * 1000 - now_ms)
             await sleep_ms(max(1, wait))
 
     def status(self):
         """{name: its next slot as local time, or None}."""
-        return {s.name: None if s.times[_NEXT] == NONE else self.clock.text(s.times[_NEXT]) for s in self.schedules}
+        return {s.name: None if self.next[i] == NONE else self.clock.text(self.next[i])
+                for i, s in enumerate(self.schedules)}
 
     def deinit(self):
         if self._task is not None:
