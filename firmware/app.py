@@ -73,13 +73,11 @@ async def feed_watchdog(timeout_ms):
         await sleep_ms(timeout_ms // 4)
 
 
-def make_commands(service, write=print, update_key=None, safe=False, auto=None):
+def make_commands(service, write=print, update_key=None, safe=False):
     """The command layer over the built-in programs and those saved on the flash; events go to `write`."""
     from iot.commands import Commands
 
-    commands = Commands(service, PROGRAMS, "programs.json", write, update_key=update_key, safe=safe, auto=auto)
-    commands.load()
-    return commands
+    return Commands(service, PROGRAMS, "programs.json", write, update_key=update_key, safe=safe)
 
 
 async def run(service, devices, settings, sequential=False, shell=False):
@@ -89,6 +87,7 @@ async def run(service, devices, settings, sequential=False, shell=False):
     the background, so the demo is seen there too; it takes commands once the shell does, as do the
     inputs, schedules and automations (iot.auto) when config.json has them.
     """
+    import slots
     from iot.commands import Events
 
     watchdog = start_watchdog(settings["wdt_ms"])
@@ -99,23 +98,21 @@ async def run(service, devices, settings, sequential=False, shell=False):
         console = Console()
     events = Events(console.show if console is not None else service.log)  # never tearing a half-typed line
     service.log = events
-    network = auto = None
+    commands = make_commands(service, events, settings["update_key"], slots.safe())
+    network = None
     try:
         if settings["auto"] is not None:
             for problem in settings["auto"]["problems"]:
                 events("error: " + problem)
-        network = start_network(settings, service, events)
+        network = start_network(settings, service, events, commands)
         await bring_up(service, devices, sequential, settings["demo"], events)
         if console is not None:
-            auto = start_automations(settings, service, events)
-            settings["auto"] = None  # built into the engine: the boot's checked copy goes
-            commands = serve_commands(service, settings, events, network, auto)
+            serve(commands, network, settings)
             await shell_until_end(commands, console)
             safe_all(service, devices)
             print("event: end of input; all outputs off")
     finally:
-        if auto is not None:
-            auto.deinit()
+        commands.deinit()
         if network is not None:
             network.deinit()
         if watchdog is not None:
@@ -130,15 +127,16 @@ def start_watchdog(wdt_ms):
     return asyncio.create_task(feed_watchdog(ms)) if ms else None
 
 
-def start_network(settings, service, events):
-    """Wi-Fi, MQTT and the web page as configured, joining in the background (iot.net.Network), or None."""
+def start_network(settings, service, events, commands):
+    """Wi-Fi, MQTT and the web page as configured, joining in the background (iot.net.Network), or None; they
+    take `commands` once those serve."""
     if settings["mqtt"] is None and settings["web"] is None:
         return None
     import slots
     from iot.net import boot  # runs once
 
     try:
-        return boot.start(settings, service, events, service.activity, slots.safe())
+        return boot.start(settings, service, events, commands, service.activity, slots.safe())
     finally:
         unload("iot.net.boot")
 
@@ -157,35 +155,25 @@ async def bring_up(service, devices, sequential, demo, events):
         unload("demo")
 
 
-def start_automations(settings, service, events):
-    """The inputs, schedules and automations config.json has (iot.auto), or None."""
-    if settings["auto"] is None:
-        return None
-    from iot.auto import Automations
-
-    return Automations(settings["auto"], service, events)
-
-
-def serve_commands(service, settings, events, network, auto):
-    """The command layer, served on the network too; the board is ready: an update on trial is good."""
+def serve(commands, network, settings):
+    """The commands served, on the network too, with the automations; the board is ready: an update on trial is
+    good."""
     import slots
 
-    commands = make_commands(service, events, settings["update_key"], slots.safe(), auto)
-    if network is not None:
-        network.serve(commands)
+    commands.serve(network, settings["auto"])
+    settings["auto"] = None  # built into the engine: the boot's checked copy goes
     slots.ready()  # devices registered, the network started, the shell up
     if sys.platform not in ("linux", "darwin", "win32"):  # a board: its ticks began at its reset
         commands.ready_ms = ticks_ms()
-    return commands
 
 
 async def shell_until_end(commands, console):
     """The serial shell, until the console's input ends."""
-    from iot.shell import serve
+    from iot.shell import serve as shell
 
     console.show("event: ready for commands (help lists them)" if not commands.safe else
                  "event: safe mode: every output off; status, update and safe off answer (docs/updates.md)")
-    await serve(commands, console)
+    await shell(commands, console)
 
 
 def load_settings(path="config.json", given=None):

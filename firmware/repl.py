@@ -18,7 +18,9 @@ _session = []  # type: list  # the loop and the shell, made by the first command
 async def _start():
     service, devices = app.build(config.load())
     await service.register_devices(devices)
-    return app.make_commands(service)
+    commands = app.make_commands(service)
+    commands.serve()
+    return commands
 
 
 async def _do(shell, line):

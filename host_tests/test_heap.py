@@ -92,10 +92,10 @@ def test_a_small_heap_with_no_programs_file_boots_without_a_word(tmp_path, monke
     service, devices = app.build(op_ms=0)
     from iot.commands import Commands
 
-    Commands(service, app.PROGRAMS, str(tmp_path / "programs.json"), said.append).load()
+    Commands(service, app.PROGRAMS, str(tmp_path / "programs.json"), said.append).serve()
     assert said == []
     (tmp_path / "programs.json").write_text('{"modes": {}, "programs": {"p": {"delay": 1}}}')
-    Commands(service, app.PROGRAMS, str(tmp_path / "programs.json"), said.append).load()
+    Commands(service, app.PROGRAMS, str(tmp_path / "programs.json"), said.append).serve()
     assert said == ["event: %s: it does not fit in the heap beside the app; set aside as %s.bad, starting without "
                     "user programs" % (tmp_path / "programs.json", tmp_path / "programs.json")]
 

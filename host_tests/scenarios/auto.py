@@ -4,7 +4,6 @@ import asyncio
 import app
 import config
 import machine
-from iot.auto import Automations
 from iot.auto.clock import Clock
 from iot.auto.inputs import Inputs
 from iot.auto.schedules import Scheduler
@@ -50,10 +49,9 @@ async def engine(extra, lines, wait_ms=0, pattern=()):
     said = []
     service, devices = app.build(settings, log=said.append)
     await service.register_devices(devices)
-    auto = None
-    if settings["auto"] is not None:
-        auto = Automations(settings["auto"], service, said.append)
-    commands = app.make_commands(service, said.append, auto=auto)
+    commands = app.make_commands(service, said.append)
+    commands.serve(automations=settings["auto"])
+    auto = commands.auto
     marks = {"start": now_ms()}
     _drive(pattern)
     replies = []

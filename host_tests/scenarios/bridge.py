@@ -2,7 +2,6 @@
 import asyncio
 
 import app
-from iot.auto import Automations
 from iot.net.bridge import Bridge
 from iot.net.mqtt import MAX_QUEUE, MQTTClient
 
@@ -16,20 +15,23 @@ async def watchers_come_and_go():
     settings = app.load_settings(given={"op_ms": 0, "demo": False, "inputs": {"b": {"pin": 14}},
                                         "automations": [{"on": "b.press", "do": "light switch_on"}]})
     service, devices = app.build(settings, log=quiet)
-    auto = Automations(settings["auto"], service, quiet)
-    commands = app.make_commands(service, quiet, auto=auto)
+    await service.register_devices(devices)
+    commands = app.make_commands(service, quiet)
+    commands.serve(automations=settings["auto"])
+    auto = commands.auto
 
     def count():
         return [len(service.watchers), len(commands.update_watchers), len(auto.watchers)]
 
     seen = {"before": count()}
-    bridge = Bridge(MQTTClient("127.0.0.1", 1, "test", log=quiet), "iot/test", "test", service, "pico",
+    bridge = Bridge(MQTTClient("127.0.0.1", 1, "test", log=quiet), "iot/test", "test", service, commands, "pico",
                     discover=False).start()
-    bridge.serve(commands)
+    await asyncio.sleep(0)  # its worker sees the commands serve
+    await asyncio.sleep(0)
     seen["served"] = count()
     bridge.deinit()
     seen["after deinit"] = count()
-    auto.deinit()
+    commands.deinit()
     return seen
 
 

@@ -29,7 +29,7 @@ async def site_comes_and_goes(port, idle_ms):
     service, devices = app.build(app.load_settings(given={"op_ms": 0}), log=lambda line: None)
     from iot.commands import Events
 
-    web = web_module.Web(service, "pico", port, events=Events()).start()
+    web = web_module.Web(service, app.make_commands(service), "pico", port, events=Events()).start()
     seen = {"before": _loaded(web)}
     for _ in range(100):  # the server is listening
         try:
@@ -55,9 +55,10 @@ async def port_taken(port):
 
     said = []
     service, devices = app.build(app.load_settings(given={"op_ms": 0}), log=said.append)
-    first = web_module.Web(service, "pico", port, events=Events(said.append)).start()
+    commands = app.make_commands(service)
+    first = web_module.Web(service, commands, "pico", port, events=Events(said.append)).start()
     await asyncio.sleep(0.1)
-    second = web_module.Web(service, "pico", port, events=Events(said.append)).start()
+    second = web_module.Web(service, commands, "pico", port, events=Events(said.append)).start()
     await asyncio.sleep(0.1)
     first.deinit()
     second.deinit()

@@ -67,7 +67,9 @@ def build_app():
 
     service, devices = app.build(app.load_settings(given={"op_ms": 0}), log=quiet)
     asyncio.run(register(service, devices))
-    HELD[0] = (service, app.make_commands(service, quiet))
+    commands = app.make_commands(service, quiet)
+    commands.serve()
+    HELD[0] = (service, commands)
 
 
 def build_network():
@@ -77,10 +79,10 @@ def build_network():
     from iot.net.mqtt import MQTTClient
     from iot.net.web import Web
 
-    service = HELD[0][0]
+    service, commands = HELD[0]
     client = MQTTClient("broker", 1883, "bench", log=quiet)
-    HELD[1] = (client, Bridge(client, "iot/bench", "bench", service, "pico", discover=True),
-               Web(service, "pico", 80))
+    HELD[1] = (client, Bridge(client, "iot/bench", "bench", service, commands, "pico", discover=True),
+               Web(service, commands, "pico", 80))
 
 
 def open_page():
@@ -116,7 +118,9 @@ def build_automations(text):
     import app
     from iot.auto import Automations
 
-    automations = Automations(app.load_settings(given=json.loads(text))["auto"], HELD[0][0], quiet)
+    commands = HELD[0][1]
+    automations = Automations(app.load_settings(given=json.loads(text))["auto"], HELD[0][0], quiet,
+                              commands.automation)
     automations.clock.set_ms(1796300000000, "set")  # a Thursday: every schedule has its next slot planned
     HELD[2] = automations
     asyncio.run(settle())

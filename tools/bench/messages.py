@@ -85,8 +85,7 @@ async def timed_mqtt(commands, service, runs):
     from iot.net.bridge import Bridge
 
     client = Client()
-    bridge = Bridge(client, BASE, "bench", service, "pico", discover=False).start()
-    bridge.serve(commands)
+    bridge = Bridge(client, BASE, "bench", service, commands, "pico", discover=False).start()
     await commands.execute("light switch_off")  # each ON below is a change of state, and so each OFF
     await commands.wait()
     await asyncio.sleep(0.05)  # announced, every state sent
@@ -112,6 +111,7 @@ async def main():
         device.connect_ms = 0
     await service.register_devices(devices)
     commands = app.make_commands(service, quiet)
+    commands.serve()
     for line, key in (("light switch_on", "msg_device"), ("plan sleep", "msg_plan"), ("programs", "msg_programs"),
                       ("status", "msg_status")):
         report(key, "a shell line's reply: %s" % line, await timed_lines(commands, line, RUNS))

@@ -436,8 +436,6 @@ async def press_latency(n):
     """A button's edge to the light's output change, through its automation and the command layer (the app
     as config.json would build it). A board presses by turning the unwired pin's pull around (pull-down:
     an edge as a button to GND gives); the host's stub machine drives the pin."""
-    from iot.auto import Automations
-
     settings = app.load_settings(given={
         "op_ms": 0, "demo": False, "inputs": {"button": {"pin": PRESS_PIN, "debounce_ms": 30}},
         "automations": [{"on": "button.press", "do": "light switch_on"},
@@ -446,8 +444,9 @@ async def press_latency(n):
     for d in devices.values():
         d.connect_ms = 0
     await service.register_devices(devices)
-    auto = Automations(settings["auto"], service, quiet)
-    app.make_commands(service, quiet, auto=auto)
+    commands = app.make_commands(service, quiet)
+    commands.serve(automations=settings["auto"])
+    auto = commands.auto
     out = devices["light"]._out
     show = out.show
     changed = [None]

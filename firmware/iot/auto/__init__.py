@@ -28,12 +28,6 @@ BUTTON_EVENTS = ("press", "release", "long_press", "double_press")
 CONTACT_EVENTS = ("closed", "open")
 
 
-async def _unwired(line):
-    from iot import IOTError
-
-    raise IOTError("no command layer to run %r" % line)
-
-
 class Binding:
     """One automation: the command line it runs (`do`), and its `firings` this minute. What it is bound to is
     its key in the engine's bindings."""
@@ -52,16 +46,16 @@ class Automations:
     """The engine: its sources (Inputs, Scheduler, the service's finished steps), the bindings, `enabled`.
 
     `bindings` are keyed by (source, event): ("bath_button", "press"), ("night_clean", "fired"),
-    ("toilet", "flush_done"). `execute` is given by the command layer (iot.commands.Commands): a coroutine
+    ("toilet", "flush_done"). `execute` is the command layer's (iot.commands.Commands.automation): a coroutine
     function of a binding's command line, -> (the line as it ran it, its reply). `watchers` are called with
     (source, event) for every event, automations on or off ("" and "changed" for the rest of their status:
     changed()), so a transport can report them.
     """
 
-    def __init__(self, settings, service, log):
+    def __init__(self, settings, service, log, execute):
         self.service = service
         self.log = log
-        self.execute = _unwired
+        self.execute = execute
         self.enabled = True
         self.fired = {}  # on -> {"at": time text or None, "reply": ...}
         self.watchers = []

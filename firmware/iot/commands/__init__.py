@@ -47,29 +47,41 @@ class Commands:
     """The entry point of every transport; `programs` (iot.commands.programs) and `runs` (iot.commands.runs)
     are its rooms. Built with what it answers for: the `service`, the built-in `programs` ({name: maker}) and
     the `store` the user's are saved in, where event lines go (`write`), the key updates are signed with
-    (`update_key`, secrets.json's), safe mode (`safe`, slots.py's: only help, status, update and safe answer)
-    and the automations (`auto`, iot.auto.Automations, whose bindings' lines it runs). `network` is the
-    iot.net.Network once it serves these commands (`status` reports it)."""
+    (`update_key`, secrets.json's) and safe mode (`safe`, slots.py's: only help, status, update and safe answer).
+    The transports are given it when they are made, and take commands once `serving` is set (serve(): the
+    devices registered, the programs loaded, the automations built)."""
 
-    def __init__(self, service, programs, store=None, write=print, update_key=None, safe=False, auto=None):
+    def __init__(self, service, programs, store=None, write=print, update_key=None, safe=False):
         self.service = service
         self.write = write  # event lines
         self.programs = Programs(service, programs, store, write)
         self.runs = Runs(service, self.programs, write)
         self.update_key = update_key
         self.safe = safe
-        self.auto = auto
-        if auto is not None:
-            auto.execute = self.automation
-        self.network = None
+        self.serving = asyncio.Event()
+        self.auto = None  # iot.auto.Automations, from serve() on, when config.json has any
+        self.network = None  # iot.net.Network, from serve() on, when config.json has one
         self.ready_ms = None  # on a board, its ticks at `ready for commands`: ms since its reset (app.run)
         self.update_watchers = []  # f(step, done, total, version) of every update, whoever started it (the page,
         # MQTT's state): "verified", "file", "written", "switched", or "failed" (done and total 0, version None)
         self.staging = None  # an update being staged: True while a command waits for it, or the task it runs in
 
-    def load(self):
-        """Take up the programs saved on the flash."""
+    def serve(self, network=None, automations=None):
+        """Take commands from now on: the programs saved on the flash taken up, the automations config.json has
+        (iot.auto.check's `automations`) built, running their lines here, and `network` (iot.net.Network, whose
+        transports were given these commands) reported in `status`."""
         self.programs.load()
+        self.network = network
+        if automations is not None:
+            from iot.auto import Automations
+
+            self.auto = Automations(automations, self.service, self.write, self.automation)
+        self.serving.set()
+
+    def deinit(self):
+        """The automations' tasks and inputs ended."""
+        if self.auto is not None:
+            self.auto.deinit()
 
     async def automation(self, line):
         """An automation's command line run: (the line as run, its reply); a program's name alone runs it."""

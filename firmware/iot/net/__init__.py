@@ -11,13 +11,6 @@ class Network:
         self.bridge = bridge
         self.web = web
 
-    def serve(self, commands):
-        """Take commands from the network (and announce to Home Assistant) from now on."""
-        commands.network = self
-        for part in (self.bridge, self.web):
-            if part is not None:
-                part.serve(commands)
-
     def status(self, secrets=False):
         """The network's part of `status`; `secrets` (asked on the serial console): the web page's password too."""
         if self.bridge is not None:

@@ -14,9 +14,9 @@ def tls_context():
     return context
 
 
-def start(settings, service, events, led=None, safe=False):
+def start(settings, service, events, commands, led=None, safe=False):
     """Join Wi-Fi, the broker and serve the page, as configured, in the background; the devices and the
-    shell work meanwhile. Events and device states go out at once; commands are taken once serve() is called.
+    shell work meanwhile. Events and device states go out at once; `commands` are taken once they serve.
     None, said in an event, on a board with no network (a Pico; a Pico W, Pico 2 W or ESP32 has one).
     `safe` (safe mode): Wi-Fi and the web server's update and status only, whatever else is configured."""
     try:
@@ -41,7 +41,8 @@ def start(settings, service, events, led=None, safe=False):
                             log=events, link=None if wifi is None else wifi.up)
         if wifi is not None:
             wifi.on_down = client.drop
-        bridge = Bridge(client, base, node, service, settings["board"], wifi, m["discovery"], settings["labels"]).start()
+        bridge = Bridge(client, base, node, service, commands, settings["board"], wifi, m["discovery"],
+                        settings["labels"]).start()
         events.sinks.append(bridge.event)
     w = settings["web"]
     if w is not None:
@@ -53,7 +54,7 @@ def start(settings, service, events, led=None, safe=False):
                    "can drive every output from it")
         elif password is None:
             password = made_password(w["user"] or "admin", events)
-        web = Web(service, settings["board"], w["port"], w["user"], password, safe, events, w["auth"],
+        web = Web(service, commands, settings["board"], w["port"], w["user"], password, safe, events, w["auth"],
                   w["hosts"]).start()
     return Network(wifi, bridge, web)
 

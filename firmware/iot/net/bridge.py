@@ -50,12 +50,12 @@ UPDATE = "/"  # due: the update topic; nor this
 
 
 class Bridge:
-    def __init__(self, client, base, node, service, board, wifi=None, discover=True, labels=None):
+    def __init__(self, client, base, node, service, commands, board, wifi=None, discover=True, labels=None):
         self.client = client
         self.base = base
         self.node = node
         self.service = service
-        self.commands = None  # iot.commands.Commands, from serve() on
+        self.commands = commands  # iot.commands.Commands: run once they serve (their `serving` is set)
         self.board = board
         self.wifi = wifi
         self.discover = discover
@@ -80,28 +80,20 @@ class Bridge:
 
     def start(self):
         self.service.watchers.append(self._due)
+        self.commands.update_watchers.append(self._update_event)
         self._tasks = tuple(asyncio.create_task(job) for job in (
             self.client.run(), self._worker(), self._deliver(), self._states(), self._diag()))
         return self
 
-    def serve(self, commands):
-        """Run the commands that arrive (those waiting too), and announce what there is to Home Assistant."""
-        self.commands = commands
-        if commands.auto is not None:
-            commands.auto.watchers.append(self._auto_event)
-        commands.update_watchers.append(self._update_event)
-        self._work.set()  # the commands that came meanwhile
-        self._announce()
-
     def deinit(self):
         # A bound method equals another of the same method and object (MicroPython 1.22 on): found to remove.
-        if self._due in self.service.watchers:
-            self.service.watchers.remove(self._due)
-        auto = self.commands.auto if self.commands is not None else None
+        for watchers, watcher in ((self.service.watchers, self._due), (self.commands.update_watchers,
+                                                                       self._update_event)):
+            if watcher in watchers:
+                watchers.remove(watcher)
+        auto = self.commands.auto
         if auto is not None and self._auto_event in auto.watchers:
             auto.watchers.remove(self._auto_event)
-        if self.commands is not None and self._update_event in self.commands.update_watchers:
-            self.commands.update_watchers.remove(self._update_event)
         for t in self._tasks:
             t.cancel()
         self._tasks = ()
@@ -152,10 +144,16 @@ class Bridge:
         self._work.set()
 
     async def _worker(self):
-        """The commands, one at a time and in order, each reply to the outbox: no command waits (iot.commands), and
-        none waits for the broker."""
+        """Once the commands serve: the automations' events watched and what there is announced, then the commands,
+        one at a time and in order (those that came meanwhile first), each reply to the outbox: no command waits
+        (iot.commands), and none waits for the broker."""
+        commands = self.commands
+        await commands.serving.wait()
+        if commands.auto is not None:
+            commands.auto.watchers.append(self._auto_event)
+        self._announce()
         while True:
-            while not self._pending or self.commands is None:  # none taken before serve()
+            while not self._pending:
                 self._work.clear()
                 await self._work.wait()
             item = self._pending.pop(0)
@@ -163,8 +161,6 @@ class Bridge:
             if kind == "busy" or len(self._outbox) >= _MAX_RESULTS:  # refused, not run: nothing more is held
                 self._reply(("busy", item[1] if kind == "busy" else 1))
                 continue
-            commands = self.commands
-            assert commands is not None  # the wait above is for serve()
             if kind == "set":  # a device's command: the device is looked up now, when it is its turn
                 try:
                     item = ha.request(item[1], self.service.get_device(item[1]), item[2])
@@ -211,8 +207,7 @@ class Bridge:
 
     def _auto_event(self, source, event):
         """An input's event goes out at once (an event entity has no state to catch up on); the rest as state."""
-        auto = self.commands.auto if self.commands is not None else None
-        inputs = auto.inputs if auto is not None else None
+        inputs = self.commands.auto.inputs
         if inputs is not None and self.client.up.is_set():
             if source in inputs.inputs:
                 self.client.publish("%s/auto/%s" % (self.base, source), '{"event_type": "%s"}' % event, drop=True)
@@ -238,8 +233,8 @@ class Bridge:
         while True:
             await self._changed.wait()
             self._changed.clear()
-            if self._announce_due and self.commands is not None:  # serve() announces, once the devices have
-                self._announce_due = False                       # registered and the programs are loaded
+            if self._announce_due and self.commands.serving.is_set():  # the devices registered, the programs
+                self._announce_due = False                                # loaded
                 await self._discovery()
             while self._dirty:
                 what = self._dirty.pop(0)
@@ -248,7 +243,7 @@ class Bridge:
                                           qos=1)
                     continue
                 if what == AUTO_STATE:
-                    auto = self.commands.auto if self.commands is not None else None
+                    auto = self.commands.auto
                     if auto is None:
                         continue
                     a = auto.status()
@@ -273,7 +268,6 @@ class Bridge:
     async def _discovery(self):
         """The discovery configs (when discovering), then every state marked to be sent again."""
         commands = self.commands
-        assert commands is not None  # announced from serve() on
         if self.discover:
             from iot.net import discovery  # loaded by the first announcement
 

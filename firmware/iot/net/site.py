@@ -116,12 +116,13 @@ class Site:
 
     def __init__(self, web):
         self.web = web
+        self.serving = False  # its watchers on the commands added (serve())
         self.names = _names(web)
         web.service.watchers.append(self._device_changed)
         if web.events is not None:
             web.events.sinks.append(self._event_line)
-        if web.commands is not None:
-            self.serve(web.commands)
+        if web.commands.serving.is_set():
+            self.serve()
         Request.max_content_length = MAX_BUNDLE  # iot.net.http holds every other body to MAX_BODY
         self.app = app = Microdot()
         app.before_request(self._check)
@@ -144,8 +145,10 @@ class Site:
         app.errorhandler(405)(lambda request: ({"reply": "error: not with that method"}, 405))
         app.errorhandler(413)(lambda request: ({"reply": "error: the body is over %d bytes" % MAX_BODY}, 413))
 
-    def serve(self, commands):
-        """The commands' watchers too, now that there are commands."""
+    def serve(self):
+        """The commands' watchers too, now that they serve."""
+        commands = self.web.commands
+        self.serving = True
         commands.runs.watchers.append(self._run_begun)
         commands.update_watchers.append(self._progress)
         if commands.auto is not None:
@@ -160,7 +163,7 @@ class Site:
         if web.events is not None:
             _drop(web.events.sinks, self._event_line)
         commands = web.commands
-        if commands is not None:
+        if self.serving:
             _drop(commands.runs.watchers, self._run_begun)
             _drop(commands.update_watchers, self._progress)
             if commands.auto is not None:
@@ -226,11 +229,6 @@ class Site:
         except Exception:  # a query string microdot cannot read (a bad %-escape, not UTF-8)
             raise http.Refused(400, "the request's query is not readable")
 
-    def _commands(self):
-        commands = self.web.commands
-        assert commands is not None  # _check answers 503 to the API until serve()
-        return commands
-
     async def _check(self, request):
         """Who may ask: this board named as the Host; what changes something, only from the board's own page or no
         browser, as JSON; the password, when there is one. Then: the API once the shell takes commands. A refusal
@@ -268,7 +266,7 @@ class Site:
         elif changes and not web.open:
             return _refusal(403, "this board has no web password yet, so its page changes nothing: put one in "
                                  "secrets.json (web.password), or set web.auth false in config.json")
-        if web.commands is None and request.path.startswith("/api/"):
+        if not web.commands.serving.is_set() and request.path.startswith("/api/"):
             return _refusal(503, "starting; try again in a moment", "Retry-After", "1")
 
     async def _index(self, request):
@@ -302,7 +300,7 @@ class Site:
         return {"board": self.web.board, "version": installed()[1], "devices": devices}
 
     async def _status(self, request):
-        return self._commands().status()
+        return self.web.commands.status()
 
     async def _device(self, request, name):
         try:
@@ -313,10 +311,10 @@ class Site:
             msg, data = device_message(name, body)
         except IOTError as e:
             return _reply("error: %s" % e)
-        return _reply(await self._commands().send(name, msg, data))
+        return _reply(await self.web.commands.send(name, msg, data))
 
     async def _programs(self, request):
-        return await self._commands().describe()
+        return await self.web.commands.describe()
 
     async def _define(self, request, name):
         mode = request.args.get("mode")
@@ -326,16 +324,16 @@ class Site:
             return _reply("error: %s" % e)
         if mode is not None and (" " in mode or not mode):
             return _reply("error: %r is no mode" % mode)
-        return _reply(await self._commands().execute("define %s %s%s" % (name, mode + " " if mode else "", text)), 201)
+        return _reply(await self.web.commands.execute("define %s %s%s" % (name, mode + " " if mode else "", text)), 201)
 
     async def _run(self, request, name):
-        return _reply(await self._commands().execute("run " + name))
+        return _reply(await self.web.commands.execute("run " + name))
 
     async def _stop(self, request):
-        return _reply(await self._commands().execute("stop"))
+        return _reply(await self.web.commands.execute("stop"))
 
     async def _save(self, request):
-        return _reply(await self._commands().execute("save"))
+        return _reply(await self.web.commands.execute("save"))
 
     async def _console(self, request):
         try:
@@ -344,7 +342,7 @@ class Site:
                 raise IOTError('the console takes {"line": "a command"}')
         except IOTError as e:
             return _reply("error: %s" % e)
-        return _reply(await self._commands().execute(body["line"]))
+        return _reply(await self.web.commands.execute(body["line"]))
 
     async def _update(self, request):
         """The bundle in the body, read no further than its Content-Length (the connection may stay open)."""
@@ -359,7 +357,7 @@ class Site:
             left[0] -= len(data)
             return data
 
-        commands = self._commands()
+        commands = self.web.commands
         return _reply(await commands.reply(commands.update("", read)))
 
     async def _events(self, request):
@@ -377,7 +375,7 @@ class Site:
         try:
             for name in web.service.devices:
                 client.put(("state", name))
-            if web.commands is not None and web.commands.auto is not None:
+            if web.commands.auto is not None:
                 client.put(("auto", None))
             while True:
                 while not client.queue:
@@ -397,7 +395,7 @@ class Site:
                     await sse.send({"step": what[0], "done": what[1], "total": what[2], "version": what[3]},
                                    event="update")
                 elif kind == "auto":
-                    auto = self._commands().auto
+                    auto = self.web.commands.auto
                     if auto is not None:
                         await sse.send(auto.status(), event="auto")
                 else:

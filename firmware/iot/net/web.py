@@ -70,14 +70,14 @@ class Web:
     `clients`) while a connection needs it. `busy`, `refused` and `failed` count the connections turned away at
     the cap, the requests refused for breaking a rule, and those the server failed (`status` shows them)."""
 
-    def __init__(self, service, board, port=80, user=None, password=None, safe=False, events=None, auth=True,
-                 hosts=()):
+    def __init__(self, service, commands, board, port=80, user=None, password=None, safe=False, events=None,
+                 auth=True, hosts=()):
         self.service = service
+        self.commands = commands  # iot.commands.Commands: the API answers 503 until they serve
         self.board = board  # for /api/info; the rest of it is the site's to find when asked
         self.port = port
         self.safe = safe  # slots.py's safe mode: the page says so and takes an update only
         self.events = events  # iot.commands.Events: its lines go to the open pages too; the server says its own there
-        self.commands = None  # iot.commands.Commands, from serve() on
         self.clients = []  # the open pages' queues (iot.net.site)
         self.hosts = hosts  # names this board answers to beside its addresses, localhost and its own name
         self.user = user or "admin"
@@ -95,11 +95,19 @@ class Web:
         self._open = 0  # connections open now
         self._server = None
         self._task = None  # starts the server
+        self._serving = None  # waits for the commands to serve
         self._idle = None  # lets the site go after IDLE_MS without a connection
 
     def start(self):
         self._task = asyncio.create_task(self._listen())
+        self._serving = asyncio.create_task(self._serve())
         return self
+
+    async def _serve(self):
+        """Once the commands serve, a site loaded meanwhile watches them too."""
+        await self.commands.serving.wait()
+        if self.site is not None:
+            self.site.serve()
 
     async def _listen(self):
         try:
@@ -149,12 +157,6 @@ class Web:
             for name in SITE:
                 unload(name)
 
-    def serve(self, commands):
-        """Take commands from the page from now on (the API answers 503 before)."""
-        self.commands = commands
-        if self.site is not None:
-            self.site.serve(commands)
-
     def status(self, secrets=False):
         """The web page's part of `status`; `secrets` (the serial console's own): its user and password too."""
         s = {"port": self.port, "pages": len(self.clients), "connections": self._open, "busy": self.busy,
@@ -172,10 +174,10 @@ class Web:
         if self._server is not None:
             self._server.close()
             self._server = None
-        for task in (self._task, self._idle):
+        for task in (self._task, self._idle, self._serving):
             if task is not None:
                 task.cancel()
-        self._task = self._idle = None
+        self._task = self._idle = self._serving = None
 
 
 async def _turn_away(reader, writer, reply):
