@@ -61,7 +61,9 @@ class Compiled:
 
     A step is (SEND, device, code, data, duration_ms), (SEQ, [steps]), (PAR, [steps]) or
     (DELAY, ms); `planned_ms` its critical path
-    and `serial_ms` its steps one after another. Running it parses nothing.
+    and `serial_ms` its steps one after another; `planned` says the plan in words, as a run's report gives it
+    ("2746 ms", or "at least 500 ms; ABCDEFGH takes an unknown time" where a device cannot say how long).
+    Running it parses and formats nothing.
     """
 
     def __init__(self, root, devices, planned_ms, serial_ms, unknown):
@@ -70,14 +72,11 @@ class Compiled:
         self.planned_ms = planned_ms
         self.serial_ms = serial_ms
         self.unknown = unknown  # devices whose operations take a time nobody knows: the plan is a least
-
-
-def planned_text(compiled):
-    """'2746 ms', or 'at least 500 ms; ABCDEFGH takes an unknown time' where a device cannot say."""
-    if not compiled.unknown:
-        return "%d ms" % compiled.planned_ms
-    return "at least %d ms; %s %s an unknown time" % (compiled.planned_ms, ", ".join(compiled.unknown),
-                                                        "takes" if len(compiled.unknown) == 1 else "take")
+        if unknown:
+            self.planned = "at least %d ms; %s %s an unknown time" % (
+                planned_ms, ", ".join(unknown), "takes" if len(unknown) == 1 else "take")
+        else:
+            self.planned = "%d ms" % planned_ms
 
 
 class _Pass:

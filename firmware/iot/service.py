@@ -34,23 +34,24 @@ class Run:
     was halted (None while it may go on); `error` is what iot.program.failure says of its first failing step.
     Once over, what it came to: `planned_ms` (its critical path), `actual_ms` and `error` (None if it was
     done). The command layer's runs (iot.commands.runs) are these too: `key` is what it is listed under
-    there, `task` its task, `begun` whether its work has begun (a queued run waits first), and `done` is set
-    when it is over, however it ends.
+    there, `task` its task, `begun` whether its work has begun (a queued run waits first), and `done` (an
+    asyncio.Event) is set when it is over, however it ends. What a run has not set yet is the class's default.
     """
 
-    def __init__(self, name, key=None):
+    program = None  # the compiled program's root step, once begun
+    devices = ()  # names of the devices it drives
+    why = None
+    error = None
+    planned_ms = None  # a program's, known when it is accepted; a device command's when it begins
+    actual_ms = None
+    task = None  # type: asyncio.Task | None
+    begun = False
+
+    def __init__(self, name, key=None, done=None):
         self.name = name  # what its event lines call it
         self.key = key
-        self.program = None  # the compiled program's root step, once begun
-        self.devices = ()  # names of the devices it drives
         self.tasks = []
-        self.why = None
-        self.error = None
-        self.planned_ms = None  # a program's, known when it is accepted; a device command's when it begins
-        self.actual_ms = None
-        self.task = None
-        self.begun = False
-        self.done = asyncio.Event()
+        self.done = done
 
     def __repr__(self):
         return "Run(%r, planned_ms=%s, actual_ms=%s, error=%r)" % (self.name, self.planned_ms, self.actual_ms,
@@ -162,10 +163,6 @@ class IOTService:
             return device.handle(code, data)
         return self._guarded(device, code, data, limit_ms)
 
-    def deliver(self, device_id, code, data, limit_ms):
-        """A compiled program's step, checked when the program was compiled: its delivery, to await."""
-        return self._guarded(self.get_device(device_id), code, data, limit_ms)
-
     async def _guarded(self, device, code, data, limit_ms):
         busy = device.busy
         if busy is not None:
@@ -179,17 +176,18 @@ class IOTService:
             if not limit_ms:
                 await device.handle(code, data)
             else:
-                entry = self.watch.begin(limit_ms)
+                watch = self.watch
+                step = watch.begin(limit_ms)
                 try:
                     await device.handle(code, data)
                 except asyncio.CancelledError:
-                    if not entry[2]:
+                    if not watch.overdue(step):
                         raise  # a cancel from outside: the run is being halted
-                    if hasattr(entry[1], "uncancel"):
-                        entry[1].uncancel()  # CPython: the cancel was the watch's own, and is dealt with
+                    if hasattr(step[1], "uncancel"):
+                        step[1].uncancel()  # CPython: the cancel was the watch's own, and is dealt with
                     raise IOTError("no answer in %d ms" % limit_ms)
                 finally:
-                    self.watch.end(entry)
+                    watch.end(step)
             for f in self.finished:
                 f(device.name, code)
         finally:
@@ -260,7 +258,7 @@ class IOTService:
             run.tasks = []
             run.actual_ms = ticks_diff(ticks_ms(), start)
         if run.error is None and run.why is None:
-            self.log("event: %s done in %d ms (planned %s)" % (name, run.actual_ms, prog.planned_text(compiled)))
+            self.log("event: %s done in %d ms (planned %s)" % (name, run.actual_ms, compiled.planned))
             return run
         error = run.error
         run.error = error[0] if error is not None else run.why
@@ -291,7 +289,9 @@ class IOTService:
             try:
                 # Hung: still running step_slack_ms after the device's planned time (none if it has none).
                 ms = node[4]
-                await self.deliver(node[1], node[2], node[3], 0 if ms is None else ms + self.step_slack_ms)
+                # checked when the program was compiled: only a device gone since is refused here
+                device = self.get_device(node[1])
+                await self._guarded(device, node[2], node[3], 0 if ms is None else ms + self.step_slack_ms)
             except Exception as e:
                 self.fail(run, node, e)
         else:
@@ -304,16 +304,17 @@ class IOTService:
         try:
             await group.over.wait()
         finally:
-            # Halted, or cancelled from outside: a branch cancelled before it started runs no code, so
-            # each is awaited here, not counted, until all have done their cleanup.
-            for t in tasks:
-                if not t.done():
-                    t.cancel()
-            for t in tasks:
+            # Halted, or cancelled from outside: a branch cancelled before it started runs no code, so each
+            # one still going is awaited here, not counted, until all have done their cleanup.
+            going = [t for t in tasks if not t.done()]
+            for t in going:
+                t.cancel()
+            for t in going:
                 try:
                     await t
                 except asyncio.CancelledError:
                     pass
+            for t in tasks:
                 run.tasks.remove(t)
 
     def fail(self, run, node, cause):
@@ -389,24 +390,31 @@ class StepWatch:
 
     The hung step's task is cancelled (the device's own `finally` switches it
     off) and the step fails like any other. One Blinker serves all steps of all
-    runs, so a step costs a list entry, not a wait_for task.
+    runs, so a step costs a tuple in a list, not a wait_for task.
     """
 
     def __init__(self):
-        self._steps = []  # [deadline, task, overdue]
+        self._steps = []  # (deadline, task) of each step running
+        self._overdue = []  # those the watch cancelled, until they end
         self._timer = Blinker(None, callback=self._expired)
         self._wake_at = None
 
     def begin(self, limit_ms):
+        """The step the running task begins now: watched; -> the step, for overdue() and end()."""
         deadline = ticks_add(ticks_ms(), limit_ms)
-        entry = [deadline, asyncio.current_task(), False]
-        self._steps.append(entry)
+        step = (deadline, asyncio.current_task())
+        self._steps.append(step)
         if self._wake_at is None or ticks_diff(deadline, self._wake_at) < 0:
             self._arm(deadline)
-        return entry
+        return step
 
-    def end(self, entry):
-        self._steps.remove(entry)
+    def overdue(self, step):
+        return step in self._overdue
+
+    def end(self, step):
+        self._steps.remove(step)
+        if step in self._overdue:
+            self._overdue.remove(step)
 
     def _arm(self, deadline):
         self._wake_at = deadline
@@ -416,13 +424,14 @@ class StepWatch:
         self._wake_at = None
         now = ticks_ms()
         soonest = None
-        for entry in self._steps:
-            if ticks_diff(entry[0], now) <= 0:
-                if not entry[2]:
-                    entry[2] = True
-                    entry[1].cancel()
-            elif soonest is None or ticks_diff(entry[0], soonest) < 0:
-                soonest = entry[0]
+        for step in self._steps:
+            deadline = step[0]
+            if ticks_diff(deadline, now) <= 0:
+                if step not in self._overdue:
+                    self._overdue.append(step)
+                    step[1].cancel()
+            elif soonest is None or ticks_diff(deadline, soonest) < 0:
+                soonest = deadline
         if soonest is not None:
             self._arm(soonest)
 

@@ -33,7 +33,6 @@ HEAP = hostrun.TOOLS / "bench" / "heap.py"
 SCHEDULES = hostrun.TOOLS / "bench" / "schedules.py"
 UPDATE = hostrun.TOOLS / "bench" / "update.py"
 MPY = hostrun.ROOT / "build" / "mpy"
-MESSAGES = hostrun.TOOLS / "bench" / "messages.py"
 
 
 def run_suite(interp, script=SUITE, firmware=hostrun.FIRMWARE, simulated=False):
@@ -48,6 +47,28 @@ def run_suite(interp, script=SUITE, firmware=hostrun.FIRMWARE, simulated=False):
 def boot_figures(port, kind):
     """The heap free after a real boot (main.py: the demo, then the shell), as the board's `status` says it, and the
     time from the reset to `ready for commands` (the board's own ticks: they start at its reset), demo off."""
+    import board as tool
+
+    where = "frozen in the image" if kind == "frozen" else "as .mpy files"
+    free = firmware_status(port)["heap_free"]
+    figures = {"boot_free_" + kind: info("boot_free_" + kind, "heap free after boot (demo done, shell ready: status), "
+                                         "app %s" % where, "bytes", free)}
+    mpremote = [str(tool.BIN / "mpremote"), "connect", port]
+    config = hostrun.ROOT / "build" / "bench" / "config.json"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text(json.dumps({"demo": False}))
+    subprocess.run(mpremote + ["fs", "cp", str(config), ":config.json"], check=True, capture_output=True)
+    try:
+        ready = firmware_status(port)["ready_ms"]
+    finally:
+        subprocess.run(mpremote + ["exec", "import os; os.remove('config.json')"], check=True, capture_output=True)
+    figures["ready_" + kind] = info("ready_" + kind, "reset to `ready for commands`, demo off, app %s" % where, "ms",
+                                    ready)
+    return figures
+
+
+def firmware_status(port):
+    """`status`'s "firmware" part, asked right after a reset and `ready for commands`."""
     import board_test
 
     con = board_test.Console(port)
@@ -58,32 +79,9 @@ def boot_figures(port, kind):
     finally:
         con.ser.write(b"\x03")  # main.py ends: every output off, the REPL for mpremote
         con.ser.close()
-    free = json.loads(reply[3:])["firmware"]["heap_free"] if reply.startswith("ok {") else None
-    if free is None:
-        raise SystemExit("board: status said no heap_free: %r" % reply[:200])
-    where = "frozen in the image" if kind == "frozen" else "as .mpy files"
-    figures = {"boot_free_" + kind: info("boot_free_" + kind, "heap free after boot (demo done, shell ready: status), "
-                                         "app %s" % where, "bytes", free)}
-    import board as tool
-
-    mpremote = [str(tool.BIN / "mpremote"), "connect", port]
-    subprocess.run(mpremote + ["exec", "open('config.json', 'w').write(%r)" % json.dumps({"demo": False})], check=True,
-                   capture_output=True)
-    con = board_test.Console(port)
-    try:
-        if con.reset() is None:
-            raise SystemExit("board: no 'ready for commands' after a reset, demo off")
-        reply = con.command("status") or ""
-    finally:
-        con.ser.write(b"\x03")
-        con.ser.close()
-    subprocess.run(mpremote + ["exec", "import os; os.remove('config.json')"], check=True, capture_output=True)
-    ready = json.loads(reply[3:])["firmware"]["ready_ms"] if reply.startswith("ok {") else None
-    if ready is None:
-        raise SystemExit("board: status said no ready_ms: %r" % reply[:200])
-    figures["ready_" + kind] = info("ready_" + kind, "reset to `ready for commands`, demo off, app %s" % where, "ms",
-                                    ready)
-    return figures
+    if not reply.startswith("ok {"):
+        raise SystemExit("board: status said %r" % reply[:200])
+    return json.loads(reply[3:])["firmware"]
 
 
 def info(key, name, unit, value):
@@ -104,7 +102,7 @@ def run_on_board(port, board, app="files"):
     what = subprocess.run(mpremote + ["exec", "import sys; print(sys.implementation._machine, 'MicroPython', "
                                       "'.'.join(str(v) for v in sys.implementation.version[:3]))"],
                           capture_output=True, text=True).stdout.strip()
-    for script in (HEAP, UPDATE, MESSAGES, SUITE):  # each from a soft reset: the heap figures see nothing of the others'
+    for script in (HEAP, UPDATE, SUITE):  # each from a soft reset: the heap figures see nothing of the others'
         proc = subprocess.run(mpremote + ["run", str(script)], capture_output=True, text=True)
         if proc.returncode:
             raise SystemExit("board: %s failed:\n%s%s" % (script.name, proc.stdout, proc.stderr))
@@ -252,11 +250,9 @@ def main(argv=None):
     results["cpython"] = run_suite("cpython")
     results["cpython"].update(run_suite("cpython", SCHEDULES, simulated=True))
     results["cpython"].update(run_suite("cpython", UPDATE))
-    results["cpython"].update(run_suite("cpython", MESSAGES))
     results["micropython"] = run_suite("micropython")
     results["micropython"].update(run_suite("micropython", SCHEDULES, simulated=True))
     results["micropython"].update(run_suite("micropython", UPDATE))
-    results["micropython"].update(run_suite("micropython", MESSAGES))
     results["micropython"].update(run_suite("micropython", HEAP))
     results["micropython"].update(run_suite("micropython", HEAP, firmware=MPY))
     results["micropython"].update(flash_figures())

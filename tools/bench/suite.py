@@ -479,6 +479,101 @@ async def press_latency(n):
            samples or [float("inf")], "ms", "<= 20", lambda m: m <= 20)
 
 
+BASE = "iot/bench"
+
+
+class BenchClient:
+    """What the bridge needs of iot.net.mqtt.MQTTClient, connected, taking each message at once; `seen` is set
+    when a message on `want` goes out."""
+
+    def __init__(self):
+        self.up = asyncio.Event()
+        self.up.set()
+        self.connects = 1
+        self.dropped = 0
+        self.on_message = self.on_connect = None
+        self.want = ()
+        self.seen = asyncio.Event()
+
+    def subscribe(self, topic):
+        pass
+
+    def publish(self, topic, payload, retain=False, qos=0, drop=False):
+        if topic in self.want:
+            self.want = tuple(t for t in self.want if t != topic)
+            if not self.want:
+                self.seen.set()
+
+    async def put(self, topic, payload, retain=False, qos=0):
+        self.publish(topic, payload)
+
+    async def run(self):
+        await asyncio.Event().wait()
+
+    def deinit(self):
+        pass
+
+
+async def timed_lines(commands, line, runs):
+    samples = []
+    for _ in range(runs):
+        await commands.wait()
+        start = ticks_us()
+        reply = await commands.execute(line)
+        samples.append(ticks_diff(ticks_us(), start) / 1000)
+        if not reply.startswith("ok"):
+            raise RuntimeError("%s: %s" % (line, reply))
+    return samples
+
+
+async def timed_mqtt(commands, service, runs):
+    from iot.net.bridge import Bridge
+
+    client = BenchClient()
+    bridge = Bridge(client, BASE, "bench", service, commands, "pico", discover=False).start()
+    await commands.execute("light switch_off")  # each ON below is a change of state, and so each OFF
+    await commands.wait()
+    await asyncio.sleep(0.05)  # announced, every state sent
+    samples = []
+    for i in range(runs):
+        await commands.wait()
+        payload = b"ON" if i % 2 == 0 else b"OFF"
+        client.want = (BASE + "/result", BASE + "/light/state")
+        client.seen.clear()
+        start = ticks_us()
+        client.on_message(BASE + "/light/set", payload, False, len(payload))
+        await client.seen.wait()
+        samples.append(ticks_diff(ticks_us(), start) / 1000)
+    bridge.deinit()
+    return samples
+
+
+async def message_times(runs):
+    """A message's time: from a command's arrival to its reply, through the app as the boot builds it. Shell lines
+    go through Commands.execute, as the serial shell hands them over; an MQTT device command through the bridge, as
+    the broker would hand it one (a stand-in client that takes what the bridge sends at once), from the payload's
+    arrival on `<base>/light/set` to its reply on `result` and the light's new state on its state topic. The devices
+    take no time (op_ms 0); each sample starts with no run going."""
+    service, devices = app.build(app.load_settings(given={"op_ms": 0, "demo": False}), log=quiet)
+    for device in devices.values():
+        device.connect_ms = 0
+    await service.register_devices(devices)
+    commands = app.make_commands(service, quiet)
+    commands.serve()
+    for line, key in (("light switch_on", "msg_device"), ("plan sleep", "msg_plan"), ("programs", "msg_programs"),
+                      ("status", "msg_status")):
+        report(key, "a shell line's reply: %s" % line, await timed_lines(commands, line, runs), "ms")
+    try:
+        import socket  # noqa: F401
+        has_net = True
+    except ImportError:
+        has_net = False
+    report("msg_mqtt", "an MQTT device command (light/set ON|OFF): arrival to its reply and the light's state sent"
+           + ("" if has_net else " (the bridge alone: this board has no network)"),
+           await timed_mqtt(commands, service, runs), "ms")
+    app.safe_all(service, devices)
+
+
 async def main():
     await makespan(50, 5)
     await makespan(500, 3)
@@ -490,6 +585,7 @@ async def main():
     await relay_edges(20, 3)
     await scale(SCALE_STEPS)
     await press_latency(10)
+    await message_times(30)
 
 
 asyncio.run(main())

@@ -133,7 +133,7 @@ class Programs:
         """`plan <program or JSON>`: its critical path and its steps one after another."""
         compiled = self.get(text)
         return "%s: %s critical path, %d ms one after another%s" % (
-            "program" if text[:1] in "{[" else text, prog.planned_text(compiled), compiled.serial_ms,
+            "program" if text[:1] in "{[" else text, compiled.planned, compiled.serial_ms,
             ", and more" if compiled.unknown else "")
 
     async def describe(self, running):

@@ -82,7 +82,7 @@ class Runs:
         return what + (" " + data if data else "")
 
     def _start(self, key, program, after=None, label=None):
-        run = Run(label or key, key)
+        run = Run(label or key, key, asyncio.Event())
         if isinstance(program, prog.Compiled):
             run.planned_ms = program.planned_ms  # a program's: a transport may show its run as it begins
         self.going.setdefault(key, []).append(run)
