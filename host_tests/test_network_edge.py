@@ -18,10 +18,12 @@ pytestmark = pytest.mark.timeout(180)
 
 OP = 400  # a flush: one pulse of OP ms, within max_on_ms
 RELAY = {"op_ms": OP, "max_on_ms": 1000}
-# How late a pulse may end while a flood arrives: the flood takes the CPU from the firmware's own process, and on a
-# runner beside four busy processes (make test LOAD=4) CPython's cut came 50-52 ms late. The defect these tests
-# catch kept the relay on for seconds (2.5-3.2 s against its 1 s bound).
-FLOOD_LATE = 150.0
+# How late a pulse may end while a flood arrives: the flood takes the CPU from the firmware's own process. Beside
+# four busy processes (make test LOAD=4) CPython's cut came 50-52 ms late; in a fresh clone's first run, with the
+# MicroPython kit compiling on both cores beside the suite, the unix port's came 343 ms late once (1 run in 3). The
+# defect these tests catch kept the relay on for seconds (2.5-3.2 s against its 1 s bound): a pulse must still end
+# before that bound.
+FLOOD_LATE = 550.0
 
 
 def ready(fw, timeout=20):
