@@ -130,3 +130,20 @@ def test_the_page_shows_the_automations_live_and_switches_them(browsers, tmp_pat
         assert board.stop() == 0
     finally:
         board.fw.kill()
+
+
+def test_a_kind_from_outside_the_firmware_is_drawn_and_driven_on_the_page(browsers, tmp_path):
+    """The fan of host_tests/fan_kind (docs/architecture.md's walk-through): its card is the kind's own controls,
+    drawn by the page from /api/info, and its button drives its relay."""
+    from test_kinds import FAN_MAIN, FAN_PIN
+
+    fan = Page("micropython", tmp_path, main=FAN_MAIN, pins={"fan": FAN_PIN})
+    try:
+        b = open_page(browsers, fan)
+        assert text(b, "fan-state", lambda t: t == "still") == "still"
+        b.find_element(By.ID, "fan-on").click()
+        text(b, "fan-state", lambda t: t == "spinning")
+        assert [v for _, v in fan.fw.run().pin(FAN_PIN)][-1] == 1
+        assert b.find_element(By.ID, "fan").find_element(By.TAG_NAME, "h2").text.startswith("Fan")
+    finally:
+        fan.fw.kill()
