@@ -6,9 +6,8 @@ functions that build them.
 """
 import asyncio
 import gc
-import sys
 
-from iot.compat import sleep_ms, ticks_ms, unload
+from iot.compat import sleep_ms, unload
 from iot.program import parallel, send, sequence
 
 
@@ -163,8 +162,6 @@ def serve(commands, network, settings):
     commands.serve(network, settings["auto"])
     settings["auto"] = None  # built into the engine: the boot's checked copy goes
     slots.ready()  # devices registered, the network started, the shell up
-    if sys.platform not in ("linux", "darwin", "win32"):  # a board: its ticks began at its reset
-        commands.ready_ms = ticks_ms()
 
 
 async def shell_until_end(commands, console):

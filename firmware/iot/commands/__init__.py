@@ -16,12 +16,13 @@ and reply() turns what the room returns, or the IOTError it raises, into the one
 import asyncio
 import gc
 import json
+import sys
 
 from iot import IOTError, installed
 from iot.commands.parse import check_line, split
 from iot.commands.programs import MODES, Programs
 from iot.commands.runs import Runs
-from iot.compat import heap_free
+from iot.compat import heap_free, ticks_ms
 from iot.message import ascii_lower
 
 HELP = ("commands: help | devices | status | <device> <message> [data] | run <program or JSON> | stop [program] | "
@@ -61,7 +62,7 @@ class Commands:
         self.serving = asyncio.Event()
         self.auto = None  # iot.auto.Automations, from serve() on, when config.json has any
         self.network = None  # iot.net.Network, from serve() on, when config.json has one
-        self.ready_ms = None  # on a board, its ticks at `ready for commands`: ms since its reset (app.run)
+        self.ready_ms = None  # on a board, its ticks when it began to serve: ms from its reset to ready
         self.update_watchers = []  # f(step, done, total, version) of every update, whoever started it (the page,
         # MQTT's state): "verified", "file", "written", "switched", or "failed" (done and total 0, version None)
         self.staging = None  # an update being staged: True while a command waits for it, or the task it runs in
@@ -76,6 +77,8 @@ class Commands:
             from iot.auto import Automations
 
             self.auto = Automations(automations, self.service, self.write, self.automation)
+        if sys.platform not in ("linux", "darwin", "win32"):  # a board: its ticks began at its reset
+            self.ready_ms = ticks_ms()
         self.serving.set()
 
     def deinit(self):
