@@ -91,6 +91,34 @@ def test_a_flood_of_a_thousand_commands_gets_a_thousand_replies_and_keeps_every_
             assert t - stretch_start <= 1000 + 50, (stretch_start, t)
 
 
+def test_a_flood_of_siren_commands_runs_at_most_max_runs_programs_answers_each_once_and_stop_cuts_at_once(
+        firmware, home):
+    """Home Assistant's siren on, while the speaker is off, is a program (switch on, then the song): a flood of
+    them starts at most MAX_RUNS (8) such programs, refuses the rest with one reply each, and holds nothing up:
+    stop is answered at once and the speaker falls silent. The speaker warms up for 3 s (op_ms), so every one
+    of the flood comes while it is off, however slowly the broker hands them over."""
+    fw = firmware(op_ms=3000)
+    settled(home, fw)
+    for _ in range(20):
+        home.publish(fw.base + "/speaker/set", '{"state": "ON"}')
+    got = results(home, fw, 20)
+    assert [r.split(" (")[0] for r in got[:8]] == ["ok program started"] * 8, got
+    assert got[8:] == ["error: 8 programs without a name (given as JSON, or made for Home Assistant's siren) run "
+                       "already, the most there can be"] * 12, got
+    time.sleep(3.3)  # past the speaker's warm-up: the songs play
+    sent = time.monotonic()
+    home.publish(fw.base + "/cmd", "stop")
+    assert results(home, fw, 21)[-1] == "ok stopped the programs without a name; all outputs safe"
+    assert time.monotonic() - sent < 2.0
+    time.sleep(0.3)
+    assert len(home.on(fw.base + "/result")) == 21  # one reply each, nothing more
+    assert fw.stop() == 0
+    run = fw.run()
+    tones = run.pwm("speaker")
+    assert [hz for _, hz in tones if hz] and tones[-1][1] == 0  # it played, and is silent
+    assert len([line for line in fw.console().split("\n") if line.startswith("event: program cancelled")]) == 8
+
+
 def test_retained_commands_are_never_run_at_connect(firmware, home):
     home.publish("iot/test/toilet/set", "FLUSH", retain=True)  # an old command the broker kept
     home.publish("iot/test/cmd", "run sleep", retain=True)

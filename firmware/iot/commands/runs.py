@@ -56,7 +56,8 @@ class Runs:
     def anonymous(self, program):
         """A compiled program with no name, started beside any other."""
         if self.count(ANONYMOUS) >= MAX_RUNS:
-            raise IOTError("%d programs given as JSON run already, the most there can be" % MAX_RUNS)
+            raise IOTError("%d programs without a name (given as JSON, or made for Home Assistant's siren) run "
+                           "already, the most there can be" % MAX_RUNS)
         self._start(ANONYMOUS, program, label="program")
         return "program started (planned %d ms)" % program.planned_ms
 
@@ -139,7 +140,8 @@ class Runs:
             await run.done.wait()  # their cleanup is over before the reply
         if not name:
             self.service.safe_all()
-            return "stopped %s; all outputs safe" % (", ".join(names) if names else "nothing")
+            return "stopped %s; all outputs safe" % (", ".join(
+                "the programs without a name" if n == ANONYMOUS else n for n in names) if names else "nothing")
         return "stopped %s; %s safe" % (name, ", ".join(safe) if safe else "nothing was on")
 
     async def wait(self, ms=""):
