@@ -70,8 +70,8 @@ class ConfigError(IOTError):
 def load(path=PATH, machine_name=None, secrets=SECRETS):
     """The validated settings: board, pins, active_low, light, demo, op_ms, max_on_ms, min_off_ms, wdt_ms,
     wifi and mqtt (None when not set), with secrets.json's sections laid over config.json's."""
-    raw = read(path) if path is not None else None
-    hidden = read(secrets)
+    raw = _read(path) if path is not None else None
+    hidden = _read(secrets)
     where = path or "the board's defaults"
     if hidden is not None:
         where = "%s with %s" % (where, secrets)
@@ -93,7 +93,7 @@ def load(path=PATH, machine_name=None, secrets=SECRETS):
     return settings
 
 
-def read(path):
+def _read(path):
     """The JSON in a file, None if there is no file; ConfigError if it is bad."""
     try:
         size = os.stat(path)[6]
@@ -137,7 +137,8 @@ def check(raw, path=PATH, machine_name=None):
             pins[name] = pin
         else:
             raise ConfigError("%s: pins.%s must be a GPIO number or pin name, not %r" % (path, name, pin))
-    for name, kind in DEVICES.items():
+    devices = dict(DEVICES)  # name -> kind (iot.devices.kinds): the seed's three
+    for name, kind in devices.items():
         for pin in KINDS[kind][1]:
             if pins.get(pin) is None:
                 raise ConfigError("%s: pins.%s: the %s needs a pin, and this board maps none" % (path, pin, name))
@@ -178,7 +179,7 @@ def check(raw, path=PATH, machine_name=None):
         raise ConfigError("%s: wdt_ms must be 0 (off) or from 1000 to 8000" % path)
     if settings["op_ms"] > settings["max_on_ms"]:
         raise ConfigError("%s: op_ms must not be over max_on_ms" % path)
-    settings["devices"] = dict(DEVICES)  # name -> kind (iot.devices.kinds): the seed's three
+    settings["devices"] = devices
     settings["labels"] = labels(raw)
     settings["auto"] = None
     settings["update_key"] = None  # secrets.json's (load): the key bundles are signed with (iot.update)

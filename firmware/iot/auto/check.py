@@ -54,7 +54,7 @@ def _keys(entry, allowed, where):
 
 
 def _label(entry, where):
-    """A name for people (Home Assistant shows it; iot.net.discovery reads it from config.json when it announces)."""
+    """A name for people (Home Assistant shows it: config.labels gathers them for iot.net.discovery)."""
     if "label" in entry and not is_label(entry["label"]):
         raise IOTError("%s.label must be text of 1 to %d characters" % (where, MAX_LABEL))
 

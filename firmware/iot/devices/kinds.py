@@ -9,6 +9,8 @@ and its row gives the board pins it needs (boards.py maps them per board; config
 and those it can do without (null: not wired). Adding a kind is its package and one row here
 (docs/architecture.md walks through one).
 """
+import sys
+
 KINDS = {
     # kind: (its package, the pins it needs, the pins it may do without)
     "light": ("iot.devices.light", ("light",), ()),
@@ -22,8 +24,6 @@ def module(kind, part=""):
     """The kind's package (or, with `part`, that module of it: "entity"), imported on first use and kept."""
     name = KINDS[kind][0] + ("." + part if part else "")
     __import__(name)
-    import sys
-
     return sys.modules[name]
 
 

@@ -49,12 +49,12 @@ def configs(ha_prefix, node, base, service, programs, board, auto=None, labels=N
         return "%s/%s/%s/%s/config" % (ha_prefix, component, node, obj), config
 
     for name in sorted(service.devices):
-        device = service.devices[name]
-        if device.kind not in KINDS:  # registered the seed's way (iot.devices.adapter): no entity of its own
+        d = service.devices[name]  # not `device`: that is Home Assistant's device block, above
+        if d.kind not in KINDS:  # registered the seed's way (iot.devices.adapter): no entity of its own
             continue
         obj = _id(name)
-        for component, suffix, words, extra in entity_of(device.kind).configs(
-                device, "%s/%s/state" % (base, name), "%s/%s/set" % (base, name)):
+        for component, suffix, words, extra in entity_of(d.kind).configs(
+                d, "%s/%s/state" % (base, name), "%s/%s/set" % (base, name)):
             yield entity(component, obj + suffix, name + " " + words if words else name, extra)
     labels = labels or {"inputs": {}, "schedules": {}, "programs": {}}
     for name in sorted(programs):
