@@ -108,14 +108,14 @@ class Run:
 @pytest.fixture
 def scenario(interp, tmp_path):
     """scenario("module.function", **kwargs) -> Run, on the interpreter under test, on simulated time
-    (real_time=True for what needs the real clock)."""
+    (real_time=True for what needs the real clock), in the test's own directory (what it saves is its own)."""
 
     def run(name, expect_rc=0, real_time=False, **kwargs):
         module, function = name.split(".")
         args = tmp_path / ("%s.json" % name)
         args.write_text(json.dumps(kwargs))
         result = launch(interp, [HERE / "scenario.py", module, function, args],
-                        cwd=HERE, trace=tmp_path / ("%s.jsonl" % name), real_time=real_time)
+                        cwd=tmp_path, trace=tmp_path / ("%s.jsonl" % name), real_time=real_time)
         assert result.rc == expect_rc, "exit %d\n%s\n%s" % (result.rc, result.stdout, result.stderr)
         return result
 

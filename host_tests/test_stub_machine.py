@@ -40,7 +40,7 @@ def test_a_timer_callback_beside_pin_writes_never_deadlocks_the_trace(interp, tm
     try:
         proc = subprocess.run(hostrun.command(interp, HERE / "scenario.py", "stub", "timer_beside_writes",
                                               tmp_path / "args.json"),
-                              env=hostrun.environ(trace, [HERE]), cwd=HERE, capture_output=True, text=True, timeout=60)
+                              env=hostrun.environ(trace, [HERE]), cwd=tmp_path, capture_output=True, text=True, timeout=60)
     except subprocess.TimeoutExpired:
         raise AssertionError("20,000 pin writes beside a 1 ms timer did not end in 60 s: deadlocked")
     assert proc.returncode == 0, proc.stderr[-2000:]
