@@ -50,7 +50,7 @@ def build(settings=None, op_ms=None, log=print):
     from iot.devices import kinds
     from iot.outputs import output_pin
 
-    devices = kinds.build(settings, settings["op_ms"] if op_ms is None else op_ms)
+    devices = kinds.build(settings, settings["op_ms"] if op_ms is None else op_ms, log)
     status = Blinker(output_pin(settings["pins"]["status_led"], "status_led" in settings["active_low"]))
     return IOTService(activity=status, log=log), devices
 
@@ -72,11 +72,12 @@ async def feed_watchdog(timeout_ms):
         await sleep_ms(timeout_ms // 4)
 
 
-def make_commands(service, write=print, update_key=None, safe=False):
-    """The command layer over the built-in programs and those saved on the flash; events go to `write`."""
+def make_commands(service, write=print, update_key=None, safe=False, seed=True):
+    """The command layer over the built-in programs (`seed`: the seed's devices are declared, which they need) and
+    those saved on the flash; events go to `write`."""
     from iot.commands import Commands
 
-    return Commands(service, PROGRAMS, "programs.json", write, update_key=update_key, safe=safe)
+    return Commands(service, PROGRAMS if seed else {}, "programs.json", write, update_key=update_key, safe=safe)
 
 
 async def run(service, devices, settings, sequential=False, shell=False):
@@ -88,6 +89,7 @@ async def run(service, devices, settings, sequential=False, shell=False):
     """
     import slots
     from iot.commands import Events
+    from iot.devices.kinds import is_seed
 
     watchdog = start_watchdog(settings["wdt_ms"])
     console = None
@@ -97,14 +99,17 @@ async def run(service, devices, settings, sequential=False, shell=False):
         console = Console()
     events = Events(console.show if console is not None else service.log)  # never tearing a half-typed line
     service.log = events
-    commands = make_commands(service, events, settings["update_key"], slots.safe())
+    seed = is_seed(settings["devices"])
+    commands = make_commands(service, events, settings["update_key"], slots.safe(), seed)
     network = None
     try:
-        if settings["auto"] is not None:
-            for problem in settings["auto"]["problems"]:
-                events("error: " + problem)
+        for problem in settings["problems"] + (settings["auto"]["problems"] if settings["auto"] is not None else []):
+            events("error: " + problem)
+        if not seed:
+            events("event: the built-in programs wake_up and sleep%s left out: they need the seed's light, speaker "
+                   "and toilet" % (" and the demo" if settings["demo"] else ""))
         network = start_network(settings, service, events, commands)
-        await bring_up(service, devices, sequential, settings["demo"], events)
+        await bring_up(service, devices, sequential, settings["demo"] and seed, events)
         if console is not None:
             serve(commands, network, settings)
             await shell_until_end(commands, console)

@@ -37,7 +37,7 @@ drive pins that may be wired otherwise (a relay of the other polarity).
 import os
 
 from boards import BOARDS, OPTIONAL, OUTPUTS, board_name, detect
-from iot.devices.kinds import DEVICES, KINDS
+from iot.devices import kinds
 from iot import IOTError, jsontext
 from iot.compat import unload
 from iot.message import MAX_LABEL, is_label
@@ -55,7 +55,7 @@ WEB = {"port": (int, 80, 1, 65535), "user": (str, None, 1, 32), "password": (str
        "auth": (bool, True, 0, 0), "hosts": (list, [], 0, 8)}  # type: dict
 TOPIC_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-"
 HOST_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-"
-LIMITS = {"op_ms": (0, 60000), "max_on_ms": (100, 3600000), "min_off_ms": (0, 3600000), "wdt_ms": (0, 8000)}
+LIMITS = {"op_ms": (0, 60000), "max_on_ms": (100, 86400000), "min_off_ms": (0, 3600000), "wdt_ms": (0, 8000)}
 DEFAULTS = {"op_ms": 500, "max_on_ms": 10000, "min_off_ms": 1000, "wdt_ms": 0}
 LIGHT_KINDS = ("pwm", "rgb", "neopixel")
 LIGHT_LIMITS = {"fade_ms": (0, 60000), "pixels": (1, 1024)}
@@ -116,19 +116,28 @@ def check(raw, path=PATH, machine_name=None):
     if type(raw) is not dict:
         raise ConfigError("%s: must be a JSON object" % path)
     for key in raw:
-        if key not in ("board", "pins", "active_low", "light", "demo", "wifi", "mqtt", "web", "programs") + AUTOMATION \
-                and key not in LIMITS:
+        if key not in ("board", "pins", "active_low", "light", "devices", "demo", "wifi", "mqtt", "web",
+                       "programs") + AUTOMATION and key not in LIMITS:
             raise ConfigError("%s: unknown key %r" % (path, key))
     board = board_name(raw.get("board", detect(machine_name)))
     if board is None:
         raise ConfigError("%s: board %r is not one of %s (or MicroPython's name, as RPI_PICO_W)" % (
             path, raw["board"], ", ".join(sorted(BOARDS))))
-    pins = dict(BOARDS[board]["pins"])  # type: dict
+    declared = raw.get("devices")
+    if declared is not None and type(declared) is not dict:
+        raise ConfigError("%s: devices must be an object: {name: {\"kind\": ..., ...}}" % path)
+    outputs = OUTPUTS if declared is None else ("status_led",)  # declared devices give their own pins
+    pins = {name: BOARDS[board]["pins"][name] for name in outputs}  # type: dict
     overrides = raw.get("pins", {})
     if type(overrides) is not dict:
         raise ConfigError("%s: pins must be an object" % path)
+    if declared is not None and "light" in raw:
+        raise ConfigError("%s: light: with devices declared, a light's settings are in devices.NAME" % path)
     for name in overrides:
         pin = overrides[name]
+        if declared is not None and name != "status_led":
+            raise ConfigError("%s: pins.%s: with devices declared, pins holds only status_led (a device's pins are "
+                              "in devices.NAME)" % (path, name))
         if name not in OUTPUTS:
             raise ConfigError("%s: pins.%s is not an output (%s)" % (path, name, ", ".join(OUTPUTS)))
         if name in OPTIONAL and pin is None:
@@ -137,11 +146,10 @@ def check(raw, path=PATH, machine_name=None):
             pins[name] = pin
         else:
             raise ConfigError("%s: pins.%s must be a GPIO number or pin name, not %r" % (path, name, pin))
-    devices = dict(DEVICES)  # name -> kind (iot.devices.kinds): the seed's three
-    for name, kind in devices.items():
-        for pin in KINDS[kind][1]:
+    if declared is None:
+        for pin in ("light", "speaker", "flush", "clean"):
             if pins.get(pin) is None:
-                raise ConfigError("%s: pins.%s: the %s needs a pin, and this board maps none" % (path, pin, name))
+                raise ConfigError("%s: pins.%s: the seed's devices need it, and this board maps none" % (path, pin))
     used = []
     for p in pins.values():
         used.extend(p if type(p) is list else [] if p is None else [p])
@@ -149,8 +157,8 @@ def check(raw, path=PATH, machine_name=None):
         if used.count(p) > 1:
             raise ConfigError("%s: pins: pin %r is used twice" % (path, p))
     active_low = raw.get("active_low", list(BOARDS[board]["active_low"]))
-    if type(active_low) is not list or [n for n in active_low if n not in OUTPUTS]:
-        raise ConfigError("%s: active_low must be a list of outputs (%s)" % (path, ", ".join(OUTPUTS)))
+    if type(active_low) is not list or [n for n in active_low if n not in outputs]:
+        raise ConfigError("%s: active_low must be a list of outputs (%s)" % (path, ", ".join(outputs)))
     demo = raw.get("demo", True)
     if type(demo) is not bool:
         raise ConfigError("%s: demo must be true or false" % path)
@@ -159,9 +167,9 @@ def check(raw, path=PATH, machine_name=None):
                                       list(programs[n]) != ["label"] or not is_label(programs[n]["label"])]:
         raise ConfigError('%s: programs must be {"<program>": {"label": text of 1 to %d characters}}' % (
             path, MAX_LABEL))
-    settings = {"board": board, "pins": pins, "active_low": active_low, "light": _light(raw, path, pins["light"]),
-                "demo": demo, "wifi": _section(raw, path, "wifi", WIFI), "mqtt": _section(raw, path, "mqtt", MQTT),
-                "web": _section(raw, path, "web", WEB)}
+    settings = {"board": board, "pins": pins, "active_low": active_low, "demo": demo,
+                "wifi": _section(raw, path, "wifi", WIFI), "mqtt": _section(raw, path, "mqtt", MQTT),
+                "web": _section(raw, path, "web", WEB), "problems": []}
     mqtt = settings["mqtt"]
     if mqtt is not None:
         if mqtt["port"] is None:
@@ -179,7 +187,21 @@ def check(raw, path=PATH, machine_name=None):
         raise ConfigError("%s: wdt_ms must be 0 (off) or from 1000 to 8000" % path)
     if settings["op_ms"] > settings["max_on_ms"]:
         raise ConfigError("%s: op_ms must not be over max_on_ms" % path)
-    settings["devices"] = devices
+    if declared is None:
+        settings["devices"] = _devices(_seed(pins, active_low, _light(raw, path, pins["light"])), path, board,
+                                       settings, {})  # their pins checked above, as pins.*
+    else:
+        settings["devices"] = _devices(declared, path, board, settings, {pins["status_led"]: "pins.status_led"})
+        for name, spec in settings["devices"].items():  # every output in pins, as the seed's are (tools/pintrace.py)
+            for key in _pin_keys(spec["kind"]):
+                label = name if key == "pin" else name + "_" + key
+                pins[label] = spec[key]
+                if key in spec["active_low"]:
+                    active_low.append(label)
+    taken = {}
+    for name in pins:
+        for p in pins[name] if type(pins[name]) is list else [pins[name]]:
+            taken[p] = "the output " + name
     settings["labels"] = labels(raw)
     settings["auto"] = None
     settings["update_key"] = None  # secrets.json's (load): the key bundles are signed with (iot.update)
@@ -187,7 +209,7 @@ def check(raw, path=PATH, machine_name=None):
         from iot.auto import check as auto  # only when the file has automations: then let go with this module
 
         try:
-            settings["auto"] = auto.check(raw, path, pins, BOARDS[board]["inputs"], settings["devices"])
+            settings["auto"] = auto.check(raw, path, taken, BOARDS[board]["inputs"], settings["devices"])
         except IOTError as e:
             raise ConfigError(str(e))
         finally:
@@ -196,11 +218,126 @@ def check(raw, path=PATH, machine_name=None):
     return settings
 
 
+def _seed(pins, active_low, light):
+    """The seed's light, speaker and toilet as config.json's devices would declare them, on the board's pins."""
+    return {
+        "light": {"kind": "light", "pin": pins["light"], "type": light["kind"], "fade_ms": light["fade_ms"],
+                  "pixels": light["pixels"], "active_low": "light" in active_low},
+        "speaker": {"kind": "speaker", "pin": pins["speaker"], "enable": pins["speaker_enable"],
+                    "active_low": ["enable"] if "speaker_enable" in active_low else []},
+        "toilet": {"kind": "toilet", "flush": pins["flush"], "clean": pins["clean"], "lid": pins["lid"],
+                   "active_low": [key for key in ("flush", "clean") if key in active_low]}}
+
+
+def _pin_keys(kind):
+    settings = kinds.module(kind).SETTINGS
+    return [key for key in settings if settings[key][0] in (kinds.PIN, kinds.PINS)]
+
+
+def _devices(declared, path, board, settings, taken):
+    """{name: its checked settings} of the declared devices; one that is wrong (a bad key, a pin taken, missing on
+    this board or input-only) is one line in settings["problems"], naming the key, and left out. `taken`:
+    {pin: the key that has it}, which the devices' pins join. In the order of their names, on every interpreter (a
+    MicroPython dict keeps no order): of two that want one pin, the first name has it."""
+    out = {}
+    for name in sorted(declared):
+        try:
+            spec = _device(name, declared[name], board, settings, taken)
+        except IOTError as e:
+            settings["problems"].append("%s: %s; %s left out" % (path, e, name))
+            continue
+        for key in _pin_keys(spec["kind"]):
+            for pin in spec[key] if type(spec[key]) is list else [spec[key]]:
+                if pin is not None:
+                    taken[pin] = "devices.%s.%s" % (name, key)
+        out[name] = spec
+    return out
+
+
+def _device(name, given, board, settings, taken):
+    from iot.commands.parse import MAX_NAME, NAME_CHARS, WORDS
+
+    where = "devices." + str(name)
+    if not 0 < len(name) <= MAX_NAME or [c for c in name if c not in NAME_CHARS]:
+        raise IOTError("%s: a device's name is 1 to %d of a-z, 0-9 and _" % (where, MAX_NAME))
+    if name in WORDS:
+        raise IOTError("%s: %s is a shell command; give the device another name" % (where, name))
+    if type(given) is not dict or given.get("kind") not in kinds.KINDS:
+        raise IOTError('%s: must be {"kind": one of %s, ...}' % (where, ", ".join(sorted(kinds.KINDS))))
+    kind = kinds.module(given["kind"])
+    schema = kind.SETTINGS
+    for key in given:
+        if key not in schema and key not in ("kind", "active_low", "label"):
+            raise IOTError("%s.%s is not a %s setting (%s)" % (where, key, given["kind"], ", ".join(sorted(schema))))
+    spec = {"kind": given["kind"]}
+    pins = []  # type: list
+    for key in schema:
+        rule = schema[key]
+        at = "%s.%s" % (where, key)
+        if rule[0] == kinds.TOP:
+            low, high = LIMITS[key]
+            value = given.get(key, settings[key])
+            if type(value) is not int or not low <= value <= high:
+                raise IOTError("%s must be a whole number from %d to %d" % (at, low, high))
+        else:
+            value = given.get(key, rule[-1])
+            if value == kinds.REQUIRED:
+                raise IOTError("%s is missing" % at)
+            if rule[0] in (kinds.PIN, kinds.PINS):
+                if value is not None:
+                    for pin in value if rule[0] == kinds.PINS and type(value) is list and len(value) == 3 else [value]:
+                        _output_pin(pin, at, board, taken, pins)
+            elif rule[0] == kinds.INT:
+                if type(value) is not int or not rule[1] <= value <= rule[2]:
+                    raise IOTError("%s must be a whole number from %d to %d" % (at, rule[1], rule[2]))
+            elif rule[0] == kinds.BOOL:
+                if type(value) is not bool:
+                    raise IOTError("%s must be true or false" % at)
+            elif rule[0] == kinds.CHOICE:
+                if value not in rule[1]:
+                    raise IOTError("%s must be one of %s" % (at, ", ".join(rule[1])))
+            elif value is not None and (type(value) is not str or not 0 < len(value) <= MAX_NAME
+                                        or [c for c in value if c not in NAME_CHARS]):
+                raise IOTError("%s must be a name: 1 to %d of a-z, 0-9 and _" % (at, MAX_NAME))
+        spec[key] = value
+    keys = [key for key in schema if schema[key][0] in (kinds.PIN, kinds.PINS)]
+    spec["active_low"] = _active_low(given.get("active_low", False), keys, where)
+    if "label" in given and not is_label(given["label"]):
+        raise IOTError("%s.label must be text of 1 to %d characters" % (where, MAX_LABEL))
+    wrong = kind.check(spec) if hasattr(kind, "check") else None
+    if wrong:
+        raise IOTError("%s.%s" % (where, wrong))
+    return spec
+
+
+def _active_low(given, keys, where):
+    """The device's pin keys that are on when low, from its `active_low`: true (all), false (none) or a list."""
+    if given is True:
+        return keys
+    if given is False:
+        return []
+    if type(given) is not list or [k for k in given if k not in keys]:
+        raise IOTError("%s.active_low must be true, false or a list of its pins (%s)" % (where, ", ".join(keys)))
+    return given
+
+
+def _output_pin(pin, where, board, taken, mine):
+    """IOTError unless `pin` is an output GPIO of this board that nothing else has (`mine`: the device's own so far,
+    which it joins)."""
+    if pin in BOARDS[board]["inputs_only"]:
+        raise IOTError("%s: GPIO %r is input-only on the %s" % (where, pin, board))
+    if not _is_pin(pin) or pin not in BOARDS[board]["outputs"]:
+        raise IOTError("%s: the %s has no output GPIO %r" % (where, board, pin))
+    if pin in taken or pin in mine:
+        raise IOTError("%s: GPIO %r is taken by %s" % (where, pin, taken.get(pin, "this device")))
+    mine.append(pin)
+
+
 def labels(raw):
     """{section: {name: label}}: the names for people config.json gives the inputs, schedules and programs (Home
     Assistant shows them); a bad one is the section's checks' to refuse."""
     out = {}
-    for section in ("inputs", "schedules", "programs"):
+    for section in ("devices", "inputs", "schedules", "programs"):
         given = raw.get(section)
         out[section] = {name: given[name]["label"] for name in given if type(given[name]) is dict and
                         is_label(given[name].get("label"))} if type(given) is dict else {}

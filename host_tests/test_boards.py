@@ -21,7 +21,7 @@ def test_config_errors_name_the_bad_key(scenario):
         SHAPE,
         SHAPE,
         "config.json: op_ms must be a whole number from 0 to 60000",
-        "config.json: max_on_ms must be a whole number from 100 to 3600000",
+        "config.json: max_on_ms must be a whole number from 100 to 86400000",
         "config.json: wdt_ms must be 0 (off) or from 1000 to 8000",
         "config.json: wdt_ms must be a whole number from 0 to 8000",
         "config.json: op_ms must not be over max_on_ms",
@@ -56,9 +56,14 @@ def test_config_errors_name_the_bad_key(scenario):
         "board": "pico_w", "active_low": ["flush"], "op_ms": 500, "max_on_ms": 10000, "min_off_ms": 1000, "wdt_ms": 0,
         "pins": {"status_led": "LED", "light": [13, 14, 12], "speaker": 16, "speaker_enable": None, "flush": 18,
                  "clean": 19, "lid": None},
-        "light": {"kind": "rgb", "fade_ms": 300, "pixels": 1}, "demo": True, "wifi": None, "mqtt": None, "web": None,
-        "auto": None, "update_key": None, "labels": {"inputs": {}, "schedules": {}, "programs": {}},
-        "devices": {"light": "light", "speaker": "speaker", "toilet": "toilet"},
+        "demo": True, "wifi": None, "mqtt": None, "web": None, "problems": [],
+        "auto": None, "update_key": None, "labels": {"devices": {}, "inputs": {}, "schedules": {}, "programs": {}},
+        "devices": {  # the seed's, declared from the board's pins, active_low and light
+            "light": {"kind": "light", "pin": [13, 14, 12], "type": "rgb", "fade_ms": 300, "pixels": 1,
+                      "active_low": []},
+            "speaker": {"kind": "speaker", "pin": 16, "enable": None, "active_low": []},
+            "toilet": {"kind": "toilet", "flush": 18, "clean": 19, "lid": None, "max_on_ms": 10000,
+                       "min_off_ms": 1000, "active_low": ["flush"]}},
     }
     assert r["network"] == {  # TLS: port 8883 unless set
         "wifi": {"ssid": "home", "password": ""},

@@ -11,6 +11,7 @@ from web_rig import page  # noqa: F401  (fixture)
 HERE = Path(__file__).parent
 FAN_MAIN = HERE / "fan_main.py"
 FAN_PIN = 21
+FAN = {"fan": {"kind": "fan", "pin": FAN_PIN}}  # the only device declared
 
 
 def wait(predicate, timeout=15):
@@ -22,7 +23,7 @@ def wait(predicate, timeout=15):
 
 
 def test_a_kind_from_outside_is_announced_and_driven_from_the_shell_and_mqtt(firmware, home):
-    fw = firmware(main=FAN_MAIN, pins={"fan": FAN_PIN})
+    fw = firmware(main=FAN_MAIN, devices=FAN)
     online(home, fw)
     config = json.loads(home.wait_for("homeassistant/fan/test/fan/config")[0])
     assert config["command_topic"] == fw.base + "/fan/set" and config["state_topic"] == fw.base + "/fan/state"
@@ -40,7 +41,7 @@ def test_a_kind_from_outside_is_announced_and_driven_from_the_shell_and_mqtt(fir
 
 
 def test_a_kind_from_outside_has_its_card_on_the_page(page):
-    p = page(main=FAN_MAIN, pins={"fan": FAN_PIN})
+    p = page(main=FAN_MAIN, devices=FAN)
     status, info = p.request("GET", "/api/info")
     assert status == 200 and info["devices"]["fan"]["kind"] == "fan"
     assert [(c["id"], c["msg"]) for c in info["devices"]["fan"]["card"]] == [("on", "SWITCH_ON"), ("off", "SWITCH_OFF")]

@@ -135,9 +135,9 @@ def test_the_page_shows_the_automations_live_and_switches_them(browsers, tmp_pat
 def test_a_kind_from_outside_the_firmware_is_drawn_and_driven_on_the_page(browsers, tmp_path):
     """The fan of host_tests/fan_kind (docs/architecture.md's walk-through): its card is the kind's own controls,
     drawn by the page from /api/info, and its button drives its relay."""
-    from test_kinds import FAN_MAIN, FAN_PIN
+    from test_kinds import FAN, FAN_MAIN, FAN_PIN
 
-    fan = Page("micropython", tmp_path, main=FAN_MAIN, pins={"fan": FAN_PIN})
+    fan = Page("micropython", tmp_path, main=FAN_MAIN, devices=FAN)
     try:
         b = open_page(browsers, fan)
         assert text(b, "fan-state", lambda t: t == "still") == "still"

@@ -16,7 +16,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import hostrun  # noqa: E402
 
-sys.path.insert(0, str(hostrun.FIRMWARE))
+# the firmware's config.json reader, and the stub machine its device kinds' packages import
+sys.path[:0] = [str(hostrun.FIRMWARE), str(hostrun.HOSTMACHINE)]
 import config  # noqa: E402
 
 NOTE_NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")

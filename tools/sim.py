@@ -44,7 +44,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import hostrun  # noqa: E402
 import pintrace  # noqa: E402
 
-sys.path.insert(0, str(hostrun.FIRMWARE))  # the firmware's own boards and config.json reader
+# the firmware's own boards and config.json reader, and the stub machine its device kinds' packages import
+sys.path[:0] = [str(hostrun.FIRMWARE), str(hostrun.HOSTMACHINE)]
 import config  # noqa: E402
 from boards import BOARDS  # noqa: E402
 

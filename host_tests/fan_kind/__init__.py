@@ -1,12 +1,15 @@
 """A device kind from outside the firmware tree (test only): a fan on one relay, as docs/architecture.md's
-walk-through adds it. Its row: iot.devices.kinds.KINDS["fan"] = ("fan_kind", ("fan",), ())."""
+walk-through adds it. Its row: iot.devices.kinds.KINDS["fan"] = "fan_kind"; config.json declares one:
+"devices": {"fan": {"kind": "fan", "pin": 21}}."""
 from iot.compat import sleep_ms
 from iot.devices.base import Device
+from iot.devices.kinds import PIN, REQUIRED, TOP
 from iot.message import MessageType
 from iot.outputs import Relay
 
 SWITCH_ON = MessageType.SWITCH_ON
 SWITCH_OFF = MessageType.SWITCH_OFF
+SETTINGS = {"pin": (PIN, REQUIRED), "max_on_ms": (TOP,), "min_off_ms": (TOP,)}  # what devices.NAME may say
 
 
 class Fan(Device):
@@ -40,5 +43,5 @@ class Fan(Device):
         return {"on": bool(self.relay.value())}
 
 
-def build(name, s, op_ms):
-    return Fan(Relay(s["pins"]["fan"], s["max_on_ms"], "fan" in s["active_low"], s["min_off_ms"], name), op_ms)
+def build(name, spec, op_ms):
+    return Fan(Relay(spec["pin"], spec["max_on_ms"], "pin" in spec["active_low"], spec["min_off_ms"], name), op_ms)

@@ -168,16 +168,13 @@ def _section(raw, key, kind):
     return section
 
 
-def check(raw, path, pins, board_inputs, devices):
-    """{"clock", "inputs", "schedules", "automations", "devices", "problems"}; `pins` are the outputs' ({name: pin}),
-    `board_inputs` the GPIOs this board has for inputs, `devices` the devices' names (their finished steps are
-    events). IOTError (the caller's ConfigError) for the clock."""
+def check(raw, path, taken, board_inputs, devices):
+    """{"clock", "inputs", "schedules", "automations", "devices", "problems"}; `taken` says who has each output's pin
+    ({pin: "the output light"}), `board_inputs` the GPIOs this board has for inputs, `devices` the devices' names
+    (their finished steps are events). IOTError (the caller's ConfigError) for the clock."""
     clock = _clock(raw, path)
     problems = []
-    taken = {}
-    for name in pins:
-        for p in pins[name] if type(pins[name]) is list else [pins[name]]:
-            taken[p] = "the output " + name
+    taken = dict(taken)  # and the inputs'
     sections = {}
     for key, kind in (("inputs", dict), ("schedules", dict), ("automations", list)):
         try:

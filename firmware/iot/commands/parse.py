@@ -7,6 +7,9 @@ from iot import IOTError
 MAX_LINE = 1024  # the console's longest line, so the longest JSON a command takes
 MAX_NAME = 24
 NAME_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789_"
+# The shell's own words (iot.commands): no device may be named as one
+WORDS = ("help", "devices", "status", "run", "stop", "programs", "plan", "define", "mode", "save", "wait", "time",
+         "automations", "press", "update", "safe")
 
 
 def check_line(line):

@@ -1,28 +1,50 @@
 """Every device kind, one row each: the one place a kind is named. A kind is a package (or module) that owns
 
     its driver             a Device subclass on iot.outputs: the messages it takes, its checks, its status()
-    build(name, s, op_ms)  that device on this board's pins, from config.json's settings (config.check)
+    SETTINGS               what config.json's `devices.NAME` may say for one of it (the language is below)
+    build(name, spec, op_ms)  that device from its checked settings (`spec`), every output off
     its entity module      KIND.entity: its Home Assistant components (configs, state, commands) and its card on
                            the web page; loaded when the board first announces or serves a page
 
-and its row gives the board pins it needs (boards.py maps them per board; config.json's `pins` may move them)
-and those it can do without (null: not wired). Adding a kind is its package and one row here
-(docs/architecture.md walks through one).
+Adding a kind is its package and one row here (docs/architecture.md walks through one).
+
+A kind's SETTINGS are {key: (type, ...)}, checked by config.py at boot:
+
+    (PIN, default)                 an output GPIO of this board; default REQUIRED, or None (not wired)
+    (PINS, default)                the same, or a list of three (an RGB LED's red, green and blue)
+    (INT, low, high, default)      a whole number from low to high
+    (BOOL, default)
+    (CHOICE, (words...), default)
+    (NAME, default)                a name (a-z, 0-9 and _), as an interlock group's
+
+    (TOP,)                         a top-level setting of config.json (max_on_ms, min_off_ms): the device may give
+                                   its own, checked as that one is, else it has that one's
+
+Every device may also say `active_low`: true (all its outputs are on when low), or a list of its pin keys that
+are; and `label`, its name for people.
 """
 import sys
 
 KINDS = {
-    # kind: (its package, the pins it needs, the pins it may do without)
-    "light": ("iot.devices.light", ("light",), ()),
-    "speaker": ("iot.devices.speaker", ("speaker",), ("speaker_enable",)),
-    "toilet": ("iot.devices.toilet", ("flush", "clean"), ("lid",)),
+    # kind: its package
+    "light": "iot.devices.light",
+    "speaker": "iot.devices.speaker",
+    "toilet": "iot.devices.toilet",
+    "relay": "iot.devices.relay",
+    "servo": "iot.devices.servo",
 }
-DEVICES = {"light": "light", "speaker": "speaker", "toilet": "toilet"}  # a board's devices: name -> kind (the seed's)
+# The seed's devices, a board's declaration when config.json has no `devices`: name -> kind (their pins are the
+# board map's, boards.py)
+SEED = {"light": "light", "speaker": "speaker", "toilet": "toilet"}
+
+PIN, PINS, INT, BOOL, CHOICE, NAME = "pin", "pins", "int", "bool", "choice", "name"
+REQUIRED = "required"
+TOP = "top-level"
 
 
 def module(kind, part=""):
     """The kind's package (or, with `part`, that module of it: "entity"), imported on first use and kept."""
-    name = KINDS[kind][0] + ("." + part if part else "")
+    name = KINDS[kind] + ("." + part if part else "")
     __import__(name)
     return sys.modules[name]
 
@@ -32,17 +54,28 @@ def entity(kind):
     return module(kind, "entity")
 
 
-def pins():
-    """(the pins every kind needs or may use, those that may be null), in the registry's order."""
-    every = []  # type: list[str]
-    optional = []  # type: list[str]
-    for kind in KINDS:
-        _, needed, spare = KINDS[kind]
-        every.extend(needed + spare)
-        optional.extend(spare)
-    return tuple(every), tuple(optional)
+def build(settings, op_ms, log=print):
+    """{name: device} of every device the settings declare (`devices`: name -> its checked settings), every output
+    off. One that cannot be made (a pin the port refuses, no hardware timer left for a relay) is one error line and
+    left out; the rest are made. Relays that name one `interlock` group are never on together."""
+    from iot.outputs import interlock
+
+    devices = {}
+    groups = {}  # type: dict
+    for name, spec in settings["devices"].items():
+        try:
+            devices[name] = module(spec["kind"]).build(name, spec, op_ms)
+        except (ValueError, OSError) as e:
+            log("error: devices.%s: %s; left out" % (name, e))
+            continue
+        if spec.get("interlock"):
+            groups.setdefault(spec["interlock"], []).append(devices[name].relay)
+    for relays in groups.values():
+        interlock(*relays)
+    return devices
 
 
-def build(settings, op_ms):
-    """{name: device} of every device the settings declare (`devices`: name -> kind), every output off."""
-    return {name: module(kind).build(name, settings, op_ms) for name, kind in settings["devices"].items()}
+def is_seed(devices):
+    """Whether {name: spec} declares the seed's light, speaker and toilet (the built-in programs and the demo need
+    them)."""
+    return all(name in devices and devices[name]["kind"] == SEED[name] for name in SEED)

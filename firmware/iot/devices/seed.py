@@ -1,4 +1,5 @@
 """The seed's device classes, made with no arguments as the tutorial makes them, on this board's pins."""
+from iot import IOTError
 from iot.devices import light, speaker, toilet
 from iot.devices.light import Light
 from iot.devices.speaker import Speaker
@@ -9,27 +10,32 @@ from iot.devices.toilet import Toilet
 SEED_OP_MS = 500
 
 
-def _settings(settings):
+def _declared(settings, name):
+    """The seed device `name`'s settings: config.json's (or `settings`, config.load()'s)."""
     if settings is None:
         import config  # the board's own settings, read when a device is made the seed's way
 
         settings = config.load()
-    return settings
+    spec = settings["devices"].get(name)
+    if spec is None or spec["kind"] != name:
+        raise IOTError("config.json declares no %s %r: its devices are %s" % (name, name, ", ".join(
+            settings["devices"]) or "none"))
+    return spec
 
 
 class HueLightDevice(Light):
     def __init__(self, settings=None, op_ms=SEED_OP_MS):
-        output, fade_ms = light.parts(_settings(settings))
+        output, fade_ms = light.parts(_declared(settings, "light"))
         super().__init__(output, fade_ms, op_ms)
 
 
 class SmartSpeakerDevice(Speaker):
     def __init__(self, settings=None, op_ms=SEED_OP_MS):
-        pin, enable_pin, enable_active_low = speaker.parts(_settings(settings))
+        pin, enable_pin, enable_active_low = speaker.parts(_declared(settings, "speaker"))
         super().__init__(pin, enable_pin, enable_active_low, op_ms)
 
 
 class SmartToiletDevice(Toilet):
     def __init__(self, settings=None, op_ms=SEED_OP_MS):
-        flush, clean, lid = toilet.parts(_settings(settings))
+        flush, clean, lid = toilet.parts(_declared(settings, "toilet"))
         super().__init__(flush, clean, lid, op_ms)

@@ -48,15 +48,17 @@ def configs(ha_prefix, node, base, service, programs, board, auto=None, labels=N
         config.update(extra)
         return "%s/%s/%s/%s/config" % (ha_prefix, component, node, obj), config
 
+    labels = labels or {"devices": {}, "inputs": {}, "schedules": {}, "programs": {}}
     for name in sorted(service.devices):
         d = service.devices[name]  # not `device`: that is Home Assistant's device block, above
         if d.kind not in KINDS:  # registered the seed's way (iot.devices.adapter): no entity of its own
             continue
         obj = _id(name)
+        label = labels["devices"].get(name)
         for component, suffix, words, extra in entity_of(d.kind).configs(
                 d, "%s/%s/state" % (base, name), "%s/%s/set" % (base, name)):
-            yield entity(component, obj + suffix, name + " " + words if words else name, extra)
-    labels = labels or {"inputs": {}, "schedules": {}, "programs": {}}
+            yield entity(component, obj + suffix, name + " " + words if words else name, extra,
+                         label and (label + " " + words if words else label))
     for name in sorted(programs):
         yield entity("button", "program_" + _id(name), "run " + name,
                      {"command_topic": base + "/cmd", "payload_press": "run " + name, "icon": "mdi:play"},

@@ -2,6 +2,7 @@
 from iot import IOTError
 from iot.compat import sleep_ms, ticks_add, ticks_diff, ticks_ms
 from iot.devices.base import Device
+from iot.devices.kinds import CHOICE, INT, PINS, REQUIRED
 from iot.message import MessageType
 from iot.outputs import PwmLed
 
@@ -9,6 +10,9 @@ SWITCH_ON = MessageType.SWITCH_ON
 SWITCH_OFF = MessageType.SWITCH_OFF
 CHANGE_COLOR = MessageType.CHANGE_COLOR
 FADE_STEP_MS = 20  # a light fade's step: 50 per second look smooth
+# config.json's devices.NAME (iot.devices.kinds): its LEDs' type, their pin (an RGB LED's three), a default fade
+SETTINGS = {"pin": (PINS, REQUIRED), "type": (CHOICE, ("pwm", "rgb", "neopixel"), "pwm"),
+            "fade_ms": (INT, 0, 60000, 0), "pixels": (INT, 1, 1024, 1)}
 
 
 class Light(Device):
@@ -145,12 +149,18 @@ def output(kind, pin, active_low, pixels):
     return PwmLed(pin, active_low)
 
 
-def parts(s):
-    """The light's output and fade_ms, as config.json's settings place them."""
-    light = s["light"]
-    return output(light["kind"], s["pins"]["light"], "light" in s["active_low"], light["pixels"]), light["fade_ms"]
+def check(spec):
+    """What is wrong with checked settings that no one key says, or None."""
+    if (spec["type"] == "rgb") != (type(spec["pin"]) is list):
+        return "pin must be a list of 3 pins [r, g, b] for an rgb light, and only then"
+    return None
 
 
-def build(name, s, op_ms):
-    out, fade_ms = parts(s)
+def parts(spec):
+    """The light's output and fade_ms, from its settings (config.json's devices.NAME)."""
+    return output(spec["type"], spec["pin"], "pin" in spec["active_low"], spec["pixels"]), spec["fade_ms"]
+
+
+def build(name, spec, op_ms):
+    out, fade_ms = parts(spec)
     return Light(out, fade_ms, op_ms)

@@ -2,12 +2,15 @@
 from iot import IOTError
 from iot.compat import sleep_ms, ticks_add, ticks_diff, ticks_ms
 from iot.devices.base import Device
+from iot.devices.kinds import PIN, REQUIRED
 from iot.message import MessageType
 from iot.outputs import Buzzer, output_pin
 
 SWITCH_ON = MessageType.SWITCH_ON
 SWITCH_OFF = MessageType.SWITCH_OFF
 PLAY_SONG = MessageType.PLAY_SONG
+# config.json's devices.NAME (iot.devices.kinds): the buzzer's pin, and an amplifier's enable pin if it has one
+SETTINGS = {"pin": (PIN, REQUIRED), "enable": (PIN, None)}
 
 # Built-in songs, as RTTTL. PLAY_SONG takes one of these names or a raw RTTTL string.
 SONGBOOK = {
@@ -128,11 +131,11 @@ class Speaker(Device):
         return {"on": self.powered, "ready": self.ready, "song": self.song, "hz": self._buzzer.hz}
 
 
-def parts(s):
-    """The speaker's pin, enable_pin and enable_active_low, as config.json's settings place them."""
-    return s["pins"]["speaker"], s["pins"]["speaker_enable"], "speaker_enable" in s["active_low"]
+def parts(spec):
+    """The speaker's pin, enable_pin and enable_active_low, from its settings (config.json's devices.NAME)."""
+    return spec["pin"], spec["enable"], "enable" in spec["active_low"]
 
 
-def build(name, s, op_ms):
-    pin, enable_pin, enable_active_low = parts(s)
+def build(name, spec, op_ms):
+    pin, enable_pin, enable_active_low = parts(spec)
     return Speaker(pin, enable_pin, enable_active_low, op_ms)

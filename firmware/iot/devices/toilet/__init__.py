@@ -2,6 +2,7 @@
 from iot import IOTError
 from iot.compat import sleep_ms
 from iot.devices.base import Device
+from iot.devices.kinds import PIN, REQUIRED, TOP
 from iot.message import MessageType
 from iot.outputs import Relay, Servo, interlock
 
@@ -9,6 +10,9 @@ OPEN = MessageType.OPEN
 CLOSE = MessageType.CLOSE
 FLUSH = MessageType.FLUSH
 CLEAN = MessageType.CLEAN
+# config.json's devices.NAME (iot.devices.kinds): the two relays' pins and their bound, the lid servo's pin
+SETTINGS = {"flush": (PIN, REQUIRED), "clean": (PIN, REQUIRED), "lid": (PIN, None),
+            "max_on_ms": (TOP,), "min_off_ms": (TOP,)}
 
 
 class Toilet(Device):
@@ -99,15 +103,15 @@ class Toilet(Device):
                 "busy": self.busy.locked() if self.busy is not None else False, "doing": self.doing}
 
 
-def parts(s):
-    """The toilet's flush and clean relays and its lid's servo (None without one), as config.json's settings place
-    them."""
-    pins, low = s["pins"], s["active_low"]
-    flush, clean = [Relay(pins[name], s["max_on_ms"], name in low, s["min_off_ms"], name)
-                    for name in ("flush", "clean")]
-    return flush, clean, None if pins["lid"] is None else Servo(pins["lid"])
+def parts(spec):
+    """The toilet's flush and clean relays and its lid's servo (None without one), from its settings (config.json's
+    devices.NAME)."""
+    low = spec["active_low"]
+    flush, clean = [Relay(spec[key], spec["max_on_ms"], key in low, spec["min_off_ms"], key)
+                    for key in ("flush", "clean")]
+    return flush, clean, None if spec["lid"] is None else Servo(spec["lid"])
 
 
-def build(name, s, op_ms):
-    flush, clean, lid = parts(s)
+def build(name, spec, op_ms):
+    flush, clean, lid = parts(spec)
     return Toilet(flush, clean, lid, op_ms)

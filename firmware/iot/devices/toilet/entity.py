@@ -1,6 +1,7 @@
 """The toilet outside the board: flush and clean as Home Assistant buttons with a running sensor each, the lid a
 valve; and its card on the web page."""
 from iot import IOTError
+from iot.devices.servo.entity import valve
 from iot.message import MessageType
 
 
@@ -13,10 +14,7 @@ def configs(device, state, command):
             "state_topic": state, "device_class": "running",
             "value_template": "{{ 'ON' if value_json.doing == '%s' else 'OFF' }}" % msg}
     if MessageType.OPEN in device.ACCEPTS:
-        yield "valve", "_lid", "lid", {
-            "command_topic": command, "state_topic": state, "value_template": "{{ value_json.lid or '' }}",
-            "payload_open": "OPEN", "payload_close": "CLOSE", "state_open": "open", "state_closed": "closed",
-            "reports_position": False}
+        yield "valve", "_lid", "lid", valve(state, command, "lid")
 
 
 def state(device, status):
