@@ -72,12 +72,13 @@ async def feed_watchdog(timeout_ms):
         await sleep_ms(timeout_ms // 4)
 
 
-def make_commands(service, write=print, update_key=None, safe=False, seed=True):
-    """The command layer over the built-in programs (`seed`: the seed's devices are declared, which they need) and
-    those saved on the flash; events go to `write`."""
+def make_commands(service, write=print, update_key=None, safe=False, seed=True, sensors=None):
+    """The command layer over the built-in programs (`seed`: the seed's devices are declared, which they need),
+    those saved on the flash and the `sensors` (iot.sensors.Sensors, or None); events go to `write`."""
     from iot.commands import Commands
 
-    return Commands(service, PROGRAMS if seed else {}, "programs.json", write, update_key=update_key, safe=safe)
+    return Commands(service, PROGRAMS if seed else {}, "programs.json", write, update_key=update_key, safe=safe,
+                    sensors=sensors)
 
 
 async def run(service, devices, settings, sequential=False, shell=False):
@@ -100,7 +101,12 @@ async def run(service, devices, settings, sequential=False, shell=False):
     events = Events(console.show if console is not None else service.log)  # never tearing a half-typed line
     service.log = events
     seed = is_seed(settings["devices"])
-    commands = make_commands(service, events, settings["update_key"], slots.safe(), seed)
+    sensors = None
+    if settings["sensors"] and not slots.safe():
+        from iot.sensors import build as build_sensors
+
+        sensors = build_sensors(settings, events)
+    commands = make_commands(service, events, settings["update_key"], slots.safe(), seed, sensors)
     network = None
     try:
         for problem in settings["problems"] + (settings["auto"]["problems"] if settings["auto"] is not None else []):

@@ -37,8 +37,8 @@ drive pins that may be wired otherwise (a relay of the other polarity).
 import os
 
 from boards import BOARDS, OPTIONAL, OUTPUTS, board_name, detect
+from iot import IOTError, declare, jsontext
 from iot.devices import kinds
-from iot import IOTError, jsontext
 from iot.compat import unload
 from iot.message import MAX_LABEL, is_label
 
@@ -116,7 +116,7 @@ def check(raw, path=PATH, machine_name=None):
     if type(raw) is not dict:
         raise ConfigError("%s: must be a JSON object" % path)
     for key in raw:
-        if key not in ("board", "pins", "active_low", "light", "devices", "demo", "wifi", "mqtt", "web",
+        if key not in ("board", "pins", "active_low", "light", "devices", "sensors", "demo", "wifi", "mqtt", "web",
                        "programs") + AUTOMATION and key not in LIMITS:
             raise ConfigError("%s: unknown key %r" % (path, key))
     board = board_name(raw.get("board", detect(machine_name)))
@@ -124,10 +124,8 @@ def check(raw, path=PATH, machine_name=None):
         raise ConfigError("%s: board %r is not one of %s (or MicroPython's name, as RPI_PICO_W)" % (
             path, raw["board"], ", ".join(sorted(BOARDS))))
     declared = raw.get("devices")
-    if declared is not None and type(declared) is not dict:
-        raise ConfigError("%s: devices must be an object: {name: {\"kind\": ..., ...}}" % path)
-    outputs = OUTPUTS if declared is None else ("status_led",)  # declared devices give their own pins
-    pins = {name: BOARDS[board]["pins"][name] for name in outputs}  # type: dict
+    mapped = OUTPUTS if declared is None else ("status_led",)  # declared devices give their own pins
+    pins = {name: BOARDS[board]["pins"][name] for name in mapped}  # type: dict
     overrides = raw.get("pins", {})
     if type(overrides) is not dict:
         raise ConfigError("%s: pins must be an object" % path)
@@ -157,8 +155,8 @@ def check(raw, path=PATH, machine_name=None):
         if used.count(p) > 1:
             raise ConfigError("%s: pins: pin %r is used twice" % (path, p))
     active_low = raw.get("active_low", list(BOARDS[board]["active_low"]))
-    if type(active_low) is not list or [n for n in active_low if n not in outputs]:
-        raise ConfigError("%s: active_low must be a list of outputs (%s)" % (path, ", ".join(outputs)))
+    if type(active_low) is not list or [n for n in active_low if n not in mapped]:
+        raise ConfigError("%s: active_low must be a list of outputs (%s)" % (path, ", ".join(mapped)))
     demo = raw.get("demo", True)
     if type(demo) is not bool:
         raise ConfigError("%s: demo must be true or false" % path)
@@ -187,21 +185,26 @@ def check(raw, path=PATH, machine_name=None):
         raise ConfigError("%s: wdt_ms must be 0 (off) or from 1000 to 8000" % path)
     if settings["op_ms"] > settings["max_on_ms"]:
         raise ConfigError("%s: op_ms must not be over max_on_ms" % path)
+    taken = {}  # type: dict  # pin -> the key that has it (the seed's pins were checked above, as pins.*)
     if declared is None:
-        settings["devices"] = _devices(_seed(pins, active_low, _light(raw, path, pins["light"])), path, board,
-                                       settings, {})  # their pins checked above, as pins.*
+        declared = _seed(pins, active_low, _light(raw, path, pins["light"]))
     else:
-        settings["devices"] = _devices(declared, path, board, settings, {pins["status_led"]: "pins.status_led"})
+        taken[pins["status_led"]] = "pins.status_led"
+    settings["devices"] = _declared("devices", declared, path, board, settings, taken, _device)
+    if "devices" in raw:
         for name, spec in settings["devices"].items():  # every output in pins, as the seed's are (tools/pintrace.py)
-            for key in _pin_keys(spec["kind"]):
+            for key in _pin_keys(kinds.module(spec["kind"]).SETTINGS):
                 label = name if key == "pin" else name + "_" + key
                 pins[label] = spec[key]
                 if key in spec["active_low"]:
                     active_low.append(label)
-    taken = {}
+    outputs = {}  # type: dict
     for name in pins:
         for p in pins[name] if type(pins[name]) is list else [pins[name]]:
-            taken[p] = "the output " + name
+            outputs[p] = "the output " + name
+    taken.update(outputs)  # as inputs and sensors are told: "the output light"
+    settings["readings"] = {}  # reading -> its sensor
+    settings["sensors"] = _declared("sensors", raw.get("sensors", {}), path, board, settings, taken, _sensor)
     settings["labels"] = labels(raw)
     settings["auto"] = None
     settings["update_key"] = None  # secrets.json's (load): the key bundles are signed with (iot.update)
@@ -229,84 +232,132 @@ def _seed(pins, active_low, light):
                    "active_low": [key for key in ("flush", "clean") if key in active_low]}}
 
 
-def _pin_keys(kind):
-    settings = kinds.module(kind).SETTINGS
-    return [key for key in settings if settings[key][0] in (kinds.PIN, kinds.PINS)]
+def _pin_keys(schema):
+    return [key for key in schema if schema[key][0] in (declare.PIN, declare.PINS)]
 
 
-def _devices(declared, path, board, settings, taken):
-    """{name: its checked settings} of the declared devices; one that is wrong (a bad key, a pin taken, missing on
-    this board or input-only) is one line in settings["problems"], naming the key, and left out. `taken`:
-    {pin: the key that has it}, which the devices' pins join. In the order of their names, on every interpreter (a
+def _declared(section, declared, path, board, settings, taken, check_one):
+    """{name: its checked settings} of config.json's `devices` or `sensors`; one that is wrong (a bad key, a pin
+    taken, missing on this board or input-only) is one line in settings["problems"], naming the key, and left out.
+    `taken`: {pin: the key that has it}, which their pins join. In the order of their names, on every interpreter (a
     MicroPython dict keeps no order): of two that want one pin, the first name has it."""
     out = {}
+    if type(declared) is not dict:
+        raise ConfigError("%s: %s must be an object: {name: {\"kind\": ..., ...}}" % (path, section))
     for name in sorted(declared):
+        mine = {}  # type: dict  # the pins it takes: {pin: its key}
         try:
-            spec = _device(name, declared[name], board, settings, taken)
+            out[name] = check_one(name, declared[name], board, settings, taken, mine)
         except IOTError as e:
             settings["problems"].append("%s: %s; %s left out" % (path, e, name))
             continue
-        for key in _pin_keys(spec["kind"]):
-            for pin in spec[key] if type(spec[key]) is list else [spec[key]]:
-                if pin is not None:
-                    taken[pin] = "devices.%s.%s" % (name, key)
-        out[name] = spec
+        taken.update(mine)
     return out
 
 
-def _device(name, given, board, settings, taken):
-    from iot.commands.parse import MAX_NAME, NAME_CHARS, WORDS
+def _name(section, name):
+    where = "%s.%s" % (section, name)
+    if not 0 < len(name) <= declare.MAX_NAME or [c for c in name if c not in declare.NAME_CHARS]:
+        raise IOTError("%s: a name is 1 to %d of a-z, 0-9 and _" % (where, declare.MAX_NAME))
+    if name in declare.WORDS:
+        raise IOTError("%s: %s is a shell command; give it another name" % (where, name))
+    return where
 
-    where = "devices." + str(name)
-    if not 0 < len(name) <= MAX_NAME or [c for c in name if c not in NAME_CHARS]:
-        raise IOTError("%s: a device's name is 1 to %d of a-z, 0-9 and _" % (where, MAX_NAME))
-    if name in WORDS:
-        raise IOTError("%s: %s is a shell command; give the device another name" % (where, name))
-    if type(given) is not dict or given.get("kind") not in kinds.KINDS:
-        raise IOTError('%s: must be {"kind": one of %s, ...}' % (where, ", ".join(sorted(kinds.KINDS))))
-    kind = kinds.module(given["kind"])
+
+def _kind(where, given, registry):
+    if type(given) is not dict or given.get("kind") not in registry.KINDS:
+        raise IOTError('%s: must be {"kind": one of %s, ...}' % (where, ", ".join(sorted(registry.KINDS))))
+    return registry.module(given["kind"])
+
+
+def _device(name, given, board, settings, taken, mine):
+    where = _name("devices", name)
+    kind = _kind(where, given, kinds)
     schema = kind.SETTINGS
+    spec = _settings(where, given, schema, ("kind", "active_low", "label"), board, settings, taken, mine)
+    keys = _pin_keys(schema)
+    spec["active_low"] = _active_low(given.get("active_low", False), keys, where)
+    wrong = kind.check(spec) if hasattr(kind, "check") else None
+    if wrong:
+        raise IOTError("%s.%s" % (where, wrong))
+    return spec
+
+
+def _sensor(name, given, board, settings, taken, mine):
+    from iot.sensors import filters
+    from iot.sensors import kinds as sensor_kinds
+
+    where = _name("sensors", name)
+    kind = _kind(where, given, sensor_kinds)
+    schema = dict(sensor_kinds.COMMON, **kind.SETTINGS)
+    spec = _settings(where, given, schema, ("kind", "label"), board, settings, taken, mine)
+    if spec["interval_s"] < kind.MIN_INTERVAL_S:
+        raise IOTError("%s.interval_s: a %s is read at most every %d s" % (where, given["kind"], kind.MIN_INTERVAL_S))
+    if len(kind.QUANTITIES) > 1 and (spec["unit"] or spec["device_class"]):
+        raise IOTError("%s: a %s gives %d readings, each with its own unit and device_class" % (
+            where, given["kind"], len(kind.QUANTITIES)))
+    filters.check(spec["filters"], where + ".filters")
+    wrong = kind.check(spec) if hasattr(kind, "check") else None
+    if wrong:
+        raise IOTError("%s.%s" % (where, wrong))
+    for reading in sensor_kinds.readings(name, given["kind"]):
+        if reading in settings["devices"] or reading in settings["readings"]:
+            raise IOTError("%s: its reading %s has the name of another device or reading" % (where, reading))
+    for reading in sensor_kinds.readings(name, given["kind"]):
+        settings["readings"][reading] = name
+    return spec
+
+
+def _settings(where, given, schema, more, board, settings, taken, mine):
+    """The settings `given` checked against the kind's `schema` (iot.declare's language), its defaults filled in;
+    `more`: the other keys it may have, checked by the caller. Pins join `mine`."""
     for key in given:
-        if key not in schema and key not in ("kind", "active_low", "label"):
+        if key not in schema and key not in more:
             raise IOTError("%s.%s is not a %s setting (%s)" % (where, key, given["kind"], ", ".join(sorted(schema))))
     spec = {"kind": given["kind"]}
-    pins = []  # type: list
     for key in schema:
         rule = schema[key]
         at = "%s.%s" % (where, key)
-        if rule[0] == kinds.TOP:
+        if rule[0] == declare.TOP:
             low, high = LIMITS[key]
             value = given.get(key, settings[key])
             if type(value) is not int or not low <= value <= high:
                 raise IOTError("%s must be a whole number from %d to %d" % (at, low, high))
-        else:
-            value = given.get(key, rule[-1])
-            if value == kinds.REQUIRED:
-                raise IOTError("%s is missing" % at)
-            if rule[0] in (kinds.PIN, kinds.PINS):
-                if value is not None:
-                    for pin in value if rule[0] == kinds.PINS and type(value) is list and len(value) == 3 else [value]:
-                        _output_pin(pin, at, board, taken, pins)
-            elif rule[0] == kinds.INT:
-                if type(value) is not int or not rule[1] <= value <= rule[2]:
-                    raise IOTError("%s must be a whole number from %d to %d" % (at, rule[1], rule[2]))
-            elif rule[0] == kinds.BOOL:
-                if type(value) is not bool:
-                    raise IOTError("%s must be true or false" % at)
-            elif rule[0] == kinds.CHOICE:
-                if value not in rule[1]:
-                    raise IOTError("%s must be one of %s" % (at, ", ".join(rule[1])))
-            elif value is not None and (type(value) is not str or not 0 < len(value) <= MAX_NAME
-                                        or [c for c in value if c not in NAME_CHARS]):
-                raise IOTError("%s must be a name: 1 to %d of a-z, 0-9 and _" % (at, MAX_NAME))
+            spec[key] = value
+            continue
+        value = given.get(key, rule[-1])
+        if value == declare.REQUIRED:
+            raise IOTError("%s is missing" % at)
+        kind = rule[0]
+        if value is None and rule[-1] is None and kind not in (declare.SDA, declare.SCL):
+            spec[key] = None  # optional, and not given (a pin: not wired)
+            continue
+        if kind in (declare.SDA, declare.SCL):
+            value = _bus_pin(kind, value, given.get("bus", 0), at, board, taken, mine)
+        elif kind in (declare.PIN, declare.PINS, declare.IO, declare.ADC):
+            many = kind == declare.PINS and type(value) is list and len(value) == 3
+            for pin in value if many else [value]:
+                _pin(kind, pin, at, board, taken, mine)
+        elif kind in (declare.INT, declare.NUMBER):
+            if type(value) not in ((int,) if kind == declare.INT else (int, float)) or not rule[1] <= value <= rule[2]:
+                raise IOTError("%s must be a %s from %s to %s" % (
+                    at, "whole number" if kind == declare.INT else "number", rule[1], rule[2]))
+        elif kind == declare.BOOL:
+            if type(value) is not bool:
+                raise IOTError("%s must be true or false" % at)
+        elif kind == declare.CHOICE:
+            if value not in rule[1]:
+                raise IOTError("%s must be one of %s" % (at, ", ".join(rule[1])))
+        elif kind == declare.TEXT:
+            if type(value) is not str or not 0 < len(value) <= 16:
+                raise IOTError("%s must be text of 1 to 16 characters" % at)
+        elif kind == declare.NAME:
+            if type(value) is not str or not 0 < len(value) <= 24 \
+                    or [c for c in value if c not in "abcdefghijklmnopqrstuvwxyz0123456789_"]:
+                raise IOTError("%s must be a name: 1 to 24 of a-z, 0-9 and _" % at)
         spec[key] = value
-    keys = [key for key in schema if schema[key][0] in (kinds.PIN, kinds.PINS)]
-    spec["active_low"] = _active_low(given.get("active_low", False), keys, where)
     if "label" in given and not is_label(given["label"]):
         raise IOTError("%s.label must be text of 1 to %d characters" % (where, MAX_LABEL))
-    wrong = kind.check(spec) if hasattr(kind, "check") else None
-    if wrong:
-        raise IOTError("%s.%s" % (where, wrong))
     return spec
 
 
@@ -321,23 +372,49 @@ def _active_low(given, keys, where):
     return given
 
 
-def _output_pin(pin, where, board, taken, mine):
-    """IOTError unless `pin` is an output GPIO of this board that nothing else has (`mine`: the device's own so far,
-    which it joins)."""
-    if pin in BOARDS[board]["inputs_only"]:
-        raise IOTError("%s: GPIO %r is input-only on the %s" % (where, pin, board))
-    if not _is_pin(pin) or pin not in BOARDS[board]["outputs"]:
-        raise IOTError("%s: the %s has no output GPIO %r" % (where, board, pin))
-    if pin in taken or pin in mine:
-        raise IOTError("%s: GPIO %r is taken by %s" % (where, pin, taken.get(pin, "this device")))
-    mine.append(pin)
+def _pin(kind, pin, at, board, taken, mine):
+    """IOTError unless `pin` is a GPIO of this board for `kind` (iot.declare: an output, a line driven both ways,
+    an ADC input) that nothing else has: a 1-Wire line is shared by the sensors on it."""
+    b = BOARDS[board]
+    if kind == declare.ADC:
+        if pin not in b["adc"]:
+            raise IOTError("%s: GPIO %r has no ADC on the %s (%s)" % (at, pin, board, ", ".join(map(str, b["adc"]))))
+    elif pin in b["inputs_only"]:
+        raise IOTError("%s: GPIO %r is input-only on the %s" % (at, pin, board))
+    elif not _is_pin(pin) or pin not in b["outputs"]:
+        raise IOTError("%s: the %s has no output GPIO %r" % (at, board, pin))
+    owner = "1-Wire GP%s" % pin if kind == declare.IO else None
+    _take(pin, owner or at, at, taken, mine, shared=owner is not None)
+
+
+def _bus_pin(kind, pin, bus, at, board, taken, mine):
+    """An I2C bus's SDA or SCL: the board's default for that bus if None; shared by the sensors on that bus."""
+    sda, scl, default_sda, default_scl = BOARDS[board]["i2c"][bus if bus in (0, 1) else 0]
+    allowed = sda if kind == declare.SDA else scl
+    if pin is None:
+        pin = default_sda if kind == declare.SDA else default_scl
+    if allowed is not None and pin not in allowed:
+        raise IOTError("%s: I2C%d's %s is one of GPIO %s on the %s" % (at, bus, kind.upper(),
+                                                                      ", ".join(map(str, allowed)), board))
+    if allowed is None:
+        _pin(declare.PIN, pin, at, board, {}, [])
+    _take(pin, "I2C%d" % bus, at, taken, mine, shared=True)
+    return pin
+
+
+def _take(pin, owner, at, taken, mine, shared):
+    """`pin` joins `mine` (for `owner`), unless another has it: a bus's pins are shared by all that name it."""
+    have = taken.get(pin, mine.get(pin))
+    if have is not None and not (shared and have == owner):
+        raise IOTError("%s: GPIO %r is taken by %s" % (at, pin, have))
+    mine[pin] = owner
 
 
 def labels(raw):
     """{section: {name: label}}: the names for people config.json gives the inputs, schedules and programs (Home
     Assistant shows them); a bad one is the section's checks' to refuse."""
     out = {}
-    for section in ("devices", "inputs", "schedules", "programs"):
+    for section in ("devices", "sensors", "inputs", "schedules", "programs"):
         given = raw.get(section)
         out[section] = {name: given[name]["label"] for name in given if type(given[name]) is dict and
                         is_label(given[name].get("label"))} if type(given) is dict else {}

@@ -108,29 +108,35 @@ class Run:
 @pytest.fixture
 def scenario(interp, tmp_path):
     """scenario("module.function", **kwargs) -> Run, on the interpreter under test, on simulated time
-    (real_time=True for what needs the real clock), in the test's own directory (what it saves is its own)."""
+    (real_time=True for what needs the real clock), in the test's own directory (what it saves is its own), with
+    the sensor `parts` given (tools/hostmachine/parts.py)."""
 
-    def run(name, expect_rc=0, real_time=False, **kwargs):
+    def run(name, expect_rc=0, real_time=False, parts=None, **kwargs):
         module, function = name.split(".")
         args = tmp_path / ("%s.json" % name)
         args.write_text(json.dumps(kwargs))
         result = launch(interp, [HERE / "scenario.py", module, function, args],
-                        cwd=tmp_path, trace=tmp_path / ("%s.jsonl" % name), real_time=real_time)
+                        cwd=tmp_path, trace=tmp_path / ("%s.jsonl" % name), real_time=real_time, parts=parts)
         assert result.rc == expect_rc, "exit %d\n%s\n%s" % (result.rc, result.stdout, result.stderr)
         return result
 
     return run
 
 
-def launch(interp, args, cwd, trace, input="", real_time=False):
+def launch(interp, args, cwd, trace, input="", real_time=False, parts=None):
     """Run firmware code (a script and its arguments) on `interp` with the stub machine, `input` on
     its stdin (the console; it ends there); -> Run. On simulated time unless `real_time`: sleeps take
-    no time and every timing is exact. The input comes from a file, all of it there from the start."""
+    no time and every timing is exact. The input comes from a file, all of it there from the start. `parts`: the
+    sensor parts on the stub's buses, and their values over time (tools/hostmachine/parts.py)."""
     stdin = trace.parent / (trace.name + ".stdin")
     stdin.write_text(input)
+    env = hostrun.environ(trace, [HERE], simulated=not real_time)
+    if parts is not None:
+        (trace.parent / (trace.name + ".parts")).write_text(json.dumps(parts))
+        env["IOT_PARTS"] = str(trace.parent / (trace.name + ".parts"))
     with open(stdin) as f:
-        proc = subprocess.run(hostrun.command(interp, *args), env=hostrun.environ(trace, [HERE], simulated=not real_time),
-                              capture_output=True, text=True, timeout=120, cwd=cwd, stdin=f)
+        proc = subprocess.run(hostrun.command(interp, *args), env=env, capture_output=True, text=True, timeout=120,
+                              cwd=cwd, stdin=f)
     return Run(proc, hostrun.read_trace(trace) if trace.exists() else [])
 
 

@@ -57,7 +57,8 @@ def test_config_errors_name_the_bad_key(scenario):
         "pins": {"status_led": "LED", "light": [13, 14, 12], "speaker": 16, "speaker_enable": None, "flush": 18,
                  "clean": 19, "lid": None},
         "demo": True, "wifi": None, "mqtt": None, "web": None, "problems": [],
-        "auto": None, "update_key": None, "labels": {"devices": {}, "inputs": {}, "schedules": {}, "programs": {}},
+        "auto": None, "update_key": None, "sensors": {}, "readings": {},
+        "labels": {"devices": {}, "sensors": {}, "inputs": {}, "schedules": {}, "programs": {}},
         "devices": {  # the seed's, declared from the board's pins, active_low and light
             "light": {"kind": "light", "pin": [13, 14, 12], "type": "rgb", "fade_ms": 300, "pixels": 1,
                       "active_low": []},

@@ -1,6 +1,7 @@
 """Devices declared in config.json (`devices`): any number, any names, of the kinds in iot.devices.kinds, checked
 against the board and each other; the seed's three are the default declaration (every other test runs on it)."""
 import json
+import re
 import time
 
 import hostrun
@@ -91,7 +92,7 @@ def test_a_bad_declaration_is_one_error_naming_the_key_and_the_rest_boots(interp
         "kettle left out",
         "error: config.json: devices.lamp.pin: GPIO 25 is taken by devices.fan.pin; lamp left out",
         "error: config.json: devices.pump.pin: GPIO 34 is input-only on the esp32_devkitc; pump left out",
-        "error: config.json: devices.status: status is a shell command; give the device another name; status left "
+        "error: config.json: devices.status: status is a shell command; give it another name; status left "
         "out",
         "error: config.json: devices.vent.speed is not a servo setting (close_deg, open_deg, pin); vent left out",
     ], run.lines
@@ -144,3 +145,18 @@ def test_declared_devices_have_their_cards_on_the_page(page):
     assert [c["msg"] for c in info["devices"]["fan"]["card"]] == ["SWITCH_ON", "SWITCH_OFF"]
     assert [c["msg"] for c in info["devices"]["vent"]["card"]] == ["OPEN", "CLOSE"]
     assert p.request("POST", "/api/devices/vent", {"msg": "OPEN"})[1]["reply"] == "ok vent OPEN"
+
+
+def test_no_device_or_sensor_may_take_a_shell_commands_name():
+    """Every word the shell's help names is one config.json refuses as a name (iot.declare.WORDS)."""
+    import sys
+
+    sys.path[:0] = [str(hostrun.FIRMWARE), str(hostrun.HOSTMACHINE)]
+    try:
+        from iot import declare
+        from iot.commands import HELP
+    finally:
+        del sys.path[:2]
+    top = re.sub(r"\[[^\[\]]*\]", "", re.sub(r"\[[^\[\]]*\]", "", HELP))  # brackets, nested once, gone
+    words = {m.group(1) for m in re.finditer(r"(?:: |\| )([a-z]+)", top)}
+    assert words and words <= set(declare.WORDS), words - set(declare.WORDS)

@@ -2,8 +2,8 @@
 walk-through adds it. Its row: iot.devices.kinds.KINDS["fan"] = "fan_kind"; config.json declares one:
 "devices": {"fan": {"kind": "fan", "pin": 21}}."""
 from iot.compat import sleep_ms
+from iot.declare import PIN, REQUIRED, TOP
 from iot.devices.base import Device
-from iot.devices.kinds import PIN, REQUIRED, TOP
 from iot.message import MessageType
 from iot.outputs import Relay
 

@@ -385,3 +385,50 @@ def freq(hz=None):
 
 def idle():
     pass
+
+
+class I2C:
+    """An I2C bus with the parts tools/hostmachine/parts.py puts on it: an address with none NACKs (OSError EIO),
+    as machine.I2C does on a Pico."""
+
+    def __init__(self, id=0, scl=None, sda=None, freq=400_000, timeout=50000):
+        self.bus = id
+
+    def _part(self, address, op):
+        import parts
+
+        part = parts.i2c_part(self.bus, address)
+        if part is None:
+            raise OSError(5)
+        parts.LOG.append((parts.now_ms(), self.bus, address, op))
+        return part
+
+    def writeto(self, address, buf, stop=True):
+        self._part(address, "w").write(bytes(buf))
+        return len(buf)
+
+    def readfrom_into(self, address, buf, stop=True):
+        data = self._part(address, "r").read(len(buf))
+        buf[:len(data)] = data
+
+    def readfrom(self, address, n, stop=True):
+        return self._part(address, "r").read(n)
+
+    def scan(self):
+        import parts
+
+        return [a for a in range(0x08, 0x78) if parts.i2c_part(self.bus, a) is not None]
+
+
+class ADC:
+    """An ADC input (a Pin, or channel 4: the RP2040's temperature sensor) at the voltage parts.py sets, read as a
+    Pico reads it: 12 bits, 3.3 V full scale, scaled to 16."""
+
+    def __init__(self, source):
+        self.pin = source if type(source) is int else source._id
+
+    def read_u16(self):
+        import parts
+
+        raw = min(4095, max(0, round(parts.adc_volts(self.pin) / 3.3 * 4096)))
+        return raw << 4 | raw >> 8

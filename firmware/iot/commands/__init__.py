@@ -27,7 +27,8 @@ from iot.message import ascii_lower
 
 HELP = ("commands: help | devices | status | <device> <message> [data] | run <program or JSON> | stop [program] | "
         "programs | plan <program or JSON> | define <name> [mode] <JSON> | mode <program> <%s> | save | "
-        "wait [ms] | time [set YYYY-MM-DDTHH:MM] | automations [on|off] | press <button> [long|double] | "
+        "wait [ms] | sensors | measure <sensor> | time [set YYYY-MM-DDTHH:MM] | automations [on|off] | "
+        "press <button> [long|double] | "
         "update [apply FILE [--downgrade] | fetch URL] | safe off"
         % "|".join(MODES))
 OUT_OF_MEMORY = "error: out of memory; nothing done"  # made now: the one reply that needs no heap when there is none
@@ -48,17 +49,19 @@ class Commands:
     """The entry point of every transport; `programs` (iot.commands.programs) and `runs` (iot.commands.runs)
     are its rooms. Built with what it answers for: the `service`, the built-in `programs` ({name: maker}) and
     the `store` the user's are saved in, where event lines go (`write`), the key updates are signed with
-    (`update_key`, secrets.json's) and safe mode (`safe`, slots.py's: only help, status, update and safe answer).
-    The transports are given it when they are made, and take commands once `serving` is set (serve(): the
-    devices registered, the programs loaded, the automations built)."""
+    (`update_key`, secrets.json's), safe mode (`safe`, slots.py's: only help, status, update and safe answer) and
+    the `sensors` (iot.sensors.Sensors, or None: config.json declares none). The transports are given it when
+    they are made, and take commands once `serving` is set (serve(): the devices registered, the programs loaded,
+    the automations built, the sensors measuring)."""
 
-    def __init__(self, service, programs, store=None, write=print, update_key=None, safe=False):
+    def __init__(self, service, programs, store=None, write=print, update_key=None, safe=False, sensors=None):
         self.service = service
         self.write = write  # event lines
         self.programs = Programs(service, programs, store, write)
         self.runs = Runs(service, self.programs, write)
         self.update_key = update_key
         self.safe = safe
+        self.sensors = sensors
         self.serving = asyncio.Event()
         self.auto = None  # iot.auto.Automations, from serve() on, when config.json has any
         self.network = None  # iot.net.Network, from serve() on, when config.json has one
@@ -73,6 +76,8 @@ class Commands:
         transports were given these commands) reported in `status`."""
         self.programs.load()
         self.network = network
+        if self.sensors is not None:
+            self.sensors.start()
         if automations is not None:
             from iot.auto import Automations
 
@@ -82,9 +87,11 @@ class Commands:
         self.serving.set()
 
     def deinit(self):
-        """The automations' tasks and inputs ended."""
+        """The automations' tasks and inputs, and the sensors' schedules, ended."""
         if self.auto is not None:
             self.auto.deinit()
+        if self.sensors is not None:
+            self.sensors.deinit()
 
     async def automation(self, line):
         """An automation's command line run: (the line as run, its reply); a program's name alone runs it."""
@@ -179,6 +186,12 @@ class Commands:
                 raise IOTError("wait holds the channel it comes on: it is the serial console's alone (a run's end is "
                                "an event line)")
             return await self.runs.wait(rest)
+        if word in ("sensors", "measure"):
+            if self.sensors is None:
+                raise IOTError("%s: config.json declares no sensors (docs/sensors.md)" % word)
+            if word == "sensors":
+                return json.dumps(self.sensors.status())
+            return json.dumps(await self.sensors.measure(rest))
         if word in ("time", "automations", "press"):
             if self.auto is None:
                 raise IOTError("%s: config.json has no inputs, schedules or automations (docs/automations.md)" % word)
@@ -277,6 +290,8 @@ class Commands:
             status["network"] = self.network.status(secrets)
         if self.auto is not None:
             status["automations"] = self.auto.status()
+        if self.sensors is not None:
+            status["sensors"] = self.sensors.status()
         import slots
 
         status["update"] = slots.status()

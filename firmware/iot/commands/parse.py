@@ -3,13 +3,9 @@
 Input is only ever parsed, never evaluated as Python; each refusal is one IOTError whose text is the reply.
 """
 from iot import IOTError
+from iot.declare import MAX_NAME, NAME_CHARS  # a program's name is as a device's
 
 MAX_LINE = 1024  # the console's longest line, so the longest JSON a command takes
-MAX_NAME = 24
-NAME_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789_"
-# The shell's own words (iot.commands): no device may be named as one
-WORDS = ("help", "devices", "status", "run", "stop", "programs", "plan", "define", "mode", "save", "wait", "time",
-         "automations", "press", "update", "safe")
 
 
 def check_line(line):

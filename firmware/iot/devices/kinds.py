@@ -1,27 +1,12 @@
 """Every device kind, one row each: the one place a kind is named. A kind is a package (or module) that owns
 
     its driver             a Device subclass on iot.outputs: the messages it takes, its checks, its status()
-    SETTINGS               what config.json's `devices.NAME` may say for one of it (the language is below)
+    SETTINGS               what config.json's `devices.NAME` may say for one of it (in iot.declare's words)
     build(name, spec, op_ms)  that device from its checked settings (`spec`), every output off
     its entity module      KIND.entity: its Home Assistant components (configs, state, commands) and its card on
                            the web page; loaded when the board first announces or serves a page
 
 Adding a kind is its package and one row here (docs/architecture.md walks through one).
-
-A kind's SETTINGS are {key: (type, ...)}, checked by config.py at boot:
-
-    (PIN, default)                 an output GPIO of this board; default REQUIRED, or None (not wired)
-    (PINS, default)                the same, or a list of three (an RGB LED's red, green and blue)
-    (INT, low, high, default)      a whole number from low to high
-    (BOOL, default)
-    (CHOICE, (words...), default)
-    (NAME, default)                a name (a-z, 0-9 and _), as an interlock group's
-
-    (TOP,)                         a top-level setting of config.json (max_on_ms, min_off_ms): the device may give
-                                   its own, checked as that one is, else it has that one's
-
-Every device may also say `active_low`: true (all its outputs are on when low), or a list of its pin keys that
-are; and `label`, its name for people.
 """
 import sys
 
@@ -36,10 +21,6 @@ KINDS = {
 # The seed's devices, a board's declaration when config.json has no `devices`: name -> kind (their pins are the
 # board map's, boards.py)
 SEED = {"light": "light", "speaker": "speaker", "toilet": "toilet"}
-
-PIN, PINS, INT, BOOL, CHOICE, NAME = "pin", "pins", "int", "bool", "choice", "name"
-REQUIRED = "required"
-TOP = "top-level"
 
 
 def module(kind, part=""):

@@ -1,8 +1,8 @@
 """The light: a dimmable LED, an RGB LED or a NeoPixel strip, with fades on the clock."""
 from iot import IOTError
 from iot.compat import sleep_ms, ticks_add, ticks_diff, ticks_ms
+from iot.declare import CHOICE, INT, PINS, REQUIRED
 from iot.devices.base import Device
-from iot.devices.kinds import CHOICE, INT, PINS, REQUIRED
 from iot.message import MessageType
 from iot.outputs import PwmLed
 

@@ -1,7 +1,7 @@
 """A relay: one on/off output (a fan, a heater, a pump), on until switched off or until its bound cuts it."""
 from iot.compat import sleep_ms
+from iot.declare import CHOICE, NAME, PIN, REQUIRED, TOP
 from iot.devices.base import Device
-from iot.devices.kinds import CHOICE, NAME, PIN, REQUIRED, TOP
 from iot.message import MessageType
 from iot.outputs import Relay
 

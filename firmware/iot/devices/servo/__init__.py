@@ -1,7 +1,7 @@
 """A servo: a hobby servo between two positions (a vent's flap, a window's latch, a feeder's door)."""
 from iot.compat import sleep_ms
+from iot.declare import INT, PIN, REQUIRED
 from iot.devices.base import Device
-from iot.devices.kinds import INT, PIN, REQUIRED
 from iot.message import MessageType
 from iot.outputs import Servo
 

@@ -1,8 +1,8 @@
 """The speaker: a passive buzzer on PWM that plays RTTTL songs, with an optional amplifier enable pin."""
 from iot import IOTError
 from iot.compat import sleep_ms, ticks_add, ticks_diff, ticks_ms
+from iot.declare import PIN, REQUIRED
 from iot.devices.base import Device
-from iot.devices.kinds import PIN, REQUIRED
 from iot.message import MessageType
 from iot.outputs import Buzzer, output_pin
 

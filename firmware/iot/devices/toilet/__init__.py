@@ -1,8 +1,8 @@
 """The toilet: flush and clean relays in an interlock, each bounding its own energised time, and a lid servo."""
 from iot import IOTError
 from iot.compat import sleep_ms
+from iot.declare import PIN, REQUIRED, TOP
 from iot.devices.base import Device
-from iot.devices.kinds import PIN, REQUIRED, TOP
 from iot.message import MessageType
 from iot.outputs import Relay, Servo, interlock
 

@@ -1,0 +1,36 @@
+"""What the I2C sensor kinds share: the bus (one machine.I2C per bus for all the parts on it), Sensirion's and
+Aosong's CRC-8, and an I2C error in words."""
+from machine import I2C, Pin
+
+from iot import IOTError
+from iot.declare import INT, SCL, SDA
+
+FREQ = 100_000  # standard mode: every part on the bus takes it, on any wiring length a maker uses
+# what every I2C sensor says in config.json: its bus, that bus's pins (the board's own for it if not given) and the
+# part's address (each kind gives its own default)
+SETTINGS = {"bus": (INT, 0, 1, 0), "sda": (SDA, None), "scl": (SCL, None)}
+
+
+def bus_key(spec):
+    return "i2c%d" % spec["bus"]
+
+
+def open_bus(spec):
+    return I2C(spec["bus"], sda=Pin(spec["sda"]), scl=Pin(spec["scl"]), freq=FREQ)
+
+
+def crc8(data, start, end):
+    """CRC-8 of data[start:end]: polynomial 0x31, initial 0xFF (the SHT4x's and the AHT20's datasheets)."""
+    crc = 0xFF
+    for i in range(start, end):
+        crc ^= data[i]
+        for _ in range(8):
+            crc = (crc << 1) ^ 0x31 if crc & 0x80 else crc << 1
+        crc &= 0xFF
+    return crc
+
+
+def no_answer(spec, address, e):
+    """The IOTError for a part that did not answer (an OSError from machine.I2C)."""
+    return IOTError("no answer at 0x%02x on I2C%d (GP%s/GP%s): %s" % (address, spec["bus"], spec["sda"], spec["scl"],
+                                                                     e))

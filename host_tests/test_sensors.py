@@ -1,0 +1,123 @@
+"""Sensors declared in config.json (`sensors`), measured in asyncio on the stub's parts (tools/hostmachine/parts.py),
+on simulated time, on both interpreters. The drivers against parts nobody here wrote: make test-board, on the
+emulated Pico's SHT4x, AHT20 and ADC models."""
+import json
+
+import hostrun
+from conftest import launch
+
+OP = 20
+ROM = "28ff4c2b61150312"
+ALL = {  # every kind
+    "bath": {"kind": "sht4x", "interval_s": 10},
+    "air": {"kind": "aht20", "bus": 1},
+    "cpu": {"kind": "chip_temp"},
+    "soil": {"kind": "adc", "pin": 26, "calibration": [[2.8, 0], [1.2, 100]], "unit": "%", "decimals": 0},
+    "floor": {"kind": "ds18b20", "pin": 22},
+    "room": {"kind": "dht22", "pin": 14},
+}
+PARTS = [
+    {"at_ms": 0, "part": "sht4x", "bus": 0, "address": 0x44, "temp": 23.5, "rh": 55},
+    {"at_ms": 0, "part": "aht20", "bus": 1, "temp": 21, "rh": 40},
+    {"at_ms": 0, "part": "adc", "pin": 26, "volts": 2.0},
+    {"at_ms": 0, "part": "adc", "pin": 4, "temp": 31},
+    {"at_ms": 0, "part": "ds18b20", "pin": 22, "rom": ROM, "temp": 19.5},
+    {"at_ms": 0, "part": "dht22", "pin": 14, "temp": 20.3, "rh": 48.2},
+]
+
+
+def boot(interp, flash, script, sensors, parts, more=None):
+    (flash / "config.json").write_text(json.dumps(dict({"demo": False, "op_ms": OP, "sensors": sensors}, **(more or {}))))
+    run = launch(interp, [hostrun.FIRMWARE / "main.py"], cwd=flash, trace=flash / "trace.jsonl", input=script,
+                 parts=parts)
+    assert run.rc == 0 and "Traceback" not in run.stdout + run.stderr, run.stdout + run.stderr
+    return run
+
+
+def replies(run):
+    ready = [i for i, line in enumerate(run.lines) if line.startswith("event: ready for commands")][0]
+    return [line for line in run.lines[ready:] if line.startswith(("ok", "error:"))]
+
+
+def test_every_kind_measures_on_demand_and_on_its_schedule(interp, tmp_path):
+    run = boot(interp, tmp_path, "measure bath\nmeasure air\nmeasure cpu\nmeasure soil\nmeasure floor\n"
+                                 "measure room_humidity\nsensors\nstatus\nmeasure nope\n", ALL, PARTS)
+    r = [json.loads(x[3:]) if x.startswith("ok") else x for x in replies(run)]
+    assert r[:6] == [{"bath_temperature": 23.5, "bath_humidity": 55.0}, {"air_temperature": 21.0, "air_humidity": 40.0},
+                     {"cpu": 30.8}, {"soil": 50}, {"floor": 19.5}, {"room_temperature": 20.3, "room_humidity": 48.2}]
+    assert r[6]["soil"]["value"] == 50 and type(r[6]["soil"]["value"]) is int  # "decimals": 0
+    assert r[6]["soil"]["unit"] == "%" and r[6]["soil"]["state"] == "ok" and r[6]["soil"]["age_s"] <= 2
+    assert r[6]["bath_humidity"]["unit"] == "%" and r[6]["cpu"]["unit"] == "\u00b0C"
+    assert r[7]["sensors"] == r[6]  # and in status
+    assert r[8] == "error: no sensor 'nope'; sensors: air, bath, cpu, floor, room, soil"
+
+
+def test_alice_waits_for_her_reading_and_bob_does_not(scenario):
+    """A DS18B20 conversion is 750 ms: Alice's `measure` replies after it; Bob's `status` and light command, sent
+    while it is in flight, reply at once, and the flush's relay is cut on time meanwhile."""
+    run = scenario("sensors.alice_and_bob", op_ms=OP, sensors={"floor": {"kind": "ds18b20", "pin": 22}},
+                   parts=[{"at_ms": 0, "part": "ds18b20", "pin": 22, "rom": ROM, "temp": 19.5},
+                          {"at_ms": 1500, "part": "ds18b20", "pin": 22, "rom": ROM, "temp": 20.5}])
+    r = run.result
+    alice, bob = r["alice"], r["bob"]
+    assert alice["reply"] == 'ok {"floor": 20.5}' and alice["to_ms"] - alice["from_ms"] >= 750, alice
+    assert bob[0]["reply"].startswith("ok {") and bob[1]["reply"] == "ok light SWITCH_ON", bob
+    for b in bob:
+        assert b["to_ms"] - b["from_ms"] <= 1 and b["to_ms"] < alice["to_ms"] - 700, (b, alice)
+    flush_on, flush_off = run.edges("flush", 1)[-1], run.edges("flush", 0)[-1]
+    assert flush_off - flush_on == OP and flush_off < alice["to_ms"] - 700  # cut on time, mid-conversion
+
+
+def test_a_bus_shared_by_two_parts_is_taken_in_turn(scenario):
+    run = scenario("sensors.bus_in_turns", rounds=5, parts=[
+        {"at_ms": 0, "part": "sht4x", "bus": 0, "temp": 22, "rh": 50},
+        {"at_ms": 0, "part": "aht20", "bus": 0, "temp": 23, "rh": 45}])
+    r = run.result
+    assert json.loads(r["replies"][0][3:]) == {"bath_temperature": 22.0, "bath_humidity": 50.0}
+    assert json.loads(r["replies"][1][3:]) == {"air_temperature": 23.0, "air_humidity": 45.0}
+    log = r["log"]
+    commands = [i for i, (t, bus, address, op) in enumerate(log) if op == "w"]
+    assert len([i for i in commands if log[i][2] == 0x44]) >= 5 and len([i for i in commands if log[i][2] == 0x38]) >= 5
+    for i in commands:  # from a part's command to its next transfer (its result, after the conversion): no other's
+        j = [k for k in range(i + 1, len(log)) if log[k][2] == log[i][2]][0]
+        assert {entry[2] for entry in log[i:j + 1]} == {log[i][2]}, log[i:j + 1]
+        assert log[j][0] - log[i][0] >= (9 if log[i][2] == 0x44 else 80)  # the conversion, slept through
+
+
+def test_a_failing_sensor_is_unavailable_with_its_reason_retried_and_back(scenario):
+    run = scenario("sensors.published", until_ms=40000, sensors={
+        "bath": {"kind": "sht4x", "interval_s": 10}, "soil": {"kind": "adc", "pin": 26, "interval_s": 5}},
+        parts=[{"at_ms": 0, "part": "sht4x", "bus": 0, "temp": 22, "rh": 50},
+               {"at_ms": 0, "part": "adc", "pin": 26, "volts": 1.0},
+               {"at_ms": 5000, "part": "sht4x", "bus": 0, "fault": "crc"},
+               {"at_ms": 15000, "part": "sht4x", "bus": 0, "fault": "nack"},
+               {"at_ms": 21000, "part": "sht4x", "bus": 0, "fault": None, "temp": 24}])
+    r = run.result
+    bath = [h for h in r["heard"] if h[1] == "bath_temperature"]
+    assert bath[0][2:] == [22.0, None]
+    assert 10000 <= bath[1][0] <= 10030 and bath[1][3] == "CRC error in its answer"
+    # retried 1 s later, then 2, 4, 8 s (backing off), and back at once after the fault
+    nack = [h for h in bath if h[3] and h[3].startswith("no answer at 0x44 on I2C0 (GP4/GP5)")]
+    assert nack and 15000 <= nack[0][0] <= 19000, bath
+    back = [h for h in bath if h[3] is None and h[0] > 10000][0]
+    assert back[2] == 24.0 and 21000 <= back[0] <= 29000, bath
+    assert r["said"][:2] == ["error: sensors.bath: CRC error in its answer; unavailable, tried again in 1 s and on",
+                             "event: sensors.bath: measured again"], r["said"]
+    soil = [h for h in r["heard"] if h[1] == "soil"]
+    assert [h[0] for h in soil] == list(range(0, 40000, 5000))  # on its own schedule, whatever the other did
+    assert r["status"]["soil"]["state"] == "ok" and r["status"]["bath_temperature"]["state"] == "ok"
+
+
+def test_filters_make_the_value_and_decide_what_is_published(scenario):
+    """median 3, then offset and multiply, then delta 0.5: a spike is dropped by the median, a change under the
+    delta is measured (status) but not published."""
+    volts = [1.0, 1.0, 3.0, 1.0, 1.2, 1.3, 1.9, 1.9]  # one every 10 s
+    run = scenario("sensors.published", until_ms=75000, sensors={"probe": {
+        "kind": "adc", "pin": 27, "interval_s": 10, "unit": "V", "decimals": 2,
+        "filters": [{"median": 3}, {"offset": -0.1}, {"multiply": 2}, {"delta": 0.5}]}},
+        parts=[{"at_ms": i * 10000, "part": "adc", "pin": 27, "volts": v} for i, v in enumerate(volts)])
+    heard = [(h[0], h[2]) for h in run.result["heard"]]
+    # medians: 1.0 1.0 1.0 1.0 1.2 1.2 1.3 1.9 (the 3.0 spike never comes through) -> (m - 0.1) * 2: 1.8 1.8 1.8
+    # 1.8 2.2 2.2 2.4 3.6; published where it moved 0.5 from the last published: 1.8, 2.4, 3.6
+    assert heard == [(0, 1.8), (60000, 2.4), (70000, 3.6)], heard
+    assert run.result["status"]["probe"]["value"] == 3.6
