@@ -212,7 +212,8 @@ def check(raw, path=PATH, machine_name=None):
         from iot.auto import check as auto  # only when the file has automations: then let go with this module
 
         try:
-            settings["auto"] = auto.check(raw, path, taken, BOARDS[board]["inputs"], settings["devices"])
+            settings["auto"] = auto.check(raw, path, taken, BOARDS[board]["inputs"], settings["devices"],
+                                          settings["readings"])
         except IOTError as e:
             raise ConfigError(str(e))
         finally:

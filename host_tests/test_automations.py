@@ -109,14 +109,14 @@ def test_bad_entries_are_left_out_one_line_each_and_the_rest_boots(scenario):
     assert sorted(r["problems"]) == sorted([  # in the order MicroPython's dicts give
         "config.json: inputs.on_light.pin: GPIO 15 is taken by the output light; left out",
         "config.json: inputs.nowhere.pin: this board has no GPIO 40 for an input; left out",
-        "config.json: inputs.light: an input's name is a-z, 0-9 and _, and no device's; left out",
+        "config.json: inputs.light: an input's name is a-z, 0-9 and _, and no device's or reading's; left out",
         "config.json: inputs.odd.debounce_ms must be a whole number from 1 to 1000; left out",
         "config.json: inputs.mute.label must be text of 1 to 40 characters; left out",
         "config.json: schedules.noon.label must be text of 1 to 40 characters; left out",
         "config.json: schedules.early.at: a time of day is HH:MM (00:00 to 23:59), not '25:00'; left out",
         "config.json: schedules.porch: sun needs clock.latitude and clock.longitude; left out",
-        "config.json: schedules.bath_button: a schedule's name is a-z, 0-9 and _, and no input's or device's; left out",
-        "config.json: automations[1].on: no input, schedule or device 'nope'; left out",
+        "config.json: schedules.bath_button: a schedule's name is a-z, 0-9 and _, and no input's, device's or reading's; left out",
+        "config.json: automations[1].on: no input, schedule, device or reading 'nope'; left out",
         "config.json: automations[2].on: bath_button is a button: its events are press, release, long_press, "
         "double_press; left out",
         "config.json: automations[3].on: a device's events are <message>_done, as toilet.flush_done; left out",

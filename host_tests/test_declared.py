@@ -107,7 +107,7 @@ def test_saved_programs_and_automations_name_the_declared_devices(interp, tmp_pa
                programs={"airing": {"seq": [{"send": ["fan", "SWITCH_ON"]}, {"send": ["vent", "CLOSE"]}]},
                          "old": {"send": ["toilet", "FLUSH"]}})
     assert [line for line in run.lines if "automations[1]" in line] == [
-        "error: config.json: automations[1].on: no input, schedule or device 'toilet'; left out"], run.lines
+        "error: config.json: automations[1].on: no input, schedule, device or reading 'toilet'; left out"], run.lines
     assert [line for line in run.lines if "'old'" in line or " old" in line][:1], run.lines  # left out, said so
     assert replies(run)[:2] == ["ok airing started (planned 40 ms)", "ok all work done"], run.lines
     fan_on, lamp_on = run.edges(21, 1)[0], run.edges(2, 1)[0]

@@ -2,9 +2,11 @@
 on simulated time, on both interpreters. The drivers against parts nobody here wrote: make test-board, on the
 emulated Pico's SHT4x, AHT20 and ADC models."""
 import json
+import time
 
 import hostrun
 from conftest import launch
+from mqtt_rig import broker, firmware, home, online  # noqa: F401  (fixtures)
 
 OP = 20
 ROM = "28ff4c2b61150312"
@@ -121,3 +123,61 @@ def test_filters_make_the_value_and_decide_what_is_published(scenario):
     # 1.8 2.2 2.2 2.4 3.6; published where it moved 0.5 from the last published: 1.8, 2.4, 3.6
     assert heard == [(0, 1.8), (60000, 2.4), (70000, 3.6)], heard
     assert run.result["status"]["probe"]["value"] == 3.6
+
+
+def test_readings_are_home_assistant_sensors_measured_over_mqtt_and_unavailable_when_their_part_fails(
+        firmware, home, tmp_path):
+    parts = tmp_path / "parts.json"
+    parts.write_text(json.dumps([{"at_ms": 0, "part": "sht4x", "bus": 0, "temp": 23.5, "rh": 61},
+                                 {"at_ms": 0, "part": "adc", "pin": 26, "volts": 1.65},
+                                 {"at_ms": 0, "part": "ds18b20", "pin": 22, "rom": ROM, "temp": 19.5},
+                                 {"at_ms": 6000, "part": "sht4x", "bus": 0, "fault": "nack"}]))
+    fw = firmware(sensors={"bath": {"kind": "sht4x", "interval_s": 2, "label": "Bathroom"},
+                           "level": {"kind": "adc", "pin": 26, "calibration": [[0, 0], [3.3, 100]], "unit": "%"},
+                           "floor": {"kind": "ds18b20", "pin": 22}},
+                  env={"IOT_PARTS": str(parts)})
+    online(home, fw)
+    t = json.loads(home.wait_for("homeassistant/sensor/test/sensor_bath_temperature/config")[0])
+    h = json.loads(home.wait_for("homeassistant/sensor/test/sensor_bath_humidity/config")[0])
+    level = json.loads(home.wait_for("homeassistant/sensor/test/sensor_level/config")[0])
+    assert (t["name"], t["device_class"], t["unit_of_measurement"], t["state_class"]) == (
+        "Bathroom temperature", "temperature", "\u00b0C", "measurement")
+    assert (h["device_class"], h["unit_of_measurement"], h["state_topic"]) == (
+        "humidity", "%", fw.base + "/sensor/bath_humidity/state")
+    assert (level["name"], level["unit_of_measurement"], "device_class" in level) == ("Level", "%", False)
+    assert t["availability_mode"] == "all" and "availability_topic" not in t
+    home.wait_for(fw.base + "/sensor/bath_temperature/state",
+                  lambda p: json.loads(p) == {"value": 23.5, "state": "ok", "reason": None})
+    since = time.monotonic()
+    home.publish(fw.base + "/sensor/floor/measure", "")  # a 750 ms conversion
+    home.publish(fw.base + "/cmd", "help")  # answered while it goes on
+    home.publish(fw.base + "/sensor/level/measure", "")
+    got = home.wait_for(fw.base + "/result", since=since, count=3)
+    assert got[0].startswith("ok commands: help"), got
+    assert got[1:] == ['ok {"level": 50.01}', 'ok {"floor": 19.5}'], got
+    gone = json.loads(home.wait_for(fw.base + "/sensor/bath_humidity/state",
+                                    lambda p: json.loads(p)["state"] == "unavailable" and json.loads(p)["value"])[0])
+    assert gone["reason"].startswith("no answer at 0x44 on I2C0 (GP4/GP5)") and gone["value"] == 61.0
+    assert "error: sensors.bath: no answer at 0x44" in fw.console()
+
+
+def test_a_value_automation_fires_once_held_for_its_time_and_again_only_past_its_hysteresis(interp, tmp_path):
+    """The example's fan: on when the humidity stays over 70 % for 30 s, off below 65 %; a reading hovering under 70
+    after it fired does not fire it again, and a spike shorter than 30 s not at all."""
+    humidity = [(0, 55), (20000, 80), (60000, 68), (80000, 75), (120000, 60), (150000, 90), (160000, 55)]
+    run = boot(interp, tmp_path, "wait 200000\nautomations\n",
+               {"bath": {"kind": "sht4x", "interval_s": 10}},
+               [{"at_ms": t, "part": "sht4x", "bus": 0, "temp": 22, "rh": rh} for t, rh in humidity],
+               more={"devices": {"fan": {"kind": "relay", "pin": 22, "max_on_ms": 600000}},
+                     "automations": [
+                         {"on": "bath_humidity.above", "value": 70, "hysteresis": 5, "for_s": 30, "do": "fan switch_on"},
+                         {"on": "bath_humidity.below", "value": 65, "do": "fan switch_off"}]})
+    fan = run.pin(22)
+    assert [v for _, v in fan] == [0, 1, 0], fan
+    # the readings at 50 and 120 s (after the boot and a conversion), on the clock: no drift between them
+    assert 50000 <= fan[1][0] <= 50000 + 50 and fan[2][0] - fan[1][0] == 70000, fan
+    fired = [line.split(" -> ")[0][18:] for line in run.lines if line.startswith("event: automation bath_humidity")]
+    # below 65 at the first reading too (as ESPHome's on_value_range, a value already in range fires), above once
+    # (68, then 75, do not re-arm it: 65 is), below at 120 s, and again after the spike to 90 re-armed it
+    assert fired == ["bath_humidity.below", "bath_humidity.above", "bath_humidity.below", "bath_humidity.below"], \
+        run.lines

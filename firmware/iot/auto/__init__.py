@@ -7,6 +7,7 @@ and command lines by config.json's automations (docs/automations.md). Loaded onl
     ntp.py        the time from an NTP server without blocking the loop
     inputs.py     Inputs: buttons and contacts, debounced in asyncio, woken by their pins' IRQs
     schedules.py  Scheduler: the slots of the schedules, on the clock
+    values.py     Threshold: a sensor's reading above or below a value, with hysteresis and for_s
 
 Automations sit beside the transports: a firing is one command line through the command layer, so it
 gets the refusals and the one reply a line from the shell gets (a relay resting, a program running in
@@ -23,7 +24,8 @@ from iot.compat import const, ticks_diff, ticks_ms
 from iot.message import MessageType
 
 MAX_PER_MINUTE = const(30)  # firings of one automation in a minute; the rest of that minute's are skipped
-# The events an input gives (iot.auto.inputs); a schedule's is "fired", a device's "<message>_done".
+# The events an input gives (iot.auto.inputs); a schedule's is "fired", a device's "<message>_done", a reading's
+# "above" or "below" (iot.auto.values).
 BUTTON_EVENTS = ("press", "release", "long_press", "double_press")
 CONTACT_EVENTS = ("closed", "open")
 
@@ -46,13 +48,14 @@ class Automations:
     """The engine: its sources (Inputs, Scheduler, the service's finished steps), the bindings, `enabled`.
 
     `bindings` are keyed by (source, event): ("bath_button", "press"), ("night_clean", "fired"),
-    ("toilet", "flush_done"). `execute` is the command layer's (iot.commands.Commands.automation): a coroutine
-    function of a binding's command line, -> (the line as it ran it, its reply). `watchers` are called with
-    (source, event) for every event, automations on or off ("" and "changed" for the rest of their status:
-    changed()), so a transport can report them.
+    ("toilet", "flush_done"); a value automation's is its Threshold's, in `thresholds` ({reading: [(Threshold,
+    Binding)]}), judged at each measurement of `sensors` (iot.sensors.Sensors). `execute` is the command layer's
+    (iot.commands.Commands.automation): a coroutine function of a binding's command line, -> (the line as it ran
+    it, its reply). `watchers` are called with (source, event) for every event, automations on or off ("" and
+    "changed" for the rest of their status: changed()), so a transport can report them.
     """
 
-    def __init__(self, settings, service, log, execute):
+    def __init__(self, settings, service, log, execute, sensors=None):
         self.service = service
         self.log = log
         self.execute = execute
@@ -80,13 +83,21 @@ class Automations:
                 s.name for s in (self.scheduler.schedules if self.scheduler else ())] + list(settings["devices"]):
             held[name] = name
         bindings = {}  # type: dict[tuple[str, str], list[Binding]]
+        self.thresholds = {}  # type: dict
+        self.sensors = sensors
         watch_devices = False
-        for on, do in settings["automations"]:  # as iot.auto.check let them through
+        for on, do, values in settings["automations"]:  # as iot.auto.check let them through
             source, _, event = on.partition(".")
+            binding = Binding(held.setdefault(do, do))
+            if values is not None:
+                self._threshold(source, event, values, binding)
+                continue
             key = (held[on], "fired") if not event else (held[source], held.setdefault(event, event))
             watch_devices = watch_devices or source in settings["devices"] and bool(event)
-            bindings.setdefault(key, []).append(Binding(held.setdefault(do, do)))
+            bindings.setdefault(key, []).append(binding)
         self.bindings = {key: tuple(bindings[key]) for key in bindings}  # (source, event) -> its Bindings
+        if self.thresholds and sensors is not None:
+            sensors.measured.append(self._measured)
         self._minute = ticks_ms()  # when this minute of firings began
         if watch_devices:
             service.finished.append(self._device_done)
@@ -97,6 +108,28 @@ class Automations:
                 log("event: ntp: this board has no network; `time set` gives the time")
             else:
                 self._tasks.append(asyncio.create_task(keep(self.clock, clock["ntp"], log)))
+
+    def _threshold(self, reading, event, values, binding):
+        from iot.auto.values import Threshold
+
+        value, hysteresis, for_ms = values
+        key = (reading, event)
+
+        def fire():
+            for w in self.watchers:
+                w(reading, event)
+            if self.enabled:
+                self._fire(key, binding)
+
+        self.thresholds.setdefault(reading, []).append(Threshold(event == "above", value, hysteresis, for_ms, fire))
+
+    def _measured(self, reading):
+        """A sensor's reading was measured (or failed): its value automations judge it."""
+        thresholds = self.thresholds.get(reading.name)
+        if thresholds:
+            now = ticks_ms()
+            for t in thresholds:
+                t.measured(None if reading.reason else reading.value, now)
 
     def _schedule(self, name, why):
         if why is not None:
@@ -197,3 +230,5 @@ class Automations:
         finished = self.service.finished
         if self._device_done in finished:  # a bound method equals another of the same (MicroPython 1.22 on)
             finished.remove(self._device_done)
+        if self.sensors is not None and self._measured in self.sensors.measured:
+            self.sensors.measured.remove(self._measured)

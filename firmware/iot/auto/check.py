@@ -110,15 +110,29 @@ def _schedule(entry, where, has_place):
             _int(entry, "catch_up_min", 60, 1, 1440, where))
 
 
-def _automation(entry, where, inputs, schedules, devices):
-    _keys(entry, ("on", "do"), where)
+def _automation(entry, where, inputs, schedules, devices, readings):
+    """(on, do, None), or for a value automation (on, do, (value, hysteresis, for_ms))."""
+    _keys(entry, ("on", "do", "value", "hysteresis", "for_s"), where)
     on, do = entry.get("on"), entry.get("do")
     if type(do) is not str or not 0 < len(do.strip()) <= MAX_DO or [c for c in do if ord(c) < 32]:
         raise IOTError("%s.do must be a program's name or one command line (at most %d characters)" % (where, MAX_DO))
     if type(on) is not str:
         raise IOTError("%s.on must be text" % where)
     source, _, event = on.partition(".")
-    if not event:
+    values = None
+    if source in readings:
+        if event not in ("above", "below"):
+            raise IOTError("%s.on: a reading's events are above and below, as %s.above" % (where, source))
+        value = entry.get("value")
+        hysteresis = entry.get("hysteresis", 0)
+        if type(value) not in (int, float) or type(hysteresis) not in (int, float) or hysteresis < 0:
+            raise IOTError("%s: a value automation takes a number, \"value\", and a \"hysteresis\" of 0 or more" %
+                           where)
+        values = (value, hysteresis, _int(entry, "for_s", 0, 0, 86400, where) * 1000)
+    elif [k for k in ("value", "hysteresis", "for_s") if k in entry]:
+        raise IOTError("%s: value, hysteresis and for_s are for a sensor's reading (%s.above)" % (
+            where, "bath_humidity" if not readings else sorted(readings)[0]))
+    elif not event:
         if on not in schedules:
             raise IOTError("%s.on: no schedule %r" % (where, on))
     elif source in inputs:
@@ -134,8 +148,8 @@ def _automation(entry, where, inputs, schedules, devices):
         if len(words) > 1 and words[0] == source and words[1].upper() == event[:-5].upper():
             raise IOTError("%s: %s would trigger itself: its %s starts %s again" % (where, on, do.strip(), on))
     else:
-        raise IOTError("%s.on: no input, schedule or device %r" % (where, source))
-    return on, do.strip()
+        raise IOTError("%s.on: no input, schedule, device or reading %r" % (where, source))
+    return on, do.strip(), values
 
 
 def _clock(raw, path):
@@ -168,10 +182,11 @@ def _section(raw, key, kind):
     return section
 
 
-def check(raw, path, taken, board_inputs, devices):
+def check(raw, path, taken, board_inputs, devices, readings=()):
     """{"clock", "inputs", "schedules", "automations", "devices", "problems"}; `taken` says who has each output's pin
     ({pin: "the output light"}), `board_inputs` the GPIOs this board has for inputs, `devices` the devices' names
-    (their finished steps are events). IOTError (the caller's ConfigError) for the clock."""
+    (their finished steps are events), `readings` the sensors' (their values are). IOTError (the caller's
+    ConfigError) for the clock."""
     clock = _clock(raw, path)
     problems = []
     taken = dict(taken)  # and the inputs'
@@ -186,8 +201,8 @@ def check(raw, path, taken, board_inputs, devices):
     for name in sections["inputs"]:
         where = "inputs." + name
         try:
-            if not _name(name) or name in devices:
-                raise IOTError("%s: an input's name is a-z, 0-9 and _, and no device's" % where)
+            if not _name(name) or name in devices or name in readings:
+                raise IOTError("%s: an input's name is a-z, 0-9 and _, and no device's or reading's" % where)
             inputs[name] = _input(name, sections["inputs"][name], where, board_inputs, taken)
             taken[inputs[name][0]] = "the input " + name
         except IOTError as e:
@@ -195,14 +210,14 @@ def check(raw, path, taken, board_inputs, devices):
     for name in sections["schedules"]:
         where = "schedules." + name
         try:
-            if not _name(name) or name in devices or name in inputs:
-                raise IOTError("%s: a schedule's name is a-z, 0-9 and _, and no input's or device's" % where)
+            if not _name(name) or name in devices or name in inputs or name in readings:
+                raise IOTError("%s: a schedule's name is a-z, 0-9 and _, and no input's, device's or reading's" % where)
             schedules[name] = _schedule(sections["schedules"][name], where, clock["place"] is not None)
         except IOTError as e:
             problems.append("%s: %s; left out" % (path, e))
     for i, entry in enumerate(sections["automations"]):
         try:
-            automations.append(_automation(entry, "automations[%d]" % i, inputs, schedules, devices))
+            automations.append(_automation(entry, "automations[%d]" % i, inputs, schedules, devices, readings))
         except IOTError as e:
             problems.append("%s: %s; left out" % (path, e))
     return {"clock": clock, "inputs": inputs, "schedules": schedules, "automations": automations,

@@ -81,7 +81,7 @@ class Commands:
         if automations is not None:
             from iot.auto import Automations
 
-            self.auto = Automations(automations, self.service, self.write, self.automation)
+            self.auto = Automations(automations, self.service, self.write, self.automation, self.sensors)
         if sys.platform not in ("linux", "darwin", "win32"):  # a board: its ticks began at its reset
             self.ready_ms = ticks_ms()
         self.serving.set()

@@ -6,6 +6,9 @@ Topics, under `<prefix>/<node>`:
     <device>/state    the device's status as JSON, in Home Assistant's shape (retained)
     <device>/set      a device command: {"msg": "SWITCH_ON", "data": "40%"}, plain "ON"/"OFF" or a
                       message name, or Home Assistant's JSON ({"state": "ON", "brightness": 40})
+    sensor/<reading>/state    {"value": 23.5, "state": "ok"|"unavailable", "reason": null|why} (retained)
+    sensor/<name>/measure     a fresh reading of that sensor (or of the one giving that reading): its reply comes
+                      on result when it is measured, after the replies of commands that came meanwhile
     cmd               a shell command line (run, stop, define, plan, ...)
     result            exactly one reply per command from cmd or <device>/set, in their order
     event             the event lines the console shows
@@ -45,6 +48,7 @@ HA_STATUS = "homeassistant/status"  # and its status (one text, not made again a
 _MAX_PENDING = const(16)  # commands waiting for their turn
 _MAX_RESULTS = const(16)  # replies waiting for the broker to take them
 _DIAG_MS = const(60000)  # how often the link and heap are reported
+_MAX_MEASURING = const(4)  # `measure` commands waiting for their sensors at once; the next is refused busy
 AUTO_STATE = ""  # due: the automations' state (auto/state); no device has this name
 UPDATE = "/"  # due: the update topic; nor this
 
@@ -71,15 +75,20 @@ class Bridge:
         self._announce_due = False  # discovery (and every state) to be sent again
         self.started = ticks_ms()  # for the diagnostics' uptime
         self._tasks = ()  # type: tuple[asyncio.Task, ...]  # from start() on
+        self._measuring = []  # the tasks of `measure` commands waiting for their sensors, beside the others
         client.on_message = self._message
         client.on_connect = self._connected
         client.subscribe(base + "/cmd")
         client.subscribe(base + "/+/set")  # every device's, those that register later too
+        if commands.sensors is not None:
+            client.subscribe(base + "/sensor/+/measure")
         if discover:
             client.subscribe(HA_STATUS)
 
     def start(self):
         self.service.watchers.append(self._due)
+        if self.commands.sensors is not None:
+            self.commands.sensors.watchers.append(self._reading)
         self.commands.update_watchers.append(self._update_event)
         self._tasks = tuple(asyncio.create_task(job) for job in (
             self.client.run(), self._worker(), self._deliver(), self._states(), self._diag()))
@@ -94,7 +103,10 @@ class Bridge:
         auto = self.commands.auto
         if auto is not None and self._auto_event in auto.watchers:
             auto.watchers.remove(self._auto_event)
-        for t in self._tasks:
+        sensors = self.commands.sensors
+        if sensors is not None and self._reading in sensors.watchers:
+            sensors.watchers.remove(self._reading)
+        for t in self._tasks + tuple(self._measuring):
             t.cancel()
         self._tasks = ()
         self.client.deinit()
@@ -129,6 +141,9 @@ class Bridge:
             return
         if topic == self.base + "/cmd":
             self._queue(("line", text))
+            return
+        if topic.endswith("/measure"):  # <base>/sensor/<name>/measure
+            self._queue(("line", "measure " + topic[len(self.base) + 8:-8]))
             return
         self._queue(("set", topic[len(self.base) + 1:-4], text))  # <base>/<device>/set: read in its turn
 
@@ -167,6 +182,12 @@ class Bridge:
                 except IOTError as e:
                     item = ("reply", "error: %s" % e)
                 kind = item[0]
+            if kind == "line" and item[1].split(" ", 1)[0] == "measure":  # waits for its sensor: beside the others
+                if len(self._measuring) >= _MAX_MEASURING:
+                    self._reply(("busy", 1))
+                else:
+                    self._measuring.append(asyncio.create_task(self._measure(item[1])))
+                continue
             if kind == "line":
                 reply = await commands.execute(item[1])
             elif kind == "send":
@@ -176,6 +197,12 @@ class Bridge:
             else:
                 reply = item[1]
             self._reply(reply)
+
+    async def _measure(self, line):
+        try:
+            self._reply(await self.commands.execute(line))
+        finally:
+            self._measuring.remove(asyncio.current_task())
 
     def _reply(self, reply):
         """A reply, or a run of refused commands (("busy", n): one count for a run), to the outbox."""
@@ -217,8 +244,13 @@ class Bridge:
         self._update = (step, done, total, version)
         self._due(UPDATE)
 
+    def _reading(self, reading):
+        """A sensor's reading changed (iot.sensors' watcher): its state to be sent."""
+        self._due("sensor/" + reading.name)
+
     def _due(self, what):
-        """`what` (a device's name, AUTO_STATE or UPDATE) to be sent: the service's watcher of the devices."""
+        """`what` (a device's name, "sensor/<reading>", AUTO_STATE or UPDATE) to be sent: the service's watcher of
+        the devices."""
         if what not in self._dirty:
             self._dirty.append(what)
         self._changed.set()
@@ -255,6 +287,9 @@ class Bridge:
                         if at is not None and self._sent.get(name + "/next") != at:
                             self._sent[name + "/next"] = at
                             await self.client.put("%s/auto/next/%s" % (self.base, name), at, retain=True, qos=1)
+                elif what.startswith("sensor/"):
+                    topic = "%s/%s/state" % (self.base, what)
+                    text = json.dumps(ha.reading(self.commands.sensors.readings[what[7:]]))
                 else:
                     device = self.service.devices.get(what)
                     if device is None:
@@ -273,11 +308,14 @@ class Bridge:
 
             for topic, config in discovery.configs(HA_PREFIX, self.node, self.base, self.service,
                                                    commands.programs.names(), self.board, commands.auto,
-                                                   self.labels):
+                                                   self.labels, commands.sensors):
                 await self.client.put(topic, json.dumps(config), retain=True, qos=1)
         self._sent = {}
         for what in list(self.service.devices) + [AUTO_STATE, UPDATE]:
             self._due(what)
+        if commands.sensors is not None:
+            for name in commands.sensors.readings:
+                self._due("sensor/" + name)
         self._diag_now()
 
     async def _diag(self):

@@ -30,10 +30,10 @@ def _label(name):
     return text[:1].upper() + text[1:]
 
 
-def configs(ha_prefix, node, base, service, programs, board, auto=None, labels=None):
+def configs(ha_prefix, node, base, service, programs, board, auto=None, labels=None, sensors=None):
     """(topic, config dict) of every entity, one at a time, under Home Assistant's
     discovery prefix (the bridge's, which also listens there for Home Assistant's status); `labels`: config.json's
-    names for people, {section: {name: label}} (config.labels)."""
+    names for people, {section: {name: label}} (config.labels); `sensors` (iot.sensors.Sensors) their readings."""
     from iot.net import board_id
 
     ids = board_id()
@@ -48,7 +48,7 @@ def configs(ha_prefix, node, base, service, programs, board, auto=None, labels=N
         config.update(extra)
         return "%s/%s/%s/%s/config" % (ha_prefix, component, node, obj), config
 
-    labels = labels or {"devices": {}, "inputs": {}, "schedules": {}, "programs": {}}
+    labels = labels or {"devices": {}, "sensors": {}, "inputs": {}, "schedules": {}, "programs": {}}
     for name in sorted(service.devices):
         d = service.devices[name]  # not `device`: that is Home Assistant's device block, above
         if d.kind not in KINDS:  # registered the seed's way (iot.devices.adapter): no entity of its own
@@ -59,6 +59,8 @@ def configs(ha_prefix, node, base, service, programs, board, auto=None, labels=N
                 d, "%s/%s/state" % (base, name), "%s/%s/set" % (base, name)):
             yield entity(component, obj + suffix, name + " " + words if words else name, extra,
                          label and (label + " " + words if words else label))
+    if sensors is not None:
+        yield from _readings(entity, base, sensors, labels["sensors"])
     for name in sorted(programs):
         yield entity("button", "program_" + _id(name), "run " + name,
                      {"command_topic": base + "/cmd", "payload_press": "run " + name, "icon": "mdi:play"},
@@ -74,6 +76,28 @@ def configs(ha_prefix, node, base, service, programs, board, auto=None, labels=N
         "state_topic": diag, "value_template": "{{ value_json.heap_free }}", "unit_of_measurement": "B",
         "device_class": "data_size", "state_class": "measurement", "entity_category": "diagnostic"})
 
+
+
+def _readings(entity, base, sensors, labels):
+    """A sensor entity per reading, unavailable while its sensor is (its state says why): Home Assistant keeps its
+    history as a measurement."""
+    for sensor in sorted(sensors.sensors):
+        for r in sensors.sensors[sensor].readings:
+            topic = "%s/sensor/%s/state" % (base, r.name)
+            extra = {"state_topic": topic, "value_template": "{{ value_json.value }}", "state_class": "measurement",
+                     "suggested_display_precision": r.decimals, "availability_mode": "all", "availability": [
+                         {"topic": base + "/status"},
+                         {"topic": topic, "value_template": "{{ 'online' if value_json.state == 'ok' else 'offline' }}"}]}
+            if r.unit:
+                extra["unit_of_measurement"] = r.unit
+            if r.device_class:
+                extra["device_class"] = r.device_class
+            label = labels.get(sensor)
+            if label and r.name != sensor:
+                label += " " + r.name[len(sensor) + 1:]
+            topic, config = entity("sensor", "sensor_" + _id(r.name), r.name, extra, label)
+            del config["availability_topic"]
+            yield topic, config
 
 
 def _automations(entity, base, auto, labels):

@@ -11,7 +11,7 @@ its range is unavailable with the reason, and retried; the others go on. Each ki
 import asyncio
 
 from iot import IOTError
-from iot.compat import sleep_ms, ticks_diff, ticks_ms
+from iot.compat import sleep_ms, ticks_add, ticks_diff, ticks_ms
 from iot.sensors import kinds
 from iot.sensors.filters import Chain
 
@@ -44,9 +44,10 @@ class Reading:
 
 
 class Sensor:
-    """One declared sensor: its driver, its readings and its schedule. `changed` is called with a Reading whose
-    published value or availability changed; `log` gets one line when it fails (a sensor missing at boot: one
-    error line) and one when it answers again."""
+    """One declared sensor: its driver, its readings and its schedule. `changed` is called with (a Reading, whether
+    it is published) after each measurement of it, and when it becomes unavailable (published: its availability
+    changed); `log` gets one line when it fails (a sensor missing at boot: one error line) and one when it answers
+    again."""
 
     def __init__(self, name, driver, readings, interval_ms, lock, changed, log):
         self.name = name
@@ -65,9 +66,13 @@ class Sensor:
         self.task = asyncio.create_task(self._schedule())
 
     async def _schedule(self):
+        """Measure every interval_s on the clock (each from the last one's start: the conversions' times never
+        add up to a drift); after a failure, sooner, backing off."""
+        due = ticks_ms()
         while True:
             await self.measure()
-            await sleep_ms(self.interval_ms if self.error is None else min(self._retry_ms, self.interval_ms))
+            due = ticks_add(due, self.interval_ms if self.error is None else min(self._retry_ms, self.interval_ms))
+            await sleep_ms(max(0, ticks_diff(due, ticks_ms())))
 
     async def measure(self):
         """Measure now, or wait for the measurement going on; -> the error, or None if it was measured."""
@@ -100,8 +105,7 @@ class Sensor:
             reading.at_ms = now
             back = reading.reason is not None
             reading.reason = None
-            if reading.chain.publishes(reading.value, now, back):
-                self.changed(reading)
+            self.changed(reading, reading.chain.publishes(reading.value, now, back))
         if self.error is not None:
             self.log("event: sensors.%s: measured again" % self.name)
         self.error = None
@@ -114,9 +118,9 @@ class Sensor:
         self.error = why
         self._retry_ms = min(self._retry_ms * 2, RETRY_MS[1])
         for reading in self.readings:
-            if reading.reason != why:
-                reading.reason = why
-                self.changed(reading)
+            published = reading.reason != why
+            reading.reason = why
+            self.changed(reading, published)
 
     def deinit(self):
         if self.task is not None:
@@ -125,14 +129,17 @@ class Sensor:
 
 
 class Sensors:
-    """Every declared sensor, by name, and their readings by name; `watchers` are called with each Reading that
-    changes (MQTT, the page, the value automations add theirs)."""
+    """Every declared sensor, by name, and their readings by name. `watchers` are called with each Reading whose
+    value is published or whose availability changes (MQTT and the page add theirs); `measured` with each Reading
+    measured, or failing, published or not (the value automations: a value that stays past a threshold is seen
+    again, whatever delta and throttle_s publish)."""
 
     def __init__(self, log=print):
         self.log = log
         self.sensors = {}
         self.readings = {}
         self.watchers = []
+        self.measured = []
         self._buses = {}  # bus key -> (bus, its Lock)
 
     def add(self, name, spec):
@@ -149,8 +156,9 @@ class Sensors:
         names = kinds.readings(name, spec["kind"])
         readings = []
         for reading, (_, unit, device_class, decimals, low, high) in zip(names, quantities):
-            if len(quantities) == 1:
-                unit = spec["unit"] or unit
+            if len(quantities) == 1 and spec["unit"] is not None:  # its own: the kind's device class is not its
+                unit, device_class = spec["unit"], spec["device_class"]
+            elif len(quantities) == 1:
                 device_class = spec["device_class"] or device_class
             decimals = decimals if spec["decimals"] is None else spec["decimals"]
             readings.append(Reading(reading, unit, device_class, decimals, low, high, spec["filters"]))
@@ -167,9 +175,12 @@ class Sensors:
             self._buses[key] = (kind.open_bus(spec), asyncio.Lock())
         return self._buses[key]
 
-    def _changed(self, reading):
-        for w in self.watchers:
-            w(reading)
+    def _changed(self, reading, published):
+        for m in self.measured:
+            m(reading)
+        if published:
+            for w in self.watchers:
+                w(reading)
 
     def start(self):
         for sensor in self.sensors.values():

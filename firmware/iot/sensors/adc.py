@@ -21,6 +21,8 @@ def check(spec):
                                                          [x for x in p if type(x) not in (int, float)]] \
             or points[0][0] == points[1][0]:
         return "calibration must be two points [[volts, value], [volts, value]] at two voltages"
+    if spec["unit"] is None:
+        return 'calibration: give the value\'s unit too ("unit": "%")'
     return None
 
 
