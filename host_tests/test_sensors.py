@@ -7,6 +7,7 @@ import time
 import hostrun
 from conftest import launch
 from mqtt_rig import broker, firmware, home, online  # noqa: F401  (fixtures)
+from web_rig import page  # noqa: F401  (fixture)
 
 OP = 20
 ROM = "28ff4c2b61150312"
@@ -181,3 +182,24 @@ def test_a_value_automation_fires_once_held_for_its_time_and_again_only_past_its
     # (68, then 75, do not re-arm it: 65 is), below at 120 s, and again after the spike to 90 re-armed it
     assert fired == ["bath_humidity.below", "bath_humidity.above", "bath_humidity.below", "bath_humidity.below"], \
         run.lines
+
+
+def test_the_page_lists_the_readings_measures_on_request_and_streams_them(page, tmp_path):
+    parts = tmp_path / "parts.json"
+    parts.write_text(json.dumps([{"at_ms": 0, "part": "sht4x", "bus": 0, "temp": 23.5, "rh": 61},
+                                 {"at_ms": 0, "part": "ds18b20", "pin": 22, "rom": ROM, "temp": 19.5}]))
+    p = page(sensors={"bath": {"kind": "sht4x"}, "floor": {"kind": "ds18b20", "pin": 22}},
+             env={"IOT_PARTS": str(parts)})
+    status, info = p.request("GET", "/api/info")
+    assert status == 200 and info["readings"] == {
+        "bath_temperature": {"unit": "\u00b0C", "decimals": 1, "sensor": "bath"},
+        "bath_humidity": {"unit": "%", "decimals": 1, "sensor": "bath"},
+        "floor": {"unit": "\u00b0C", "decimals": 1, "sensor": "floor"}}
+    events = p.events()
+    try:
+        _, first = events.until(lambda name, d: name == "reading" and d["reading"] == "floor" and d["value"])
+        assert first == {"reading": "floor", "value": 19.5, "state": "ok", "reason": None}
+        assert p.request("POST", "/api/sensors/floor/measure")[1]["reply"] == 'ok {"floor": 19.5}'
+        assert p.request("POST", "/api/sensors/nope/measure")[1]["reply"].startswith("error: no sensor 'nope'")
+    finally:
+        events.close()

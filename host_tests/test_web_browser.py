@@ -147,3 +147,28 @@ def test_a_kind_from_outside_the_firmware_is_drawn_and_driven_on_the_page(browse
         assert b.find_element(By.ID, "fan").find_element(By.TAG_NAME, "h2").text.startswith("Fan")
     finally:
         fan.fw.kill()
+
+
+def test_the_page_shows_the_readings_live_with_their_last_hour_and_measures_on_request(browsers, tmp_path):
+    """The SHT4x's humidity rises while the page is open: its value follows, its line gains points (kept by the
+    page), and the Measure button's reply is in the log; a part that stops answering shows unavailable."""
+    import json
+
+    parts = tmp_path / "parts.json"
+    parts.write_text(json.dumps([{"at_ms": 0, "part": "sht4x", "bus": 0, "temp": 22, "rh": 50},
+                                 {"at_ms": 4000, "part": "sht4x", "bus": 0, "temp": 22, "rh": 80},
+                                 {"at_ms": 9000, "part": "sht4x", "bus": 0, "fault": "nack"}]))
+    (tmp_path / "board").mkdir()
+    board = Page("micropython", tmp_path / "board", sensors={"bath": {"kind": "sht4x", "interval_s": 1}},
+                 env={"IOT_PARTS": str(parts)})
+    try:
+        b = open_page(browsers, board)
+        assert text(b, "bath_humidity-value", lambda t: t == "80") == "80"
+        points = b.find_element(By.ID, "bath_humidity-chart").get_attribute("points").split()
+        assert len(points) >= 2 and points[0] != points[-1]  # 50, then 80: a line that rises
+        b.find_element(By.ID, "bath_temperature-measure").click()
+        text(b, "log", lambda t: 'ok {"bath_' in t)
+        text(b, "bath_temperature-value", lambda t: t == "unavailable", timeout=20)
+        assert b.find_element(By.ID, "bath_temperature-value").get_attribute("title").startswith("no answer at 0x44")
+    finally:
+        board.fw.kill()

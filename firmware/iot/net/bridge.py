@@ -289,7 +289,7 @@ class Bridge:
                             await self.client.put("%s/auto/next/%s" % (self.base, name), at, retain=True, qos=1)
                 elif what.startswith("sensor/"):
                     topic = "%s/%s/state" % (self.base, what)
-                    text = json.dumps(ha.reading(self.commands.sensors.readings[what[7:]]))
+                    text = json.dumps(self.commands.sensors.readings[what[7:]].report())
                 else:
                     device = self.service.devices.get(what)
                     if device is None:

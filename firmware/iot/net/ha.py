@@ -16,11 +16,6 @@ def state(device, status):
     return entity(device.kind).state(device, status)
 
 
-def reading(r):
-    """A sensor's reading's state topic: its value, and whether it is available (and if not, why)."""
-    return {"value": r.value, "state": "unavailable" if r.reason else "ok", "reason": r.reason}
-
-
 def request(name, device, text):
     """A device command as MQTT gives it, as a work item for the command layer: ("send", device, message, data), or
     ("program", program data) when the kind makes one of Home Assistant's command; IOTError if it is none."""

@@ -138,6 +138,7 @@ class Site:
             app.post("/api/stop")(self._stop)
             app.post("/api/save")(self._save)
             app.post("/api/console")(self._console)
+            app.post("/api/sensors/<name>/measure")(self._measure)
             app.get("/api/events")(self._events)
         app.get("/api/status")(self._status)
         app.post("/api/update")(self._update)
@@ -154,6 +155,8 @@ class Site:
         if commands.auto is not None:
             commands.auto.watchers.append(self._auto_event)
             self._auto_event("", "changed")  # to the pages opened while the board booted
+        if commands.sensors is not None:
+            commands.sensors.watchers.append(self._reading_changed)
 
     def deinit(self):
         """Every watcher removed (the site is let go): a bound method equals another of the same method and object
@@ -168,6 +171,8 @@ class Site:
             _drop(commands.update_watchers, self._progress)
             if commands.auto is not None:
                 _drop(commands.auto.watchers, self._auto_event)
+            if commands.sensors is not None:
+                _drop(commands.sensors.watchers, self._reading_changed)
 
     def _put(self, item):
         """An update for every open page."""
@@ -179,6 +184,9 @@ class Site:
 
     def _device_changed(self, name):
         self._put(("state", name))
+
+    def _reading_changed(self, reading):
+        self._put(("reading", reading.name))
 
     def _run_begun(self, name, planned_ms):
         self._put(("run", (name, planned_ms)))
@@ -297,7 +305,12 @@ class Site:
         for name, d in self.web.service.devices.items():
             devices[name] = {"kind": d.kind, "accepts": [MessageType.name(t) for t in d.ACCEPTS],
                              "card": entity(d.kind).card(d) if d.kind in KINDS else []}
-        return {"board": self.web.board, "version": installed()[1], "devices": devices}
+        sensors = self.web.commands.sensors
+        readings = {}
+        if sensors is not None:
+            for name, r in sensors.readings.items():
+                readings[name] = {"unit": r.unit, "decimals": r.decimals, "sensor": sensors.named(name).name}
+        return {"board": self.web.board, "version": installed()[1], "devices": devices, "readings": readings}
 
     async def _status(self, request):
         return self.web.commands.status()
@@ -344,6 +357,10 @@ class Site:
             return _reply("error: %s" % e)
         return _reply(await self.web.commands.execute(body["line"]))
 
+    async def _measure(self, request, name):
+        """A fresh reading, answered when it is measured: the request waits on its own connection, the others go on."""
+        return _reply(await self.web.commands.execute("measure " + name))
+
     async def _update(self, request):
         """The bundle in the body, read no further than its Content-Length (the connection may stay open)."""
         left = [request.content_length]
@@ -377,6 +394,9 @@ class Site:
                 client.put(("state", name))
             if web.commands.auto is not None:
                 client.put(("auto", None))
+            if web.commands.sensors is not None:
+                for name in web.commands.sensors.readings:
+                    client.put(("reading", name))
             while True:
                 while not client.queue:
                     client.ready.clear()
@@ -394,6 +414,9 @@ class Site:
                 elif kind == "update":
                     await sse.send({"step": what[0], "done": what[1], "total": what[2], "version": what[3]},
                                    event="update")
+                elif kind == "reading":
+                    r = web.commands.sensors.readings[what]
+                    await sse.send(dict(r.report(), reading=what), event="reading")
                 elif kind == "auto":
                     auto = self.web.commands.auto
                     if auto is not None:

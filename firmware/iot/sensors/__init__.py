@@ -37,6 +37,10 @@ class Reading:
         self.at_ms = None
         self.reason = "not measured yet"
 
+    def report(self):
+        """What MQTT's state topic and the page show of it: its value, and whether it is available (if not, why)."""
+        return {"value": self.value, "state": "unavailable" if self.reason else "ok", "reason": self.reason}
+
     def status(self, now):
         return {"value": self.value, "unit": self.unit,
                 "age_s": None if self.at_ms is None else ticks_diff(now, self.at_ms) // 1000,
