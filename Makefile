@@ -33,7 +33,8 @@ help:
 	@echo "make bundle  the app as a signed update bundle: build/bundle/iot-VERSION.bundle (secrets.json's update_key)"
 	@echo "make ota HOST=ip  that bundle to the board's web page, on trial from its next reset (WEB_PORT, BUNDLE)"
 	@echo "make test-board PORT=...  acceptance run on the board through its console (BOARD, GPIO_LOG=pin log,"
-	@echo "             PRESS='command pressing the test button {pin}'; else you are asked to press it)"
+	@echo "             PRESS='command pressing the test button {pin}'; else you are asked to press it;"
+	@echo "             SENSORS=path/to/pico-emu: the emulated Pico's parts set from outside)"
 	@echo "make clean   remove build/ and .venv/"
 
 $(STAMP): requirements.txt
@@ -65,7 +66,7 @@ flash deploy run repl reset: $(STAMP)
 # On-board acceptance run: deploys, resets, checks the console (and pins, given the emulator's GPIO_LOG).
 test-board: $(STAMP)
 	$(BIN)/python tools/board_test.py --board $(BOARD) $(if $(PORT),--port $(PORT)) $(if $(GPIO_LOG),--gpio-log $(GPIO_LOG)) \
-		$(if $(PRESS),--press "$(PRESS)")
+		$(if $(PRESS),--press "$(PRESS)") $(if $(SENSORS),--sensors "$(SENSORS)")
 
 # mip reads package.json, whose file URLs are relative to it: the same file serves this checkout and any fork.
 mip: $(STAMP)

@@ -390,6 +390,94 @@ def check_button(report, con, port, board, work, press, log):
                      "%.2f ms" % late[0] if late else "no light change after the edge")
 
 
+def seen(con, since, pattern, timeout_s):
+    """Whether the board has said `pattern` (a regex) since byte `since` of its console, within `timeout_s`: a line
+    that came while commands were answered is found too."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        if re.search(pattern, con.raw[since:].decode(errors="replace")):
+            return True
+        if time.monotonic() > deadline:
+            return False
+        con.read(pattern, 0.5)
+
+
+def check_sensors(report, con, port, board, work, emulator, log):
+    """Sensors and a value automation against parts nobody here wrote: the emulated Pico's SHT4x and ADC models
+    (`emulator`: its pico-emu; a real board is skipped). A humidity sensor and a fan relay: the humidity set from
+    outside, 55 %, then 80 % (the fan on after for_s), 68 % (on still: above the hysteresis), 60 % (off); the
+    chip's temperature and an ADC input read; the sensor put in a fault, unavailable, and back; every other command
+    answered meanwhile."""
+    if not emulator:
+        print("SKIP  sensors: no emulator to set the parts (give SENSORS=path/to/pico-emu)")
+        return
+    fan, lamp = 22, 15
+
+    def emu(*args):
+        done = subprocess.run([emulator] + list(args), capture_output=True, text=True)
+        m = re.search(r'"t_us":\s*([0-9.]+)', done.stdout)
+        return float(m.group(1)) if m else None
+
+    emu("sensor", "detach", "--all")
+    emu("sensor", "attach", "sht4x", "--bus", "0")
+    emu("sensor", "set", "sht4x", "--temp", "22", "--rh", "55")
+    emu("adc", "26", "1.65")
+    emu("adc", "temp", "31")
+    cfg = work / "config-sensors.json"
+    cfg.write_text(json.dumps({
+        "board": board, "op_ms": OP_MS, "demo": False,
+        "devices": {"fan": {"kind": "relay", "pin": fan, "max_on_ms": 600000}, "lamp": {"kind": "light", "pin": lamp}},
+        "sensors": {"bath": {"kind": "sht4x", "bus": 0, "interval_s": 2}, "cpu": {"kind": "chip_temp"},
+                    "level": {"kind": "adc", "pin": 26, "calibration": [[0, 0], [3.3, 100]], "unit": "%"}},
+        "automations": [{"on": "bath_humidity.above", "value": 70, "hysteresis": 5, "for_s": 4, "do": "fan switch_on"},
+                        {"on": "bath_humidity.below", "value": 65, "do": "fan switch_off"}]}))
+    con.ser.close()
+    mpremote(port, "fs", "cp", str(cfg), ":config.json")
+    con.open()
+    con.text = ""
+    try:
+        report.check(con.reset() is not None, "sensors in config.json: the board boots to the shell")
+        r = con.commands(["measure bath", "measure cpu", "measure level"])
+        values = [json.loads(x[3:]) if x and x.startswith("ok {") else {} for x in r]
+        report.check(values[0] == {"bath_temperature": 22.0, "bath_humidity": 55.0}, "sensors: the SHT4x read", r[0])
+        report.check(abs(values[1].get("cpu", 0) - 31) <= 1, "sensors: the chip's temperature read", r[1])
+        report.check(abs(values[2].get("level", 0) - 50) <= 1, "sensors: an ADC input through its calibration", r[2])
+        mark = len(log.read_text().splitlines()) if log else 0
+        said = len(con.raw)
+        at = emu("sensor", "set", "sht4x", "--rh", "80")
+        replies = con.commands(["status", "lamp switch_on", "lamp switch_off"])
+        report.check(replies[0] is not None and replies[0].startswith("ok {") and replies[1:] == [
+            "ok lamp SWITCH_ON", "ok lamp SWITCH_OFF"], "sensors: other commands answered meanwhile",
+            str(replies)[-120:])
+        on = seen(con, said, r"event: automation bath_humidity\.above -> fan switch_on: ok fan SWITCH_ON", 30)
+        report.check(on, "sensors: humidity 80 %: the fan on, after for_s")
+        if log and at is not None and on:
+            time.sleep(0.5)
+            edges = [json.loads(x)["t_us"] for x in log.read_text().splitlines()[mark:]
+                     if '"pin":%d,' % fan in x.replace(" ", "") and json.loads(x).get("value") == 1]
+            late = (edges[0] - at) / 1000 if edges else None
+            report.check(late is not None and 4000 <= late <= 4000 + 2 * 2000 + 500,
+                         "sensors: the fan on 4 s after the humidity rose, at a reading (GPIO log)",
+                         "%s ms" % late)
+        emu("sensor", "set", "sht4x", "--rh", "68")
+        still, _ = con.read(r"bath_humidity\.(above|below)", 6)
+        report.check(not still, "sensors: 68 %: within the hysteresis, nothing fires")
+        emu("sensor", "set", "sht4x", "--rh", "60")
+        off, _ = con.read(r"event: automation bath_humidity\.below -> fan switch_off: ok fan SWITCH_OFF", 30)
+        report.check(off, "sensors: 60 %: the fan off")
+        emu("sensor", "fault", "sht4x", "nack")
+        gone, _ = con.read(r"error: sensors\.bath: no answer at 0x44[^\n]*\n", 30)
+        report.check(gone, "sensors: a part that stops answering: one error line")
+        r = con.commands(["sensors", "lamp switch_on"])
+        report.check(r[0] is not None and '"unavailable: no answer at 0x44' in r[0] and r[1] == "ok lamp SWITCH_ON",
+                     "sensors: unavailable with the reason, the rest answered", str(r)[-160:])
+        emu("sensor", "fault", "sht4x", "off")
+        back, _ = con.read(r"event: sensors\.bath: measured again", 60)
+        report.check(back, "sensors: back once the part answers")
+    finally:
+        emu("sensor", "detach", "--all")
+
+
 UPDATE_KEY = "board-test-update-key-0123"
 
 
@@ -481,6 +569,8 @@ def main(argv=None):
     ap.add_argument("--keep", action="store_true", help="leave the test config and programs on the board")
     ap.add_argument("--press", default="", help="a command that presses the test button's pin ({pin}), as "
                     "'pico-emu drive {pin} 0 --for-ms 150 --wait'; without it a maker at a terminal is asked")
+    ap.add_argument("--sensors", default="", help="the emulated Pico's pico-emu, which sets its I2C parts and ADC "
+                    "inputs; without it the sensor checks are skipped")
     args = ap.parse_args(argv)
     pins = BOARDS[args.board]["pins"]
     low = list(BOARDS[args.board]["active_low"])
@@ -540,6 +630,7 @@ def main(argv=None):
             check_hard_cut(report, con, args.port, pins["flush"], "flush" in low)
         check_network(report, con, args.port, args.board, work)
         check_button(report, con, args.port, args.board, work, args.press, log)
+        check_sensors(report, con, args.port, args.board, work, args.sensors, log)
         check_update(report, con, args.port, args.board, work)
         con.ser.close()
     finally:

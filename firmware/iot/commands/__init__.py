@@ -188,7 +188,7 @@ class Commands:
             return await self.runs.wait(rest)
         if word in ("sensors", "measure"):
             if self.sensors is None:
-                raise IOTError("%s: config.json declares no sensors (docs/sensors.md)" % word)
+                raise IOTError("%s: config.json declares no sensors (docs/boards.md#sensors)" % word)
             if word == "sensors":
                 return json.dumps(self.sensors.status())
             return json.dumps(await self.sensors.measure(rest))

@@ -4,8 +4,9 @@ measurement never holds up Bob's request).
 
 Each Sensor owns its schedule (one task: measure, sleep interval_s; after a failure, sooner, backing off) and its
 readings; `measure()` takes a fresh one, one at a time (a second caller waits for the one going on). Sensors on one
-bus take it in turn, through an asyncio.Lock per bus. A sensor that does not answer, fails its CRC or reads out of
-its range is unavailable with the reason, and retried; the others go on. Each kind is a module of its own
+bus take it in turn, through an asyncio.Lock per bus. A measurement that fails is tried again once, at once (a
+glitch on a long wire); a sensor that still does not answer, fails its CRC or reads out of its range is unavailable
+with the reason, and retried; the others go on. Each kind is a module of its own
 (iot.sensors.kinds), loaded only when declared.
 """
 import asyncio
@@ -85,18 +86,23 @@ class Sensor:
             return self.error
         self._going = asyncio.Event()
         try:
-            if self.lock is None:
-                values = await self.driver.read()
-            else:
-                async with self.lock:
-                    values = await self.driver.read()
-            self._took(values)
-        except IOTError as e:
-            self._failed(str(e))
+            for tries_left in (1, 0):  # a glitch on the wire (a NACK, a bad CRC) is tried again once, at once
+                try:
+                    self._took(await self._read())
+                    break
+                except IOTError as e:
+                    if not tries_left:
+                        self._failed(str(e))
         finally:
             self._going.set()
             self._going = None
         return self.error
+
+    async def _read(self):
+        if self.lock is None:
+            return await self.driver.read()
+        async with self.lock:
+            return await self.driver.read()
 
     def _took(self, values):
         now = ticks_ms()
