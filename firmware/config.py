@@ -194,7 +194,7 @@ def check(raw, path=PATH, machine_name=None):
     if "devices" in raw:
         for name, spec in settings["devices"].items():  # every output in pins, as the seed's are (tools/pintrace.py)
             for key in _pin_keys(kinds.module(spec["kind"]).SETTINGS):
-                label = name if key == "pin" else name + "_" + key
+                label = _pin_label(name, spec["kind"], key)
                 pins[label] = spec[key]
                 if key in spec["active_low"]:
                     active_low.append(label)
@@ -222,15 +222,29 @@ def check(raw, path=PATH, machine_name=None):
     return settings
 
 
+# The board map's name of each of the seed's devices' pins: (device, its pin key) -> the output's name in `pins`
+SEED_PINS = {("light", "pin"): "light", ("speaker", "pin"): "speaker", ("speaker", "enable"): "speaker_enable",
+             ("toilet", "flush"): "flush", ("toilet", "clean"): "clean", ("toilet", "lid"): "lid"}
+
+
 def _seed(pins, active_low, light):
     """The seed's light, speaker and toilet as config.json's devices would declare them, on the board's pins."""
-    return {
-        "light": {"kind": "light", "pin": pins["light"], "type": light["kind"], "fade_ms": light["fade_ms"],
-                  "pixels": light["pixels"], "active_low": "light" in active_low},
-        "speaker": {"kind": "speaker", "pin": pins["speaker"], "enable": pins["speaker_enable"],
-                    "active_low": ["enable"] if "speaker_enable" in active_low else []},
-        "toilet": {"kind": "toilet", "flush": pins["flush"], "clean": pins["clean"], "lid": pins["lid"],
-                   "active_low": [key for key in ("flush", "clean") if key in active_low]}}
+    devices = {"light": {"kind": "light", "type": light["kind"], "fade_ms": light["fade_ms"],
+                         "pixels": light["pixels"], "active_low": []},
+               "speaker": {"kind": "speaker", "active_low": []}, "toilet": {"kind": "toilet", "active_low": []}}
+    for (name, key), output in SEED_PINS.items():
+        devices[name][key] = pins[output]
+        if output in active_low:
+            devices[name]["active_low"].append(key)
+    return devices
+
+
+def _pin_label(name, kind, key):
+    """A declared device's output as `pins` names it: the board map's name for the seed's devices (tools/pintrace.py
+    reads a trace by them), else the device's name, and its pin key for a second pin (toilet2_flush)."""
+    if kinds.SEED.get(name) == kind and (name, key) in SEED_PINS:
+        return SEED_PINS[name, key]
+    return name if key == "pin" else name + "_" + key
 
 
 def _pin_keys(schema):

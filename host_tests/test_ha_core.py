@@ -24,8 +24,10 @@ import ha_core  # noqa: E402
 pytestmark = pytest.mark.ha_core
 NODE = "sim"
 BATHROOM = json.loads((HERE.parent / "examples" / "bathroom.json").read_text())
-PINS = {"light": 10, "speaker": 16, "flush": 18, "clean": 19, "lid": 20}  # the light an RGB LED: red 10
+PINS = {"light": 10, "speaker": 16, "flush": 18, "clean": 19, "lid": 20, "fan": 22}  # the light an RGB LED: red 10
 RGB = [10, 11, 12]
+# The example's humidity sensor on the stub's bus (tools/hostmachine/parts.py)
+HUMID = [{"at_ms": 0, "part": "sht4x", "bus": 0, "temp": 21.5, "rh": 55.3}]
 # Lines of Home Assistant's log that are not about MQTT or this board, on a bare configuration.
 NOT_OURS = (
     r"Support for the running Python version .* is deprecated",  # 2024.3 on Python 3.11
@@ -52,10 +54,12 @@ class Rig:
             self.ha.start().onboard().add_mqtt(self.broker.port)
             self.home = Home(self.broker.port)  # beside Home Assistant: what the board announces, as sent
             self.changes = self.ha.watch()
-            config = {k: BATHROOM[k] for k in ("inputs", "schedules", "automations", "clock", "programs")}
+            config = {k: BATHROOM[k] for k in ("inputs", "schedules", "automations", "clock", "programs", "sensors")}
+            config["devices"] = dict(BATHROOM["devices"], light={"kind": "light", "type": "rgb", "pin": RGB})
             (folder / "board").mkdir()
+            (folder / "parts.json").write_text(json.dumps(HUMID))
             self.fw = Firmware("micropython", folder / "board", port=self.broker.port, node=NODE,
-                               pins={"light": RGB}, light={"kind": "rgb"}, **config)
+                               env={"IOT_PARTS": str(folder / "parts.json")}, **config)
         except BaseException:
             self.stop()
             raise
@@ -137,7 +141,7 @@ def test_every_announced_entity_is_in_home_assistant_with_its_name_and_device(ri
     names = sorted(attributes.get("friendly_name") for _, attributes, _ in entities.values())
     # in words, under the device's name; a label from config.json where it gives one (examples/bathroom.json)
     for name in ("Light", "Toilet flushing", "Bath button", "Bathroom door", "Nightly clean next", "Good morning",
-                 "Run sleep"):
+                 "Run sleep", "Extractor fan", "Bathroom temperature", "Bathroom humidity"):
         assert "%s %s" % (NODE, name) in names, (name, names)
     assert names == sorted(c["name"] if c["name"].startswith(NODE) else "%s %s" % (NODE, c["name"])
                            for c in announced.values()), names
@@ -180,6 +184,30 @@ def test_the_light_follows_home_assistants_brightness_transition_colour_and_off(
     rig.wait("the light off", lambda e: e[light][0] == "off")
     time.sleep(0.3)
     assert [[r["duty_u16"] for r in pin_changes(rig, pin, 0) if "duty_u16" in r][-1] for pin in RGB] == [0, 0, 0]
+
+
+def test_a_declared_relay_is_a_fan_home_assistant_switches(rig):
+    fan = "fan.%s_extractor_fan" % NODE
+    start = trace_mark(rig)
+    said = rig.ha.call("fan", "turn_on", entity_id=fan)
+    try:
+        rig.wait("the fan on", lambda e: e[fan][0] == "on")
+    except AssertionError:
+        raise AssertionError("%s\n%s\n%s" % (said, rig.fw.console()[-1500:], rig.home.on("iot/sim/fan/set")))
+    rig.ha.call("fan", "turn_off", entity_id=fan)
+    rig.wait("the fan off", lambda e: e[fan][0] == "off")
+    assert [r["value"] for r in pin_changes(rig, PINS["fan"], start)] == [1, 0]
+
+
+def test_a_sensors_readings_are_measurements_with_their_class_and_unit(rig):
+    for entity, value, unit, device_class in (("sensor.%s_bathroom_humidity" % NODE, 55.3, "%", "humidity"),
+                                              ("sensor.%s_bathroom_temperature" % NODE, 21.5, "\u00b0C",
+                                               "temperature")):
+        state, attributes, _ = rig.wait(entity, lambda e: e[entity] if e[entity][0] not in ("unknown",
+                                                                                           "unavailable") else None)
+        assert float(state) == value, (entity, state)
+        assert (attributes["unit_of_measurement"], attributes["device_class"], attributes["state_class"]) == (
+            unit, device_class, "measurement"), attributes
 
 
 def test_a_shell_command_on_the_board_shows_in_home_assistant_within_a_second(rig):

@@ -103,8 +103,11 @@ def test_a_flood_of_siren_commands_runs_at_most_max_runs_programs_answers_each_o
         home.publish(fw.base + "/speaker/set", '{"state": "ON"}')
     got = results(home, fw, 20)
     assert [r.split(" (")[0] for r in got[:8]] == ["ok program started"] * 8, got
-    assert got[8:] == ["error: 8 programs without a name (given as JSON, or made for Home Assistant's siren) run "
-                       "already, the most there can be"] * 12, got
+    # the rest refused: by the cap, or (on a loaded machine, the worker behind the broker) as busy, still one each
+    assert set(got[8:]) <= {"error: 8 programs without a name (given as JSON, or made for Home Assistant's siren) run "
+                            "already, the most there can be",
+                            "error: busy: commands come faster than this board answers them; this one was not run"}, got
+    assert len(got) == 20, got
     time.sleep(3.3)  # past the speaker's warm-up: the songs play
     sent = time.monotonic()
     home.publish(fw.base + "/cmd", "stop")

@@ -110,19 +110,27 @@ class Devices:
         return self.now["lid"]
 
     def line(self):
+        """The seed's light, speaker and toilet in words, where the board has them, then every other output (a
+        device config.json declares: "fan on")."""
         n = self.now
+        parts = []
         if "light" in n:
-            light = n["light"]
-        else:
-            light = "rgb(%s)" % ", ".join(n.get("light_" + c, "off") for c in "rgb")
-        speaker = n["speaker"] if n.get("speaker_enable", "on") == "on" or n["speaker"] != "silent" else "off"
-        if speaker == "silent":
-            speaker = "on, silent"
-        toilet = "flush %s, clean %s" % (n["flush"].upper() if n["flush"] == "on" else "off",
-                                         n["clean"].upper() if n["clean"] == "on" else "off")
-        if any(name == "lid" for name, _ in self.names.values()):
-            toilet += ", lid %s" % n["lid"]
-        return "light %-10s | speaker %-14s | toilet %s" % (light, speaker, toilet)
+            parts.append("light %-10s" % n["light"])
+        elif "light_r" in n:
+            parts.append("light %-10s" % ("rgb(%s)" % ", ".join(n.get("light_" + c, "off") for c in "rgb")))
+        if "speaker" in n:
+            speaker = n["speaker"] if n.get("speaker_enable", "on") == "on" or n["speaker"] != "silent" else "off"
+            parts.append("speaker %-14s" % ("on, silent" if speaker == "silent" else speaker))
+        if "flush" in n:
+            toilet = "flush %s, clean %s" % (n["flush"].upper() if n["flush"] == "on" else "off",
+                                             n["clean"].upper() if n["clean"] == "on" else "off")
+            if any(name == "lid" for name, _ in self.names.values()):
+                toilet += ", lid %s" % n["lid"]
+            parts.append("toilet " + toilet)
+        seed = ("status_led", "light", "light_r", "light_g", "light_b", "speaker", "speaker_enable", "flush", "clean",
+                "lid")
+        parts += ["%s %s" % (name, n[name]) for name in sorted(n) if name not in seed]
+        return " | ".join(parts)
 
 
 def write_vcd(trace, names, path):

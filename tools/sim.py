@@ -13,8 +13,10 @@ lines, a VCD file (PulseView, GTKWave) and an SVG timing diagram beside it.
 After the demo the firmware's shell reads this program's standard input, as it
 reads the serial console on a board, until the input ends:
     printf 'light switch_on 40%%\nrun wake_up\n' | python tools/sim.py --no-demo
-Without --config the board has examples/bathroom.json's button, schedules and
-automations (docs/automations.md): `press bath_button [long|double]` tries them.
+Without --config the board has examples/bathroom.json's devices (the seed's and a
+fan), humidity sensor, button, schedules and automations (docs/automations.md):
+`press bath_button [long|double]` tries them, and a shower at 20 s takes the
+simulated sensor to 85 % (SHOWER): the fan comes on 30 s later, off at 3 minutes.
 The flash folder (build/sim/flash) is kept between runs, as a board keeps its
 files: programs saved with `save` are there at the next start.
 
@@ -55,13 +57,27 @@ DONE = re.compile(r"event: (\w+) done in (\d+) ms \(planned (\d+) ms\)")
 EXAMPLE = hostrun.ROOT / "examples" / "bathroom.json"  # docs/automations.md's config.json
 
 
-def example_automations():
-    """The example's inputs, schedules, automations and clock, without its NTP server: the sim's time is set by
-    `time set` (on --fast it is simulated time, which no server keeps)."""
+# The example's humidity sensor on the host's stub bus (tools/hostmachine/parts.py): a shower at 20 s takes the
+# bathroom to 85 %, which falls back to 55 % at 3 minutes; the fan follows (the example's value automations)
+SHOWER = [{"at_ms": 0, "part": "sht4x", "bus": 0, "temp": 21.5, "rh": 55},
+          {"at_ms": 20000, "part": "sht4x", "bus": 0, "temp": 23.0, "rh": 85},
+          {"at_ms": 180000, "part": "sht4x", "bus": 0, "temp": 22.0, "rh": 55}]
+
+
+def example_config(board):
+    """The example's devices, sensors, inputs, schedules, automations and clock, without its NTP server: the sim's
+    time is set by `time set` (on --fast it is simulated time, which no server keeps). Its devices are on a Pico's
+    pins: on another board, that board's own seed devices, and the automations on the example's fan and sensor
+    left out."""
     example = json.loads(EXAMPLE.read_text())
     out = {k: example[k] for k in config.AUTOMATION}
     out["clock"] = {k: v for k, v in out["clock"].items() if k != "ntp"}
-    return out
+    if board.startswith("pico"):
+        out.update(devices=example["devices"], sensors=example["sensors"])
+    else:
+        out["automations"] = [a for a in out["automations"] if not a["on"].startswith(("fan.", "bath_humidity."))
+                              and not a["do"].startswith("fan ")]
+    return dict(out, board=board)
 
 
 def timeline(trace, names):
@@ -125,8 +141,11 @@ def run(interpreter, flash, trace_path, sequential, devices, fast=False, main=No
     if devices is not None:
         watcher.start()
     out = []
-    proc = subprocess.Popen(argv, env=hostrun.environ(trace_path, simulated=fast), stdout=subprocess.PIPE, text=True,
-                            cwd=flash, stdin=stdin)
+    env = hostrun.environ(trace_path, simulated=fast)
+    parts = trace_path.parent / "parts.json"
+    parts.write_text(json.dumps(SHOWER))
+    env["IOT_PARTS"] = str(parts)
+    proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, text=True, cwd=flash, stdin=stdin)
     for line in proc.stdout:
         line = line.rstrip("\n")
         out.append(line)
@@ -165,7 +184,7 @@ def main():
     if args.config:
         shutil.copy(args.config, flash / "config.json")
     else:  # the board's defaults, and the example's button, schedules and automations to try (`press bath_button`)
-        (flash / "config.json").write_text(json.dumps(dict(example_automations(), board=args.board)))
+        (flash / "config.json").write_text(json.dumps(example_config(args.board)))
     if args.no_demo or args.mqtt or args.web or args.fast:
         try:
             cfg = json.loads((flash / "config.json").read_text())

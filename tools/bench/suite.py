@@ -575,6 +575,75 @@ async def message_times(runs):
     app.safe_all(service, devices)
 
 
+class Conversion:
+    """A DS18B20's read as iot.sensors.ds18b20 makes it, its 750 ms conversion slept through; a stand-in for the
+    part, which the emulated Pico has none of (its buses carry an SHT4x and an AHT20)."""
+
+    async def read(self):
+        await sleep_ms(750)
+        return (21.5,)
+
+
+async def alice_and_bob(runs):
+    """Bob's `status` and light command, alone and while Alice's `measure floor` waits for a DS18B20 conversion
+    (issue 37: at most 5 ms more). The app as the boot builds it (op_ms 0), its sensors one DS18B20."""
+    from iot.sensors import Reading, Sensor, Sensors
+
+    service, devices = app.build(app.load_settings(given={"op_ms": 0, "demo": False}), log=quiet)
+    for device in devices.values():
+        device.connect_ms = 0
+    await service.register_devices(devices)
+    sensors = Sensors(quiet)
+    floor = Sensor("floor", Conversion(), [Reading("floor", "C", "temperature", 1, -55, 125, [])], 3600000, None,
+                   sensors._changed, quiet)
+    sensors.sensors["floor"] = floor
+    sensors.readings["floor"] = floor.readings[0]
+    commands = app.make_commands(service, quiet, sensors=sensors)
+    commands.serve()
+    figures = {}
+    for line in ("status", "light switch_on"):
+        alone, beside = [], []
+        for _ in range(runs):
+            alone += await timed_lines(commands, line, 1)
+            alice = asyncio.create_task(commands.execute("measure floor"))
+            await sleep_ms(5)  # her conversion under way
+            beside += await timed_lines(commands, line, 1)
+            if not (await alice).startswith("ok"):
+                raise RuntimeError("measure floor failed")
+        figures[line] = (alone, beside)
+    commands.deinit()
+    app.safe_all(service, devices)
+    for line, key in (("status", "status"), ("light switch_on", "light")):
+        alone, beside = figures[line]
+        report("bob_%s_alone" % key, "Bob's %s, no measurement going on" % line, alone, "ms")
+        report("bob_%s_alice" % key, "Bob's %s while Alice's DS18B20 conversion (750 ms) is in flight" % line,
+               beside, "ms")
+        report("bob_%s_more" % key, "what Alice's measurement adds to Bob's %s" % line,
+               [b - a for a, b in zip(alone, beside)], "ms", "<= 5", lambda m: m <= 5)
+
+
+async def one_measurement(runs):
+    """One measurement of the chip's temperature (8 ADC samples a loop turn apart, the filters, the reading made):
+    its time, and on MicroPython the heap it allocates."""
+    from iot.sensors import build
+
+    settings = config.check({"demo": False, "devices": {}, "sensors": {"cpu": {"kind": "chip_temp"}}})
+    sensors = build(settings, quiet)
+    await sensors.measure("cpu")  # its module and first objects made
+    times, allocs = [], []
+    for _ in range(runs):
+        gc.collect()
+        before = gc.mem_alloc() if MICRO else 0
+        start = ticks_us()
+        await sensors.measure("cpu")
+        times.append(ticks_diff(ticks_us(), start) / 1000)
+        if MICRO:
+            allocs.append(gc.mem_alloc() - before)
+    report("measure_ms", "one measurement: the chip's temperature, through the sensor's schedule's path", times, "ms")
+    if MICRO:
+        report("measure_alloc", "heap one measurement allocates (collected after)", allocs, "bytes")
+
+
 async def main():
     await makespan(50, 5)
     await makespan(500, 3)
@@ -587,6 +656,8 @@ async def main():
     await scale(SCALE_STEPS)
     await press_latency(10)
     await message_times(30)
+    await alice_and_bob(5)
+    await one_measurement(10)
 
 
 asyncio.run(main())
