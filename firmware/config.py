@@ -205,6 +205,8 @@ def check(raw, path=PATH, machine_name=None):
     taken.update(outputs)  # as inputs and sensors are told: "the output light"
     settings["readings"] = {}  # reading -> its sensor
     settings["sensors"] = _declared("sensors", raw.get("sensors", {}), path, board, settings, taken, _sensor)
+    for name in ("iot.sensors.filters", "iot.sensors.kinds"):  # what checked them: loaded again if needed (build)
+        unload(name)
     settings["labels"] = labels(raw)
     settings["auto"] = None
     settings["update_key"] = None  # secrets.json's (load): the key bundles are signed with (iot.update)

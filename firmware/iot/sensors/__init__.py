@@ -12,9 +12,7 @@ with the reason, and retried; the others go on. Each kind is a module of its own
 import asyncio
 
 from iot import IOTError
-from iot.compat import sleep_ms, ticks_add, ticks_diff, ticks_ms
-from iot.sensors import kinds
-from iot.sensors.filters import Chain
+from iot.compat import sleep_ms, ticks_add, ticks_diff, ticks_ms, unload
 
 RETRY_MS = (1000, 300000)  # a failed sensor is tried again after the first, doubling up to the second
 
@@ -33,7 +31,11 @@ class Reading:
         self.decimals = decimals
         self.low = low
         self.high = high
-        self.chain = Chain(filters)
+        self.chain = None  # no filters: every value as measured, each published
+        if filters:
+            from iot.sensors.filters import Chain  # loaded by the first reading that has filters
+
+            self.chain = Chain(filters)
         self.value = None
         self.at_ms = None
         self.reason = "not measured yet"
@@ -110,12 +112,13 @@ class Sensor:
             if reading.low is not None and not reading.low <= raw <= reading.high:
                 raise IOTError("%s reads %s, out of its range %s..%s" % (reading.name, raw, reading.low, reading.high))
         for reading, raw in zip(self.readings, values):
-            value = reading.chain.value(raw)
+            chain = reading.chain
+            value = raw if chain is None else chain.value(raw)
             reading.value = round(value, reading.decimals) if reading.decimals else round(value)
             reading.at_ms = now
             back = reading.reason is not None
             reading.reason = None
-            self.changed(reading, reading.chain.publishes(reading.value, now, back))
+            self.changed(reading, chain is None or chain.publishes(reading.value, now, back))
         if self.error is not None:
             self.log("event: sensors.%s: measured again" % self.name)
         self.error = None
@@ -155,6 +158,8 @@ class Sensors:
     def add(self, name, spec):
         """Make the sensor `name` from its checked settings (config.json's sensors.NAME); a part the port cannot
         reach (a bus it refuses) is one error line, and the sensor is left out."""
+        from iot.sensors import kinds  # the boot's construction: let go once every sensor is made (build)
+
         kind = kinds.module(spec["kind"])
         try:
             bus, lock = self._bus(kind, spec)
@@ -234,4 +239,5 @@ def build(settings, log=print):
     sensors = Sensors(log)
     for name in sorted(settings["sensors"]):
         sensors.add(name, settings["sensors"][name])
+    unload("iot.sensors.kinds")  # the registry, read once: each sensor's kind module stays, held by its driver
     return sensors

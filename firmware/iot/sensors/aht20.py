@@ -19,7 +19,7 @@ open_bus = i2c.open_bus
 
 class Driver:
     def __init__(self, spec, bus):
-        self.spec = spec
+        self.where = i2c.where(spec)
         self.bus = bus
         self.address = spec["address"]
         self.status = bytearray(1)
@@ -40,7 +40,7 @@ class Driver:
                     break
                 await sleep_ms(MORE_MS)
         except OSError as e:
-            raise i2c.no_answer(self.spec, self.address, e)
+            raise i2c.no_answer(self.where, e)
         if r[0] & BUSY:
             raise IOTError("still busy %d ms after the trigger" % (CONVERSION_MS + 2 * MORE_MS))
         if i2c.crc8(r, 0, 6) != r[6]:

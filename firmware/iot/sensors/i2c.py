@@ -30,7 +30,11 @@ def crc8(data, start, end):
     return crc
 
 
-def no_answer(spec, address, e):
+def where(spec):
+    """Where a part is, as its errors say it: 0x44 on I2C0 (GP4/GP5)."""
+    return "0x%02x on I2C%d (GP%s/GP%s)" % (spec["address"], spec["bus"], spec["sda"], spec["scl"])
+
+
+def no_answer(where, e):
     """The IOTError for a part that did not answer (an OSError from machine.I2C)."""
-    return IOTError("no answer at 0x%02x on I2C%d (GP%s/GP%s): %s" % (address, spec["bus"], spec["sda"], spec["scl"],
-                                                                     e))
+    return IOTError("no answer at %s: %s" % (where, e))

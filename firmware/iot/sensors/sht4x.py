@@ -16,7 +16,7 @@ open_bus = i2c.open_bus
 
 class Driver:
     def __init__(self, spec, bus):
-        self.spec = spec
+        self.where = i2c.where(spec)
         self.bus = bus
         self.address = spec["address"]
         command, self.wait_ms = COMMANDS[spec["precision"]]
@@ -29,7 +29,7 @@ class Driver:
             await sleep_ms(self.wait_ms)
             self.bus.readfrom_into(self.address, self.result)
         except OSError as e:
-            raise i2c.no_answer(self.spec, self.address, e)
+            raise i2c.no_answer(self.where, e)
         r = self.result
         if i2c.crc8(r, 0, 2) != r[2] or i2c.crc8(r, 3, 5) != r[5]:
             raise IOTError("CRC error in its answer")
