@@ -411,7 +411,7 @@ def check_sensors(report, con, port, board, work, emulator, log):
     if not emulator:
         print("SKIP  sensors: no emulator to set the parts (give SENSORS=path/to/pico-emu)")
         return
-    fan, lamp = 22, 15
+    fan, lamp = 22, 13
 
     def emu(*args):
         done = subprocess.run([emulator] + list(args), capture_output=True, text=True)
@@ -420,14 +420,18 @@ def check_sensors(report, con, port, board, work, emulator, log):
 
     emu("sensor", "detach", "--all")
     emu("sensor", "attach", "sht4x", "--bus", "0")
+    emu("sensor", "attach", "aht20", "--bus", "1")
     emu("sensor", "set", "sht4x", "--temp", "22", "--rh", "55")
+    emu("sensor", "set", "aht20", "--temp", "19", "--rh", "40")
     emu("adc", "26", "1.65")
     emu("adc", "temp", "31")
     cfg = work / "config-sensors.json"
     cfg.write_text(json.dumps({
         "board": board, "op_ms": OP_MS, "demo": False,
-        "devices": {"fan": {"kind": "relay", "pin": fan, "max_on_ms": 600000}, "lamp": {"kind": "light", "pin": lamp}},
+        "devices": {"fan": {"kind": "relay", "pin": fan, "max_on_ms": 600000}, "lamp": {"kind": "light", "pin": lamp},
+                    "light": {"kind": "light", "pin": BOARDS[board]["pins"]["light"]}},  # a second light
         "sensors": {"bath": {"kind": "sht4x", "bus": 0, "interval_s": 2}, "cpu": {"kind": "chip_temp"},
+                    "air": {"kind": "aht20", "bus": 1},
                     "level": {"kind": "adc", "pin": 26, "calibration": [[0, 0], [3.3, 100]], "unit": "%"}},
         "automations": [{"on": "bath_humidity.above", "value": 70, "hysteresis": 5, "for_s": 4, "do": "fan switch_on"},
                         {"on": "bath_humidity.below", "value": 65, "do": "fan switch_off"}]}))
@@ -437,9 +441,10 @@ def check_sensors(report, con, port, board, work, emulator, log):
     con.text = ""
     try:
         report.check(con.reset() is not None, "sensors in config.json: the board boots to the shell")
-        r = con.commands(["measure bath", "measure cpu", "measure level"])
+        r = con.commands(["measure bath", "measure cpu", "measure level", "measure air"])
         values = [json.loads(x[3:]) if x and x.startswith("ok {") else {} for x in r]
         report.check(values[0] == {"bath_temperature": 22.0, "bath_humidity": 55.0}, "sensors: the SHT4x read", r[0])
+        report.check(values[3] == {"air_temperature": 19.0, "air_humidity": 40.0}, "sensors: the AHT20 read", r[3])
         report.check(abs(values[1].get("cpu", 0) - 31) <= 1, "sensors: the chip's temperature read", r[1])
         report.check(abs(values[2].get("level", 0) - 50) <= 1, "sensors: an ADC input through its calibration", r[2])
         mark = len(log.read_text().splitlines()) if log else 0

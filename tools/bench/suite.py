@@ -623,23 +623,27 @@ async def alice_and_bob(runs):
 
 
 async def one_measurement(runs):
-    """One measurement of the chip's temperature (8 ADC samples a loop turn apart, the filters, the reading made):
-    its time, and on MicroPython the heap it allocates."""
+    """One measurement of the chip's temperature (8 ADC samples a loop turn apart, the reading made and its watchers
+    told), as its schedule takes it: its time, and on MicroPython the heap it allocates."""
     from iot.sensors import build
 
     settings = config.check({"demo": False, "devices": {}, "sensors": {"cpu": {"kind": "chip_temp"}}})
     sensors = build(settings, quiet)
-    await sensors.measure("cpu")  # its module and first objects made
+    cpu = sensors.sensors["cpu"]
+    error = await cpu.measure()  # its module and first objects made
+    if error is not None:  # the emulated Pico's sensor reads 0 V until `pico-emu adc temp 25`: 437 C, out of range
+        print("bench: one measurement not timed: cpu: %s" % error)
+        return
     times, allocs = [], []
     for _ in range(runs):
         gc.collect()
         before = gc.mem_alloc() if MICRO else 0
         start = ticks_us()
-        await sensors.measure("cpu")
+        await cpu.measure()
         times.append(ticks_diff(ticks_us(), start) / 1000)
         if MICRO:
             allocs.append(gc.mem_alloc() - before)
-    report("measure_ms", "one measurement: the chip's temperature, through the sensor's schedule's path", times, "ms")
+    report("measure_ms", "one measurement: the chip's temperature, as its schedule takes it", times, "ms")
     if MICRO:
         report("measure_alloc", "heap one measurement allocates (collected after)", allocs, "bytes")
 
