@@ -494,3 +494,52 @@ async def main():
 
 asyncio.run(main())
 """
+
+
+# An update applied on a flash with room for one copy of the app beside the one that runs: the spare slot's last
+# app (one rolled back) counts as used until it is gone.
+ONE_COPY = """
+import asyncio, os
+import slots
+slots.boot()
+from iot import update
+
+
+def used(path):
+    try:
+        return sum([used(path + "/" + n) for n in os.listdir(path)])
+    except OSError:
+        try:
+            return os.stat(path)[6]
+        except OSError:
+            return 0
+
+
+update._free_bytes = lambda: %d - used("slots.d")
+
+
+async def main():
+    with open("update.bundle", "rb") as f:
+        async def read(n):
+            return f.read(n)
+        print("RESULT " + await update.apply(read, %r, "linux"))
+
+asyncio.run(main())
+"""
+
+
+def test_an_update_fits_where_one_copy_does_once_the_spare_slots_old_app_is_gone(app_files, tmp_path):
+    f = flash(tmp_path)
+    bad = bundler.versioned(app_files, "6.6.6", tmp_path, extra="\nraise RuntimeError('a bug in the update')\n")
+    boot(f, [put_bundle(f, bundler.bundle_bytes(bad, "6.6.6", "linux", KEY.encode()))])
+    boot(f)
+    assert "rolled back from 6.6.6" in boot(f)[1]  # slot a keeps the 6.6.6 it rolled back from
+    old = sum(p.stat().st_size for p in (f / "slots.d" / "a").rglob("*") if p.is_file())
+    good = bundler.versioned(app_files, "9.9.9", tmp_path)
+    total = sum(len(data) for _, data in good)
+    put_bundle(f, bundler.bundle_bytes(good, "9.9.9", "linux", KEY.encode()))
+    (f / "apply.py").write_text(ONE_COPY % (total + 16384 + old // 2, KEY))  # room for it, not for it and the old
+    proc = subprocess.run(hostrun.command("micropython", str(f / "apply.py")), cwd=f, env=hostrun.environ(None),
+                          capture_output=True, text=True, timeout=60)
+    assert "RESULT update 9.9.9 staged in slot a" in proc.stdout, proc.stdout + proc.stderr
+    assert status(boot(f)[1])["firmware"]["version"] == "9.9.9"

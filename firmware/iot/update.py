@@ -308,14 +308,16 @@ async def apply(read, key, family, progress=None, downgrade=False):
     header = check_header(text, signature, key, family, downgrade)
     del text
     total, version, files = header["bytes"], header["version"], header["files"]
+    slot = slots.spare()
+    staging = "%s/%s.new" % (slots.ROOT, slot)
+    remove_tree(staging)  # what a cut update left
+    if slots.read()["active"] != slot:  # the spare's old app: neither what runs nor what a rollback returns to (an
+        remove_tree("%s/%s" % (slots.ROOT, slot))  # update staged there and not yet booted is kept until replaced)
     free = _free_bytes()
     if free is not None and free < total + ROOM:
         raise IOTError("update: %d bytes to write and %d free; it needs %d more" % (total, free, total + ROOM - free))
     if progress:
         progress("verified", 0, total, version)
-    slot = slots.spare()
-    staging = "%s/%s.new" % (slots.ROOT, slot)
-    remove_tree(staging)  # what a cut update left
     _mkdirs(staging + "/x")
     if await _stage_table(stream, staging, files) != (header["table"], total):
         raise IOTError("bundle: its files are not the ones it was signed with")

@@ -17,11 +17,9 @@ bus_key = i2c.bus_key
 open_bus = i2c.open_bus
 
 
-class Driver:
+class Driver(i2c.Part):
     def __init__(self, spec, bus):
-        self.where = i2c.where(spec)
-        self.bus = bus
-        self.address = spec["address"]
+        super().__init__(spec, bus)
         self.status = bytearray(1)
         self.result = bytearray(7)
 
@@ -40,7 +38,7 @@ class Driver:
                     break
                 await sleep_ms(MORE_MS)
         except OSError as e:
-            raise i2c.no_answer(self.where, e)
+            raise self.no_answer(e)
         if r[0] & BUSY:
             raise IOTError("still busy %d ms after the trigger" % (CONVERSION_MS + 2 * MORE_MS))
         if i2c.crc8(r, 0, 6) != r[6]:

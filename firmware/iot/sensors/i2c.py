@@ -30,11 +30,14 @@ def crc8(data, start, end):
     return crc
 
 
-def where(spec):
-    """Where a part is, as its errors say it: 0x44 on I2C0 (GP4/GP5)."""
-    return "0x%02x on I2C%d (GP%s/GP%s)" % (spec["address"], spec["bus"], spec["sda"], spec["scl"])
+class Part:
+    """An I2C part's driver: the bus it is on, its address, and where it is as its errors say it."""
 
+    def __init__(self, spec, bus):
+        self.bus = bus
+        self.address = spec["address"]
+        self.where = "0x%02x on I2C%d (GP%s/GP%s)" % (spec["address"], spec["bus"], spec["sda"], spec["scl"])
 
-def no_answer(where, e):
-    """The IOTError for a part that did not answer (an OSError from machine.I2C)."""
-    return IOTError("no answer at %s: %s" % (where, e))
+    def no_answer(self, e):
+        """The IOTError for the part not answering (an OSError from machine.I2C)."""
+        return IOTError("no answer at %s: %s" % (self.where, e))

@@ -14,11 +14,9 @@ bus_key = i2c.bus_key
 open_bus = i2c.open_bus
 
 
-class Driver:
+class Driver(i2c.Part):
     def __init__(self, spec, bus):
-        self.where = i2c.where(spec)
-        self.bus = bus
-        self.address = spec["address"]
+        super().__init__(spec, bus)
         command, self.wait_ms = COMMANDS[spec["precision"]]
         self.command = bytes([command])
         self.result = bytearray(6)
@@ -29,7 +27,7 @@ class Driver:
             await sleep_ms(self.wait_ms)
             self.bus.readfrom_into(self.address, self.result)
         except OSError as e:
-            raise i2c.no_answer(self.where, e)
+            raise self.no_answer(e)
         r = self.result
         if i2c.crc8(r, 0, 2) != r[2] or i2c.crc8(r, 3, 5) != r[5]:
             raise IOTError("CRC error in its answer")
