@@ -203,3 +203,18 @@ def test_the_page_lists_the_readings_measures_on_request_and_streams_them(page, 
         assert p.request("POST", "/api/sensors/nope/measure")[1]["reply"].startswith("error: no sensor 'nope'")
     finally:
         events.close()
+
+
+def test_a_home_with_a_fan_two_lights_and_four_sensors_boots_and_answers(interp, tmp_path):
+    run = boot(interp, tmp_path, "status\nfan switch_on\nlamp switch_on 30%\nmeasure air\n",
+               {"bath": {"kind": "sht4x"}, "air": {"kind": "aht20", "bus": 1}, "cpu": {"kind": "chip_temp"},
+                "floor": {"kind": "ds18b20", "pin": 22}}, PARTS,
+               more={"devices": {"fan": {"kind": "relay", "pin": 21, "max_on_ms": 600000},
+                                 "light": {"kind": "light", "pin": 15}, "lamp": {"kind": "light", "pin": 13}}})
+    assert not [line for line in run.lines if line.startswith("error")], run.lines
+    r = replies(run)
+    status = json.loads(r[0][3:])
+    assert {"fan", "light", "lamp"} <= set(status) and sorted(status["sensors"]) == [
+        "air_humidity", "air_temperature", "bath_humidity", "bath_temperature", "cpu", "floor"]
+    assert r[1:3] == ["ok fan SWITCH_ON", "ok lamp SWITCH_ON 30%"], r
+    assert json.loads(r[3][3:]) == {"air_temperature": 21.0, "air_humidity": 40.0}, r
