@@ -1,5 +1,7 @@
 """The language a kind's SETTINGS are written in: what config.json's `devices.NAME` (iot.devices.kinds) and
-`sensors.NAME` (iot.sensors.kinds) may say for one of it, {key: (type, ...)}; config.py checks them at boot.
+`sensors.NAME` (iot.sensors.kinds) may say for one of it, {key: (type, ...)}; config.py checks them at boot. A kind
+writes the types as the words below ("pin", "required"), so that each tuple is a constant the image keeps in
+flash; these names are config.py's.
 
     (PIN, default)                 an output GPIO of this board; default REQUIRED, or None (not wired)
     (PINS, default)                the same, or a list of three (an RGB LED's red, green and blue)

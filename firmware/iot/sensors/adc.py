@@ -3,10 +3,8 @@ a soil moisture probe: `"calibration": [[0.5, 0], [2.8, 100]]`, volts to values,
 from machine import ADC, Pin
 
 from iot.compat import sleep_ms
-from iot.declare import ADC as ADC_PIN
-from iot.declare import ANY, REQUIRED
 
-SETTINGS = {"pin": (ADC_PIN, REQUIRED), "calibration": (ANY, None)}
+SETTINGS = {"pin": ("adc", "required"), "calibration": ("any", None)}
 QUANTITIES = (("voltage", "V", "voltage", 2, None, None),)
 MIN_INTERVAL_S = 1
 FULL_SCALE_V = 3.3  # the Pico's and an ESP32's (at 11 dB) reference

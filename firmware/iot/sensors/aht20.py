@@ -2,10 +2,9 @@
 measurement, wait 80 ms (a sleep), read the status and the 20-bit results with their CRC-8."""
 from iot import IOTError
 from iot.compat import sleep_ms
-from iot.declare import INT
 from iot.sensors import i2c
 
-SETTINGS = dict(i2c.SETTINGS, address=(INT, 0x38, 0x38, 0x38))
+SETTINGS = dict(i2c.SETTINGS, address=("int", 0x38, 0x38, 0x38))
 QUANTITIES = (("temperature", "°C", "temperature", 1, -40, 85), ("humidity", "%", "humidity", 1, 0, 100))
 MIN_INTERVAL_S = 1
 TRIGGER = b"\xac\x33\x00"

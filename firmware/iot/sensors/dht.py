@@ -4,9 +4,8 @@ from machine import Pin
 
 from iot import IOTError
 from iot.compat import sleep_ms, ticks_diff, ticks_ms
-from iot.declare import IO, REQUIRED
 
-SETTINGS = {"pin": (IO, REQUIRED)}
+SETTINGS = {"pin": ("io", "required")}
 QUANTITIES = (("temperature", "°C", "temperature", 1, -40, 80), ("humidity", "%", "humidity", 1, 0, 100))
 MIN_INTERVAL_S = 2
 GAP_MS = {"dht22": 2000, "dht11": 1000}

@@ -5,9 +5,8 @@ from machine import Pin
 
 from iot import IOTError
 from iot.compat import sleep_ms
-from iot.declare import IO, REQUIRED, TEXT
 
-SETTINGS = {"pin": (IO, REQUIRED), "rom": (TEXT, None)}
+SETTINGS = {"pin": ("io", "required"), "rom": ("text", None)}
 QUANTITIES = (("temperature", "°C", "temperature", 1, -55, 125),)
 MIN_INTERVAL_S = 1
 CONVERSION_MS = 750  # 12 bits, the datasheet's maximum
@@ -44,7 +43,8 @@ class Driver:
         codes = ["".join(["%02x" % b for b in rom]) for rom in roms]
         if self.wanted is not None:
             if self.wanted not in codes:
-                raise IOTError("no DS18B20 %s on GP%s (found: %s)" % (self.wanted, self.pin, ", ".join(codes) or "none"))
+                raise IOTError("no DS18B20 %s on GP%s (found: %s)" % (self.wanted, self.pin,
+                                                                       ", ".join(codes) or "none"))
             return roms[codes.index(self.wanted)]
         if len(roms) != 1:
             raise IOTError("%s on GP%s: give its rom (found: %s)" % (

@@ -3,12 +3,11 @@ Aosong's CRC-8, and an I2C error in words."""
 from machine import I2C, Pin
 
 from iot import IOTError
-from iot.declare import INT, SCL, SDA
 
 FREQ = 100_000  # standard mode: every part on the bus takes it, on any wiring length a maker uses
 # what every I2C sensor says in config.json: its bus, that bus's pins (the board's own for it if not given) and the
 # part's address (each kind gives its own default)
-SETTINGS = {"bus": (INT, 0, 1, 0), "sda": (SDA, None), "scl": (SCL, None)}
+SETTINGS = {"bus": ("int", 0, 1, 0), "sda": ("sda", None), "scl": ("scl", None)}
 
 
 def bus_key(spec):

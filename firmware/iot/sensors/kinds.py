@@ -12,7 +12,6 @@ declares one of it, that owns
 """
 import sys
 
-from iot.declare import ANY, INT, NAME, TEXT
 
 KINDS = {
     # kind: its module
@@ -26,8 +25,8 @@ KINDS = {
 }
 # What every sensor may say: how often it is measured, how its value is shown (a sensor of one reading may give
 # its own unit and Home Assistant device class: a light level in %), and its filters (iot.sensors.filters)
-COMMON = {"interval_s": (INT, 1, 86400, 60), "unit": (TEXT, None), "device_class": (NAME, None),
-          "decimals": (INT, 0, 6, None), "filters": (ANY, [])}  # type: dict
+COMMON = {"interval_s": ("int", 1, 86400, 60), "unit": ("text", None), "device_class": ("name", None),
+          "decimals": ("int", 0, 6, None), "filters": ("any", [])}  # type: dict
 
 
 def module(kind):

@@ -2,10 +2,10 @@
 conversion time (a sleep), six bytes with a CRC-8 per word."""
 from iot import IOTError
 from iot.compat import sleep_ms
-from iot.declare import CHOICE, INT
 from iot.sensors import i2c
 
-SETTINGS = dict(i2c.SETTINGS, address=(INT, 0x44, 0x46, 0x44), precision=(CHOICE, ("high", "medium", "low"), "high"))
+SETTINGS = dict(i2c.SETTINGS, address=("int", 0x44, 0x46, 0x44),
+                precision=("choice", ("high", "medium", "low"), "high"))
 QUANTITIES = (("temperature", "°C", "temperature", 1, -40, 125), ("humidity", "%", "humidity", 1, 0, 100))
 MIN_INTERVAL_S = 1
 # precision -> (command, its conversion time in ms: the datasheet's maximum, 8.3 / 4.5 / 1.7 ms, rounded up)

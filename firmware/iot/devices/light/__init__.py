@@ -1,7 +1,6 @@
 """The light: a dimmable LED, an RGB LED or a NeoPixel strip, with fades on the clock."""
 from iot import IOTError
 from iot.compat import sleep_ms, ticks_add, ticks_diff, ticks_ms
-from iot.declare import CHOICE, INT, PINS, REQUIRED
 from iot.devices.base import Device
 from iot.message import MessageType
 from iot.outputs import PwmLed
@@ -11,8 +10,8 @@ SWITCH_OFF = MessageType.SWITCH_OFF
 CHANGE_COLOR = MessageType.CHANGE_COLOR
 FADE_STEP_MS = 20  # a light fade's step: 50 per second look smooth
 # config.json's devices.NAME (iot.devices.kinds): its LEDs' type, their pin (an RGB LED's three), a default fade
-SETTINGS = {"pin": (PINS, REQUIRED), "type": (CHOICE, ("pwm", "rgb", "neopixel"), "pwm"),
-            "fade_ms": (INT, 0, 60000, 0), "pixels": (INT, 1, 1024, 1)}
+SETTINGS = {"pin": ("pins", "required"), "type": ("choice", ("pwm", "rgb", "neopixel"), "pwm"),
+            "fade_ms": ("int", 0, 60000, 0), "pixels": ("int", 1, 1024, 1)}
 
 
 class Light(Device):

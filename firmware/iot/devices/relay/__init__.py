@@ -1,6 +1,5 @@
 """A relay: one on/off output (a fan, a heater, a pump), on until switched off or until its bound cuts it."""
 from iot.compat import sleep_ms
-from iot.declare import CHOICE, NAME, PIN, REQUIRED, TOP
 from iot.devices.base import Device
 from iot.message import MessageType
 from iot.outputs import Relay
@@ -9,8 +8,8 @@ SWITCH_ON = MessageType.SWITCH_ON
 SWITCH_OFF = MessageType.SWITCH_OFF
 # config.json's devices.NAME (iot.devices.kinds): its pin, its bound (a relay is never on longer than max_on_ms at a
 # stretch), the interlock group it is in, and what Home Assistant shows it as
-SETTINGS = {"pin": (PIN, REQUIRED), "max_on_ms": (TOP,), "min_off_ms": (TOP,), "interlock": (NAME, None),
-            "ha": (CHOICE, ("switch", "fan"), "switch")}
+SETTINGS = {"pin": ("pin", "required"), "max_on_ms": ("top",), "min_off_ms": ("top",), "interlock": ("name", None),
+            "ha": ("choice", ("switch", "fan"), "switch")}
 
 
 class RelayDevice(Device):

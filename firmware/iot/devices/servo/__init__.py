@@ -1,6 +1,5 @@
 """A servo: a hobby servo between two positions (a vent's flap, a window's latch, a feeder's door)."""
 from iot.compat import sleep_ms
-from iot.declare import INT, PIN, REQUIRED
 from iot.devices.base import Device
 from iot.message import MessageType
 from iot.outputs import Servo
@@ -8,7 +7,7 @@ from iot.outputs import Servo
 OPEN = MessageType.OPEN
 CLOSE = MessageType.CLOSE
 # config.json's devices.NAME (iot.devices.kinds): its pin and its two positions in degrees
-SETTINGS = {"pin": (PIN, REQUIRED), "open_deg": (INT, 0, 180, 90), "close_deg": (INT, 0, 180, 0)}
+SETTINGS = {"pin": ("pin", "required"), "open_deg": ("int", 0, 180, 90), "close_deg": ("int", 0, 180, 0)}
 
 
 class ServoDevice(Device):

@@ -1,7 +1,6 @@
 """The speaker: a passive buzzer on PWM that plays RTTTL songs, with an optional amplifier enable pin."""
 from iot import IOTError
 from iot.compat import sleep_ms, ticks_add, ticks_diff, ticks_ms
-from iot.declare import PIN, REQUIRED
 from iot.devices.base import Device
 from iot.message import MessageType
 from iot.outputs import Buzzer, output_pin
@@ -10,7 +9,7 @@ SWITCH_ON = MessageType.SWITCH_ON
 SWITCH_OFF = MessageType.SWITCH_OFF
 PLAY_SONG = MessageType.PLAY_SONG
 # config.json's devices.NAME (iot.devices.kinds): the buzzer's pin, and an amplifier's enable pin if it has one
-SETTINGS = {"pin": (PIN, REQUIRED), "enable": (PIN, None)}
+SETTINGS = {"pin": ("pin", "required"), "enable": ("pin", None)}
 
 # Built-in songs, as RTTTL. PLAY_SONG takes one of these names or a raw RTTTL string.
 SONGBOOK = {

@@ -1,7 +1,6 @@
 """The toilet: flush and clean relays in an interlock, each bounding its own energised time, and a lid servo."""
 from iot import IOTError
 from iot.compat import sleep_ms
-from iot.declare import PIN, REQUIRED, TOP
 from iot.devices.base import Device
 from iot.message import MessageType
 from iot.outputs import Relay, Servo, interlock
@@ -11,8 +10,8 @@ CLOSE = MessageType.CLOSE
 FLUSH = MessageType.FLUSH
 CLEAN = MessageType.CLEAN
 # config.json's devices.NAME (iot.devices.kinds): the two relays' pins and their bound, the lid servo's pin
-SETTINGS = {"flush": (PIN, REQUIRED), "clean": (PIN, REQUIRED), "lid": (PIN, None),
-            "max_on_ms": (TOP,), "min_off_ms": (TOP,)}
+SETTINGS = {"flush": ("pin", "required"), "clean": ("pin", "required"), "lid": ("pin", None),
+            "max_on_ms": ("top",), "min_off_ms": ("top",)}
 
 
 class Toilet(Device):
