@@ -201,6 +201,10 @@ def test_the_page_lists_the_readings_measures_on_request_and_streams_them(page, 
         assert first == {"reading": "floor", "value": 19.5, "state": "ok", "reason": None}
         assert p.request("POST", "/api/sensors/floor/measure")[1]["reply"] == 'ok {"floor": 19.5}'
         assert p.request("POST", "/api/sensors/nope/measure")[1]["reply"].startswith("error: no sensor 'nope'")
+        # as every route that does something: a password, and never from another site
+        assert p.request("POST", "/api/sensors/floor/measure", auth=False)[0] == 401
+        assert p.request("POST", "/api/sensors/floor/measure", headers={
+            "Origin": "http://evil.example", "Sec-Fetch-Site": "cross-site"})[0] == 403
     finally:
         events.close()
 
@@ -218,3 +222,37 @@ def test_a_home_with_a_fan_two_lights_and_four_sensors_boots_and_answers(interp,
         "air_humidity", "air_temperature", "bath_humidity", "bath_temperature", "cpu", "floor"]
     assert r[1:3] == ["ok fan SWITCH_ON", "ok lamp SWITCH_ON 30%"], r
     assert json.loads(r[3][3:]) == {"air_temperature": 21.0, "air_humidity": 40.0}, r
+
+
+def test_a_flood_of_measure_requests_on_mqtt_holds_nothing_up_and_gets_one_reply_each(firmware, home, tmp_path):
+    """20 measures of a DS18B20 (750 ms each) and garbage names at once: at most 4 wait for their sensor (the rest
+    refused busy), each gets one reply, a retained one is never run, and `stop` and a light command are answered
+    at once meanwhile."""
+    parts = tmp_path / "parts.json"
+    parts.write_text(json.dumps([{"at_ms": 0, "part": "ds18b20", "pin": 22, "rom": ROM, "temp": 19.5}]))
+    home.publish("iot/test/sensor/floor/measure", "", retain=True)  # an old request the broker kept
+    fw = firmware(sensors={"floor": {"kind": "ds18b20", "pin": 22, "interval_s": 3600}},
+                  env={"IOT_PARTS": str(parts)})
+    online(home, fw)
+    home.wait_for(fw.base + "/sensor/floor/state", lambda p: json.loads(p)["state"] == "ok")
+    since = time.monotonic()
+    for _ in range(20):
+        home.publish(fw.base + "/sensor/floor/measure", "")
+    for name in ("nope", "../../x", "a" * 300, "floor/extra"):
+        home.publish(fw.base + "/sensor/%s/measure" % name, "")
+    sent = time.monotonic()
+    home.publish(fw.base + "/cmd", "stop")
+    home.publish(fw.base + "/light/set", "ON")
+    got = home.wait_for(fw.base + "/result", since=since, count=24, timeout=20)
+    quick = [g for g in got if g.startswith(("ok stopped", "ok nothing", "ok light"))]
+    assert len(quick) == 2 and home.wait_for(fw.base + "/light/state", lambda p: json.loads(p)["on"],
+                                             since=sent)[0]
+    assert time.monotonic() - sent < 20
+    measured = [g for g in got if g == 'ok {"floor": 19.5}']
+    busy = [g for g in got if g.startswith("error: busy")]
+    unknown = [g for g in got if g.startswith("error: no sensor")]
+    assert 1 <= len(measured) <= 8 and len(measured) + len(busy) + len(unknown) == 22, got  # 4 wait at once
+    # "../../x" and "floor/extra" have more levels than sensor/+/measure: no command at all; the other two are
+    # refused by name, or as busy in the flood
+    time.sleep(1)
+    assert len(home.on(fw.base + "/result")) == 24  # one reply each, nothing more; the retained one never ran

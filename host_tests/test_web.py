@@ -106,7 +106,7 @@ def test_basic_authentication_guards_every_route(page):
 
 ROUTES = [("GET", "/"), ("GET", "/api/info"), ("GET", "/api/status"), ("POST", "/api/devices/{}"),
           ("GET", "/api/programs"), ("PUT", "/api/programs/{}"), ("POST", "/api/programs/{}/run"), ("POST", "/api/stop"),
-          ("POST", "/api/save"), ("POST", "/api/console")]
+          ("POST", "/api/save"), ("POST", "/api/console"), ("POST", "/api/sensors/{}/measure")]
 NAMES = st.sampled_from(["light", "toilet", "speaker", "nobody", "wake_up", "sleep", "nap"]) | st.text(
     alphabet="abcxyz_%.0123456789/?=&", min_size=0, max_size=12)
 WORDS = st.sampled_from(["SWITCH_ON", "SWITCH_OFF", "CHANGE_COLOR", "PLAY_SONG", "FLUSH", "CLEAN", "OPEN", "CLOSE",
