@@ -287,6 +287,13 @@ def _kind(where, given, registry):
     return registry.module(given["kind"])
 
 
+def _kind_says(kind, spec, where):
+    """IOTError if the kind's own check (what no one key says: an RGB light's three pins) finds the settings wrong."""
+    wrong = kind.check(spec) if hasattr(kind, "check") else None
+    if wrong:
+        raise IOTError("%s.%s" % (where, wrong))
+
+
 def _device(name, given, board, settings, taken, mine):
     where = _name("devices", name)
     kind = _kind(where, given, kinds)
@@ -294,9 +301,7 @@ def _device(name, given, board, settings, taken, mine):
     spec = _settings(where, given, schema, ("kind", "active_low", "label"), board, settings, taken, mine)
     keys = _pin_keys(schema)
     spec["active_low"] = _active_low(given.get("active_low", False), keys, where)
-    wrong = kind.check(spec) if hasattr(kind, "check") else None
-    if wrong:
-        raise IOTError("%s.%s" % (where, wrong))
+    _kind_says(kind, spec, where)
     return spec
 
 
@@ -314,9 +319,7 @@ def _sensor(name, given, board, settings, taken, mine):
         raise IOTError("%s: a %s gives %d readings, each with its own unit and device_class" % (
             where, given["kind"], len(kind.QUANTITIES)))
     filters.check(spec["filters"], where + ".filters")
-    wrong = kind.check(spec) if hasattr(kind, "check") else None
-    if wrong:
-        raise IOTError("%s.%s" % (where, wrong))
+    _kind_says(kind, spec, where)
     for reading in sensor_kinds.readings(name, given["kind"]):
         if reading in settings["devices"] or reading in settings["readings"]:
             raise IOTError("%s: its reading %s has the name of another device or reading" % (where, reading))

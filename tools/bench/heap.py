@@ -180,6 +180,15 @@ def build_declared(text):
     HELD[3] = (kinds.build(settings, 0, quiet), build(settings, quiet))
 
 
+def added(build, text):
+    """What build(text) adds to the live heap: the text made first, the heap collected before and after."""
+    gc.collect()
+    before = gc.mem_alloc()
+    build(text)
+    gc.collect()
+    return gc.mem_alloc() - before
+
+
 def kind():
     import app
     from iot import installed
@@ -213,21 +222,12 @@ figure("page_free_" + KIND, "heap free then: the app, the network and a page ope
 figure("page_block_" + KIND, "largest free block then, %s" % WHERE, largest_block(), BLOCK_TARGET if FROZEN else None)
 close_network()
 asyncio_run_first()
-TEXT = automations_text()
-gc.collect()
-BEFORE = gc.mem_alloc()
-build_automations(TEXT)
-gc.collect()
 figure("auto_heap_" + KIND, "what the automations add: 8 inputs, 20 schedules, 28 bindings (their modules and "
-       "names included), %s" % WHERE, gc.mem_alloc() - BEFORE)
+       "names included), %s" % WHERE, added(build_automations, automations_text()))
 HELD[2].deinit()
 HELD[2] = None
-TEXT = declared_text()
-gc.collect()
-BEFORE = gc.mem_alloc()
-build_declared(TEXT)
-gc.collect()
 figure("declared_heap_" + KIND, "what 4 declared relays and 8 sensors add (their kinds' modules, the filters and "
-       "buses included), %s" % WHERE, gc.mem_alloc() - BEFORE, at_most=DECLARED_TARGET if FROZEN else None)
+       "buses included), %s" % WHERE, added(build_declared, declared_text()),
+       at_most=DECLARED_TARGET if FROZEN else None)
 for device in HELD[3][0].values():
     device.deinit()

@@ -594,7 +594,7 @@ async def alice_and_bob(runs):
         device.connect_ms = 0
     await service.register_devices(devices)
     sensors = Sensors(quiet)
-    floor = Sensor("floor", Conversion(), [Reading("floor", "C", "temperature", 1, -55, 125, [])], 3600000, None,
+    floor = Sensor("floor", Conversion(), [Reading("floor", "floor", "C", "temperature", 1, -55, 125, [])], 3600000, None,
                    sensors._changed, quiet)
     sensors.sensors["floor"] = floor
     sensors.readings["floor"] = floor.readings[0]

@@ -309,7 +309,7 @@ class Site:
         readings = {}
         if sensors is not None:
             for name, r in sensors.readings.items():
-                readings[name] = {"unit": r.unit, "decimals": r.decimals, "sensor": sensors.named(name).name}
+                readings[name] = {"unit": r.unit, "decimals": r.decimals, "sensor": r.sensor}
         return {"board": self.web.board, "version": installed()[1], "devices": devices, "readings": readings}
 
     async def _status(self, request):

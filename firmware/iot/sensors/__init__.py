@@ -24,8 +24,9 @@ class Reading:
     Its watchers hear of it when its filters publish a value (delta, throttle_s) and when its availability
     changes."""
 
-    def __init__(self, name, unit, device_class, decimals, low, high, filters):
+    def __init__(self, name, sensor, unit, device_class, decimals, low, high, filters):
         self.name = name
+        self.sensor = sensor  # the name of the sensor that gives it
         self.unit = unit
         self.device_class = device_class
         self.decimals = decimals
@@ -176,7 +177,7 @@ class Sensors:
             elif len(quantities) == 1:
                 device_class = spec["device_class"] or device_class
             decimals = decimals if spec["decimals"] is None else spec["decimals"]
-            readings.append(Reading(reading, unit, device_class, decimals, low, high, spec["filters"]))
+            readings.append(Reading(reading, name, unit, device_class, decimals, low, high, spec["filters"]))
         sensor = Sensor(name, driver, readings, spec["interval_s"] * 1000, lock, self._changed, self.log)
         self.sensors[name] = sensor
         for r in readings:
@@ -205,9 +206,7 @@ class Sensors:
         """The sensor called `name`, or the one giving the reading `name`; IOTError if none."""
         sensor = self.sensors.get(name)
         if sensor is None and name in self.readings:
-            for sensor in self.sensors.values():
-                if self.readings[name] in sensor.readings:
-                    break
+            sensor = self.sensors[self.readings[name].sensor]
         if sensor is None:
             raise IOTError("no sensor %r; sensors: %s" % (name, ", ".join(sorted(self.sensors)) or "none"))
         return sensor
