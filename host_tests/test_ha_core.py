@@ -333,8 +333,14 @@ def test_an_updates_progress_shows_on_the_update_entity_then_its_version_runs(ri
                        if e[update][0] != "unavailable" else None, timeout=30)
     since = time.monotonic()
     rig.fw.type("update apply next.bundle")
-    rig.wait("9.9.9 staged", lambda e: (e[update][1].get("release_summary") or "").startswith("9.9.9 staged in slot"),
-             timeout=60)
+    def staged(attributes):
+        return (attributes.get("release_summary") or "").startswith("9.9.9 staged in slot")
+
+    rig.wait("9.9.9 staged", lambda e: staged(e[update][1]), timeout=60)
+    end = time.monotonic() + 10  # the watch of state changes (a websocket) may trail the states asked for
+    while not staged((rig.changes.of(update, since) or [(0, 0, 0, {})])[-1][3]):
+        assert time.monotonic() < end, rig.changes.of(update, since)[-3:]
+        time.sleep(0.1)
     seen = [a for _, _, _, a in rig.changes.of(update, since)]
     percents = [a["update_percentage"] for a in seen if a.get("in_progress")]
     if tuple(int(p) for p in rig.ha.version.split(".")[:2]) >= (2024, 11):
