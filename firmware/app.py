@@ -118,7 +118,7 @@ async def run(service, devices, settings, sequential=False, shell=False):
         await bring_up(service, devices, sequential, settings["demo"] and seed, events)
         if console is not None:
             serve(commands, network, settings)
-            await shell_until_end(commands, console)
+            await shell_until_end(commands, console, settings)
             safe_all(service, devices)
             print("event: end of input; all outputs off")
     finally:
@@ -175,13 +175,27 @@ def serve(commands, network, settings):
     slots.ready()  # devices registered, the network started, the shell up
 
 
-async def shell_until_end(commands, console):
-    """The serial shell, until the console's input ends."""
+async def shell_until_end(commands, console, settings):
+    """The serial shell, until the console's input ends; Improv Serial beside it (iot.improv)."""
     from iot.shell import serve as shell
 
     console.show("event: ready for commands (help lists them)" if not commands.safe else
                  "event: safe mode: every output off; status, update and safe off answer (docs/updates.md)")
-    await shell(commands, console)
+    await shell(commands, console, lambda: improv_about(settings))
+
+
+CHIPS = {"pico": "RP2040", "pico_w": "RP2040", "pico2": "RP2350", "pico2_w": "RP2350", "esp32_devkitc": "ESP32"}
+
+
+def improv_about(settings):
+    """What Improv's device info says (firmware, version, chip family, device name), and the web page's port."""
+    from iot import installed
+    from iot.net import board_id
+
+    mqtt, web = settings["mqtt"], settings["web"]
+    name = mqtt["node"] if mqtt is not None and mqtt["node"] else board_id()
+    return ("iot", installed()[1], CHIPS.get(settings["board"], settings["board"]), name), \
+        web["port"] if web is not None else 80
 
 
 def load_settings(path="config.json", given=None):

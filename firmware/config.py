@@ -21,6 +21,9 @@ API, and `wifi` joins a network first (a board with Wi-Fi):
              "prefix": "iot", "node": "kitchen", "discovery": true, "keepalive": 60},
     "web": {"port": 80, "user": "admin", "auth": true, "hosts": ["bathroom.lan"]}
 
+With `wifi` set and no `web`, the page is served on its defaults (a board given Wi-Fi over Improv is configured
+there); `"web": null` keeps it off.
+
 Passwords (`wifi.password`, `mqtt.password`, `web.password`: 8 to 64 characters) and the `update_key` that
 updates are signed with (docs/updates.md) can live in `secrets.json`, of the same shape, which `make deploy`
 copies and nothing prints; its sections are laid over config.json's. The web page always asks for a password
@@ -168,6 +171,8 @@ def check(raw, path=PATH, machine_name=None):
     settings = {"board": board, "pins": pins, "active_low": active_low, "demo": demo,
                 "wifi": _section(raw, path, "wifi", WIFI), "mqtt": _section(raw, path, "mqtt", MQTT),
                 "web": _section(raw, path, "web", WEB), "problems": []}
+    if settings["wifi"] is not None and "web" not in raw:  # on Wi-Fi (set over Improv, say) the page is served,
+        settings["web"] = _section({"web": {}}, path, "web", WEB)  # to configure the board from; "web": null: not
     mqtt = settings["mqtt"]
     if mqtt is not None:
         if mqtt["port"] is None:

@@ -15,6 +15,11 @@ state or the new, never half of one:
   slot, said in `last` and in `status` ("rolled back from 0.6.0: ...").
 - Every boot counts as failed until ready(): after MAX_FAILED failed boots in a row, whatever the slot, the
   board starts in safe mode (the factory app, every output off, only status, safe off and update answer).
+- A new config.json (and secrets.json, when its passwords changed) is tried the same way (stage_config(): `config`
+  "staged"): the next boot puts the new files in place and keeps the old ones as config.old.json and
+  secrets.old.json (`config` "trial"); the app confirms it once it is ready with its network up
+  (config_ready(), within CONFIG_TRIAL_MS, or it restarts); a boot that finds a config trial never confirmed puts
+  the old files back, said in `last`. config.old.json stays after a confirmation: `config rollback` stages it.
 
 This module is part of the factory app and never comes from a slot: a slot cannot break the way back.
 """
@@ -26,8 +31,10 @@ ROOT = "slots.d"  # not "slots": a folder of that name would be imported in plac
 STATE = ROOT + "/state.json"
 MAX_FAILED = 3
 TRIAL_WDT_MS = 8000  # a trial boot runs under the watchdog (an RP2040's longest is 8.3 s): a hang resets it
+CONFIG_TRIAL_MS = 90000  # a config on trial: ready, Wi-Fi joined, the broker connected within this, or rolled back
+CONFIG_FILES = ("config.json", "secrets.json")  # what a config trial puts in place: NAME.new.json -> NAME.json
 FRESH = {"active": None, "version": None, "trial": False, "tries": 0, "previous": None, "previous_version": None,
-         "failed": 0, "safe": False, "last": None}
+         "failed": 0, "safe": False, "last": None, "config": None}
 
 _state = None  # this boot's, from boot()
 
@@ -78,6 +85,7 @@ def boot():
                          previous=None, previous_version=None)
         else:
             state["tries"] = 1
+    _config_boot(state)
     if state["failed"] > MAX_FAILED and not state["safe"]:
         state["safe"] = True
         state["last"] = "safe mode: %d boots in a row did not reach ready" % MAX_FAILED
@@ -87,6 +95,70 @@ def boot():
         sys.path.insert(0, ROOT + "/" + state["active"])
     _state = state
     return state
+
+
+def _exists(path):
+    try:
+        os.stat(path)
+        return True
+    except OSError:
+        return False
+
+
+def _rename(old, new):
+    """`old` renamed over `new` (FAT cannot rename over a file; LittleFS, a Pico's and an ESP32's, can)."""
+    try:
+        os.rename(old, new)
+    except OSError:
+        os.remove(new)
+        os.rename(old, new)
+
+
+def _config_boot(state):
+    """A config trial's step at boot: a staged config put in place (the old one kept beside it), or one tried
+    and never confirmed put back. Each file's step can be repeated after a power cut: a .new file is only taken
+    while it is there, an .old one only put back while it is."""
+    if state["config"] == "staged":
+        for name in CONFIG_FILES:
+            new, old = name[:-5] + ".new.json", name[:-5] + ".old.json"
+            if _exists(new):
+                if _exists(name):  # not after a cut between the two renames: the old one is kept already
+                    _rename(name, old)
+                _rename(new, name)
+        state["config"] = "trial"
+        print("event: config: the new config.json is on trial")
+    elif state["config"] == "trial":
+        for name in CONFIG_FILES:
+            old = name[:-5] + ".old.json"
+            if _exists(old):
+                _rename(old, name)
+        state["config"] = None
+        state["last"] = "config rolled back: the new config.json did not reach ready with its network up"
+        print("event: config: " + state["last"])
+
+
+def stage_config(texts):
+    """{file name in CONFIG_FILES: its new text}: written as NAME.new.json, and the next boot tries them."""
+    for name in texts:
+        new = name[:-5] + ".new.json"
+        with open(new + ".tmp", "w") as f:
+            f.write(texts[name])
+        _rename(new + ".tmp", new)
+    state = read()
+    state["config"] = "staged"
+    write(state)
+
+
+def config_trial():
+    return _state is not None and _state["config"] == "trial"
+
+
+def config_ready():
+    """The config on trial is confirmed: its old files are kept for `config rollback`."""
+    if config_trial():
+        _state["config"] = None  # type: ignore[index]  # config_trial(): there is a state
+        _state["last"] = "config confirmed"  # type: ignore[index]
+        write(_state)
 
 
 def trial():
@@ -133,7 +205,7 @@ def status():
     """What `status` shows under "update"."""
     state = _state if _state is not None else read()
     return {"slot": state["active"] or "factory", "version": state["version"], "trial": state["trial"],
-            "safe": state["safe"], "last": state["last"]}
+            "safe": state["safe"], "config": state["config"], "last": state["last"]}
 
 
 def crashed(error):

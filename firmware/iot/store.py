@@ -23,6 +23,22 @@ def _size(path):
         return None
 
 
+def write_whole(path, text):
+    """`text` as the file at `path`, atomically: written whole under path.tmp, then renamed over it (a power cut
+    leaves the old file or the new, never half of one). OSError if the flash refuses."""
+    with open(path + ".tmp", "w") as f:
+        f.write(text)
+    put_in_place(path + ".tmp", path)
+
+
+def put_in_place(tmp, path):
+    try:
+        os.rename(tmp, path)
+    except OSError:  # FAT cannot rename over a file (LittleFS, a Pico's and an ESP32's, can)
+        os.remove(path)
+        os.rename(tmp, path)
+
+
 class ProgramStore:
     def __init__(self, path="programs.json"):
         self.path = path
@@ -82,10 +98,6 @@ class ProgramStore:
                     f.write(": ")
                     f.write(json.dumps(programs[name]))
                 f.write("}}")
-            try:
-                os.rename(self.tmp, self.path)
-            except OSError:  # FAT cannot rename over a file: the .tmp stays until it can
-                os.remove(self.path)
-                os.rename(self.tmp, self.path)
+            put_in_place(self.tmp, self.path)
         except OSError as e:
             raise IOTError("cannot write %s: %s" % (self.path, e))

@@ -1,4 +1,5 @@
-"""CPython only: the console's lines read by a thread (iot.console takes them from here on a host).
+"""CPython only: the console's bytes read by a thread (iot.console takes them from here on a host), as they come:
+a terminal in raw mode ends a line with CR alone.
 
 A board's stdin can be polled by the asyncio loop; a host's pipe or terminal cannot be on every system,
 so a daemon thread reads the lines and hands each to the loop. Its own module, so that no board carries it.
@@ -8,9 +9,9 @@ import threading  # type: ignore[import-not-found]  # CPython only
 
 
 class ThreadedLines:
-    """CPython only: a daemon thread reads lines, so a blocked read never holds up the loop or its shutdown.
+    """CPython only: a daemon thread reads, so a blocked read never holds up the loop or its shutdown.
 
-    It reads at most `ahead` lines before the shell has taken them, so a flood waits in the pipe, as
+    It reads at most `ahead` chunks before the shell has taken them, so a flood waits in the pipe, as
     it waits in the USB buffer on a board, instead of in the heap.
     """
 
@@ -24,7 +25,7 @@ class ThreadedLines:
     def _read(self, stream):
         while True:
             self._room.acquire()
-            line = stream.readline()
+            line = stream.read1(256) if hasattr(stream, "read1") else stream.readline()  # what came, ended or not
             self._loop.call_soon_threadsafe(self._put, line or None)
             if not line:
                 return

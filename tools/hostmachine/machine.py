@@ -367,8 +367,17 @@ class WDT:
         WDT.feeds += 1
 
 
+RESET_EXIT = 75  # a reset ends the host's process with this status: a rig playing a board starts it again
+
+
 def reset():
-    raise SystemExit("machine.reset()")
+    """As a board's: nothing after it runs. CPython leaves at once (its console's reading thread would hold up a
+    SystemExit at shutdown)."""
+    print("machine.reset()")
+    if sys.implementation.name == "cpython":
+        sys.stdout.flush()
+        os._exit(RESET_EXIT)
+    raise SystemExit(RESET_EXIT)
 
 
 def soft_reset():

@@ -86,6 +86,15 @@ class Commands:
             self.ready_ms = ticks_ms()
         self.serving.set()
 
+    def restart(self, why):
+        """The board restarted at once, on what it has on its flash (new Wi-Fi, a config on trial): said, every
+        output safe first. On a host, the process ends with the stub machine's reset status."""
+        import machine
+
+        self.write("event: restarting: " + why)
+        self.service.safe_all()
+        machine.reset()
+
     def deinit(self):
         """The automations' tasks and inputs, and the sensors' schedules, ended."""
         if self.auto is not None:

@@ -64,28 +64,11 @@ def made_password(user, events, path="secrets.json"):
     (the rest of the file as it was; written whole, then renamed over it). It is shown once, here, on the serial
     console only (print: never the event lines, which MQTT and the page get), and after that in `status` typed on
     that console. None, said, when it cannot be kept: the page then changes nothing until one is set."""
-    import json
-    import os
-
-    from iot.secret import password
+    from iot.secret import keep, password
 
     made = password()
     try:
-        try:
-            with open(path) as f:
-                secrets = json.loads(f.read(8192))
-        except OSError:  # no secrets.json yet
-            secrets = {}
-        if type(secrets) is not dict or type(secrets.get("web", {})) is not dict:
-            raise ValueError("secrets.json is not an object of sections")
-        secrets.setdefault("web", {})["password"] = made
-        with open(path + ".tmp", "w") as f:
-            f.write(json.dumps(secrets))
-        try:
-            os.rename(path + ".tmp", path)
-        except OSError:  # FAT cannot rename over a file (LittleFS, a Pico's and an ESP32's, can)
-            os.remove(path)
-            os.rename(path + ".tmp", path)
+        keep("web", {"password": made}, path)
     except (OSError, ValueError) as e:
         events("event: web page: no password could be kept in %s (%s): the page changes nothing until web.password "
                "is set there" % (path, e))
