@@ -107,7 +107,7 @@ async def run(service, devices, settings, sequential=False, shell=False):
 
         sensors = build_sensors(settings, events)
     commands = make_commands(service, events, settings["update_key"], slots.safe(), seed, sensors)
-    network = None
+    network = confirming = None
     try:
         for problem in settings["problems"] + (settings["auto"]["problems"] if settings["auto"] is not None else []):
             events("error: " + problem)
@@ -117,11 +117,13 @@ async def run(service, devices, settings, sequential=False, shell=False):
         network = start_network(settings, service, events, commands)
         await bring_up(service, devices, sequential, settings["demo"] and seed, events)
         if console is not None:
-            serve(commands, network, settings)
+            confirming = serve(commands, network, settings)
             await shell_until_end(commands, console, settings)
             safe_all(service, devices)
             print("event: end of input; all outputs off")
     finally:
+        if confirming is not None:
+            confirming.cancel()
         commands.deinit()
         if network is not None:
             network.deinit()
@@ -173,6 +175,25 @@ def serve(commands, network, settings):
     commands.serve(network, settings["auto"])
     settings["auto"] = None  # built into the engine: the boot's checked copy goes
     slots.ready()  # devices registered, the network started, the shell up
+    return asyncio.create_task(confirm_config(commands, network)) if slots.config_trial() else None
+
+
+async def confirm_config(commands, network):
+    """A config.json on trial (slots.py) confirmed once the board is on its network as configured, or the board
+    restarted, to go back to the one before, if it is not within slots.CONFIG_TRIAL_MS: a config that locks the
+    maker out (a Wi-Fi it cannot join, a broker it cannot reach) does not stay."""
+    import slots
+
+    from iot.compat import ticks_diff, ticks_ms
+
+    start = ticks_ms()
+    while network is not None and not network.up():
+        if ticks_diff(ticks_ms(), start) > slots.CONFIG_TRIAL_MS:
+            commands.restart("the config on trial is not on its network after %d s; back to the one before" % (
+                slots.CONFIG_TRIAL_MS // 1000))
+        await sleep_ms(250)
+    slots.config_ready()
+    commands.write("event: config: the new config.json is confirmed")
 
 
 async def shell_until_end(commands, console, settings):
@@ -223,6 +244,13 @@ def main(sequential=False, path="config.json", safe=False):
     try:
         settings = load_settings(path)
     except IOTError as e:  # config.ConfigError, its module let go already
+        import slots
+
+        if slots.config_trial():  # the next boot puts the one before back
+            print("error: %s; the config on trial cannot boot: restarting on the one before" % e)
+            import machine
+
+            machine.reset()
         if not safe:
             print("error: %s; no outputs driven, fix the file and reset" % e)
             return

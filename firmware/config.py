@@ -73,9 +73,12 @@ class ConfigError(IOTError):
 def load(path=PATH, machine_name=None, secrets=SECRETS):
     """The validated settings: board, pins, active_low, light, demo, op_ms, max_on_ms, min_off_ms, wdt_ms,
     wifi and mqtt (None when not set), with secrets.json's sections laid over config.json's."""
-    raw = _read(path) if path is not None else None
-    hidden = _read(secrets)
-    where = path or "the board's defaults"
+    return combine(_read(path) if path is not None else None, _read(secrets), path or "the board's defaults",
+                   machine_name, secrets)
+
+
+def combine(raw, hidden, where, machine_name=None, secrets=SECRETS):
+    """The settings of config.json's `raw` with secrets.json's `hidden` laid over (either None: no such file)."""
     if hidden is not None:
         where = "%s with %s" % (where, secrets)
         if type(hidden) is not dict or [k for k in hidden if k not in ("wifi", "mqtt", "web", "update_key")]:

@@ -32,7 +32,8 @@ STATE = ROOT + "/state.json"
 MAX_FAILED = 3
 TRIAL_WDT_MS = 8000  # a trial boot runs under the watchdog (an RP2040's longest is 8.3 s): a hang resets it
 CONFIG_TRIAL_MS = 90000  # a config on trial: ready, Wi-Fi joined, the broker connected within this, or rolled back
-CONFIG_FILES = ("config.json", "secrets.json")  # what a config trial puts in place: NAME.new.json -> NAME.json
+CONFIG_FILES = ("config.json", "secrets.json", "programs.json")  # what a config trial puts in place: NAME.new.json
+# -> NAME.json
 FRESH = {"active": None, "version": None, "trial": False, "tries": 0, "previous": None, "previous_version": None,
          "failed": 0, "safe": False, "last": None, "config": None}
 
@@ -124,21 +125,33 @@ def _config_boot(state):
             if _exists(new):
                 if _exists(name):  # not after a cut between the two renames: the old one is kept already
                     _rename(name, old)
+                elif not _exists(old):  # there was none: an empty .old says so, and a rollback removes it again
+                    open(old, "w").close()
                 _rename(new, name)
         state["config"] = "trial"
         print("event: config: the new config.json is on trial")
     elif state["config"] == "trial":
         for name in CONFIG_FILES:
             old = name[:-5] + ".old.json"
-            if _exists(old):
+            if not _exists(old):
+                continue
+            if os.stat(old)[6]:
                 _rename(old, name)
+            else:  # the trial brought the file: it goes
+                os.remove(old)
+                if _exists(name):
+                    os.remove(name)
         state["config"] = None
         state["last"] = "config rolled back: the new config.json did not reach ready with its network up"
         print("event: config: " + state["last"])
 
 
 def stage_config(texts):
-    """{file name in CONFIG_FILES: its new text}: written as NAME.new.json, and the next boot tries them."""
+    """{file name in CONFIG_FILES: its new text}: written as NAME.new.json, and the next boot tries them. An
+    older trial's NAME.old.json of a file not staged now goes: a rollback of this one leaves that file as it is."""
+    for name in CONFIG_FILES:
+        if name not in texts and _exists(name[:-5] + ".old.json"):
+            os.remove(name[:-5] + ".old.json")
     for name in texts:
         new = name[:-5] + ".new.json"
         with open(new + ".tmp", "w") as f:

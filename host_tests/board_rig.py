@@ -37,10 +37,11 @@ class PtyBoard:
     """main.py from `firmware` in the `flash` folder, its console a pseudo-terminal in raw mode (a board's USB
     serial has no line discipline). `resets` counts the restarts after machine.reset()."""
 
-    def __init__(self, interp, flash, env=None, firmware=hostrun.FIRMWARE):
+    def __init__(self, interp, flash, env=None, firmware=hostrun.FIRMWARE, main=None):
         self.interp = interp
+        self.main = str(main or Path(firmware) / "main.py")
         self.flash = Path(flash)
-        self.env = hostrun.environ(None, firmware=firmware)
+        self.env = hostrun.environ(None, [Path(__file__).resolve().parent], firmware=firmware)
         self.env.update(env or {})
         self.firmware = Path(firmware)
         self.master, self.slave = pty.openpty()
@@ -60,7 +61,7 @@ class PtyBoard:
     def _run(self):
         with open(self.flash.parent / "stderr.txt", "a") as err:
             while not self._stopped:
-                self.proc = subprocess.Popen(hostrun.command(self.interp, str(self.firmware / "main.py")),
+                self.proc = subprocess.Popen(hostrun.command(self.interp, self.main),
                                              env=self.env, cwd=self.flash, stdin=self.slave, stdout=self.slave,
                                              stderr=err)
                 if self.proc.wait() != RESET_EXIT:

@@ -9,6 +9,7 @@ parts, as MQTT and the web API give it); its first word picks the room that does
     programs.py  the programs by name, built in and the user's: compiled at their first use, defined,
                  planned, listed, saved and loaded at boot
     automations.py  time, automations and press, over iot.auto's engine (when config.json has one)
+    settings.py  config: config.json read, replaced on trial, rolled back; backups
     runs.py      what runs: `run` by the program's mode, `<device> <message>`, stop, wait
 
 and reply() turns what the room returns, or the IOTError it raises, into the one reply line.
@@ -29,7 +30,7 @@ HELP = ("commands: help | devices | status | <device> <message> [data] | run <pr
         "programs | plan <program or JSON> | define <name> [mode] <JSON> | mode <program> <%s> | save | "
         "wait [ms] | sensors | measure <sensor> | time [set YYYY-MM-DDTHH:MM] | automations [on|off] | "
         "press <button> [long|double] | "
-        "update [apply FILE [--downgrade] | fetch URL] | safe off"
+        "config [get | set JSON | rollback | backup | restore FILE] | update [apply FILE [--downgrade] | fetch URL] | safe off"
         % "|".join(MODES))
 OUT_OF_MEMORY = "error: out of memory; nothing done"  # made now: the one reply that needs no heap when there is none
 
@@ -172,6 +173,10 @@ class Commands:
 
             slots.safe_off()
             return "safe mode off from the next reset"
+        if word == "config":
+            from iot.commands import settings
+
+            return settings.command(self, rest)
         if word == "devices":
             return json.dumps(self.service.status())
         if word == "status":

@@ -25,6 +25,13 @@ class Network:
             s["web"] = self.web.status(secrets)
         return s
 
+    def up(self):
+        """On its network as configured: Wi-Fi joined, the broker connected, the page serving (a config on trial
+        is confirmed by it: slots.py)."""
+        return (self.wifi is None or self.wifi.up.is_set()) and \
+            (self.bridge is None or self.bridge.client.up.is_set()) and \
+            (self.web is None or self.web.serving())
+
     def deinit(self):
         for part in (self.web, self.bridge, self.wifi):
             if part is not None:

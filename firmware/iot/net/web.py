@@ -103,6 +103,10 @@ class Web:
         self._serving = asyncio.create_task(self._serve())
         return self
 
+    def serving(self):
+        """Listening on its port."""
+        return self._server is not None
+
     async def _serve(self):
         """Once the commands serve, a site loaded meanwhile watches them too."""
         await self.commands.serving.wait()

@@ -1,0 +1,109 @@
+"""config.json changed from the shell, on trial: checked whole first, staged, restarted on, confirmed once on its
+network, or rolled back by itself; `config rollback` and backups (both interpreters, on a pseudo-terminal board
+that comes back after each reset)."""
+import json
+from pathlib import Path
+
+import pytest
+
+from board_rig import PtyBoard
+
+HERE = Path(__file__).resolve().parent
+START = {"demo": False}
+FAN = {"demo": False, "devices": {"fan": {"kind": "relay", "pin": 21, "max_on_ms": 600000}},
+       "inputs": {"button": {"pin": 14}}, "automations": [{"on": "button.press", "do": "fan switch_on"}]}
+
+
+@pytest.fixture
+def board(interp, tmp_path):
+    flash = tmp_path / "flash"
+    flash.mkdir()
+    (flash / "config.json").write_text(json.dumps(START))
+    b = PtyBoard(interp, flash, env={"HOST_WIFI_NETWORK": "home:secret123"}, main=HERE / "trial_main.py").start()
+    b.until("event: ready for commands")
+    yield b
+    b.stop()
+
+
+def ask(board, line, answer="\n"):
+    """A command typed; -> its reply line."""
+    start = len(board.seen)
+    board.type(line)
+    end = board.until(answer, since=start)
+    return board.seen[start:end].decode().strip().splitlines()[-1]
+
+
+def test_a_config_is_checked_whole_tried_and_confirmed_or_rolled_back(board):
+    flash = board.flash
+    assert json.loads(ask(board, "config get")[3:]) == START
+    bad = dict(FAN, devices={"fan": {"kind": "relay", "pin": 99}, "lamp": {"kind": "light"}})
+    reply = ask(board, "config set " + json.dumps(bad))
+    assert reply.startswith("error: config: 2 errors, nothing written: "), reply
+    assert "devices.fan.pin" in reply and "devices.lamp" in reply, reply
+    assert json.loads((flash / "config.json").read_text()) == START and not (flash / "config.new.json").exists()
+
+    start = len(board.seen)
+    assert ask(board, "config set " + json.dumps(FAN)).startswith("ok config staged; the board restarts on it")
+    board.until("event: config: the new config.json is on trial", since=start)
+    board.until("event: config: the new config.json is confirmed", since=start)
+    assert board.resets == 1
+    assert json.loads((flash / "config.json").read_text()) == FAN
+    assert json.loads((flash / "config.old.json").read_text()) == START
+    assert ask(board, "press button").startswith("ok")
+    board.until("fan SWITCH_ON", since=start)
+    status = json.loads(ask(board, "config")[3:])
+    assert status == {"config": None, "last": "config confirmed"}, status
+
+    # Back to the config before the fan, by hand.
+    start = len(board.seen)
+    assert ask(board, "config rollback").startswith("ok config staged")
+    board.until("event: config: the new config.json is confirmed", since=start)
+    assert json.loads((flash / "config.json").read_text()) == START
+    assert json.loads((flash / "config.old.json").read_text()) == FAN
+    resets = board.resets
+
+    # A config the board cannot get on its network with (a Wi-Fi it cannot join): tried, then the one before back.
+    start = len(board.seen)
+    away = dict(START, wifi={"ssid": "elsewhere", "password": "not-here-1"})
+    assert ask(board, "config set " + json.dumps(away)).startswith("ok config staged")
+    assert not (flash / "secrets.json").exists()  # its password staged, not yet in place
+    board.until("event: config: the new config.json is on trial", since=start)
+    board.until("event: restarting: the config on trial is not on its network after 4 s", since=start)
+    board.until("event: config: config rolled back", since=start)
+    board.until("event: ready for commands", since=board.seen.rfind(b"config rolled back"))
+    assert board.resets == resets + 2
+    assert json.loads((flash / "config.json").read_text()) == START
+    assert not (flash / "secrets.json").exists()  # the trial brought it, the rollback took it away
+    status = json.loads(ask(board, "config")[3:])
+    assert status["config"] is None and status["last"].startswith("config rolled back"), status
+    assert b"not-here-1" not in board.seen[start:]  # a password is never shown
+
+
+def test_a_backup_restores_onto_a_fresh_board(board, interp, tmp_path):
+    """`config set`, a program defined and saved; the backup (as GET /api/backup makes it) restored on another
+    board through the same trial: its config and programs, never a password."""
+    start = len(board.seen)
+    ask(board, "config set " + json.dumps(FAN))
+    board.until("event: config: the new config.json is confirmed", since=start)
+    assert ask(board, 'define airing {"send": ["fan", "SWITCH_ON"]}').startswith("ok")
+    assert ask(board, "save").startswith("ok")
+    backup_text = ask(board, "config backup")
+    assert backup_text.startswith("ok "), backup_text
+    backup = json.loads(backup_text[3:])
+    assert backup["config"] == FAN and "airing" in backup["programs"]["programs"]
+
+    fresh = tmp_path / "fresh"
+    fresh.mkdir()
+    (fresh / "config.json").write_text(json.dumps(START))
+    other = PtyBoard(interp, fresh, main=HERE / "trial_main.py").start()
+    try:
+        other.until("event: ready for commands")
+        (fresh / "backup.json").write_text(json.dumps(backup))
+        start = len(other.seen)
+        assert ask(other, "config restore backup.json").startswith("ok config staged")
+        other.until("event: config: the new config.json is confirmed", since=start)
+        assert json.loads((fresh / "config.json").read_text()) == FAN
+        assert ask(other, "run airing").startswith("ok")
+        other.until("event: airing done", since=start)
+    finally:
+        other.stop()
