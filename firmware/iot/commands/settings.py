@@ -86,8 +86,8 @@ def staged_texts(raw, programs=None, kept=None):
         raise IOTError("config: secrets.json on the board is not an object; fix it over USB first")
     changed = False
     for section in kept or {}:
-        if section in SECTIONS and type(kept[section]) is dict:  # type: ignore[index]  # kept is a dict here
-            secrets.setdefault(section, {}).update(_hidden({section: kept[section]})[section])  # type: ignore
+        if section in SECTIONS and type(kept[section]) is dict:
+            secrets.setdefault(section, {}).update(_hidden({section: kept[section]})[section])
             changed = True
     for section in SECTIONS:
         given = raw.get(section)
