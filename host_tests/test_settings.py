@@ -2,11 +2,13 @@
 network, or rolled back by itself; `config rollback` and backups (both interpreters, on a pseudo-terminal board
 that comes back after each reset)."""
 import json
+import time
 from pathlib import Path
 
 import pytest
 
-from board_rig import PtyBoard
+from board_rig import RESET_EXIT, PtyBoard
+from mqtt_rig import broker, firmware, home, online, results  # noqa: F401  (fixtures)
 
 HERE = Path(__file__).resolve().parent
 START = {"demo": False}
@@ -107,3 +109,74 @@ def test_a_backup_restores_onto_a_fresh_board(board, interp, tmp_path):
         other.until("event: airing done", since=start)
     finally:
         other.stop()
+
+
+def test_a_config_over_mqtt_is_checked_staged_and_confirmed_once_on_the_broker(firmware, home):
+    """<base>/config/set: a bad config's every error on result and nothing written; a good one (pretty-printed,
+    over a command line's length) staged, a second meanwhile refused; the board restarts, and the new config is
+    confirmed once the broker is reached again."""
+    fw = firmware()
+    online(home, fw)
+    mqtt = json.loads((fw.flash / "config.json").read_text())["mqtt"]
+    home.publish(fw.base + "/config/set", json.dumps({"demo": False, "mqtt": mqtt, "devices": {
+        "fan": {"kind": "relay", "pin": 99}}}))
+    bad, = results(home, fw, 1)
+    assert bad.startswith("error: config: 1 error, nothing written: devices.fan.pin"), bad
+    good = dict(FAN, mqtt=mqtt, programs={"p%d" % i: {"label": "Program number %d" % i} for i in range(30)})
+    text = json.dumps(good, indent=2)
+    assert len(text) > 1024 and "\n" in text
+    since = time.monotonic()
+    home.publish(fw.base + "/config/set", text)
+    home.publish(fw.base + "/config/set", text)
+    staged, refused = sorted(results(home, fw, 2, since=since), key=lambda r: r.startswith("error"))
+    assert staged.startswith("ok config staged"), staged
+    assert refused in ("error: config/set: a config is waiting already; this one was not taken",  # still queued
+                       "error: config: one is staged already; the board restarts on it now"), refused
+    fw.proc.wait(10)
+    assert fw.proc.returncode == RESET_EXIT and (fw.flash / "config.new.json").exists()
+    fw.start()  # the board comes back
+    online(home, fw, since=time.monotonic())
+    end = time.monotonic() + 20
+    while "the new config.json is confirmed" not in fw.console():
+        assert time.monotonic() < end, fw.console()[-2000:]
+        time.sleep(0.1)
+    assert json.loads((fw.flash / "config.json").read_text()) == good
+
+
+def test_the_config_routes_ask_for_the_password_refuse_other_sites_and_bound_the_body(interp, tmp_path):
+    """GET /api/config shows no password (only which are set); PUT /api/config and POST /api/restore change nothing
+    without the password, from another site, as a form, or over their bound; a bad config's every error in the
+    reply, nothing written; a good one staged (the board restarts: the stub's reset status)."""
+    from web_rig import Page
+
+    page = Page(interp, tmp_path, mqtt={"host": "127.0.0.1", "port": 1, "password": "broker-pass-1"})
+    try:
+        status, shown = page.request("GET", "/api/config")
+        assert status == 200 and shown["passwords"] == {"wifi": False, "mqtt": True, "web": True}, shown
+        assert "broker-pass-1" not in json.dumps(shown) and shown["config"]["mqtt"]["host"] == "127.0.0.1"
+        assert page.request("GET", "/api/config", auth=False)[0] == 401
+        good = dict(shown["config"], devices={"fan": {"kind": "relay", "pin": 21}})
+        for route in ("/api/config", "/api/restore"):
+            method = "PUT" if route == "/api/config" else "POST"
+            assert page.request(method, route, good, auth=False)[0] == 401
+            assert page.request(method, route, good, headers={"Content-Type": "application/json",
+                                                              "Origin": "http://evil.example"})[0] == 403
+            assert page.request(method, route, json.dumps(good).encode(),
+                                headers={"Content-Type": "text/plain"})[0] == 415
+            assert page.request(method, route, b"{" + b" " * 17000 + b"}")[0] == 413
+        status, reply = page.request("PUT", "/api/config", dict(good, devices={"fan": {"kind": "relay", "pin": 99}},
+                                                                 op_ms="fast"))
+        assert status == 400 and reply["reply"].startswith("error: config: 1 error, nothing written: op_ms"), reply
+        status, reply = page.request("POST", "/api/restore", {"config": good})
+        assert status == 400 and "not a backup" in reply["reply"]
+        assert not (page.fw.flash / "config.new.json").exists()
+        status, reply = page.request("PUT", "/api/config", good)
+        assert status == 200 and reply["reply"].startswith("ok config staged"), reply
+        page.fw.proc.wait(10)
+        assert page.fw.proc.returncode == RESET_EXIT
+        staged = json.loads((page.fw.flash / "config.new.json").read_text())
+        assert staged["devices"] == good["devices"] and "password" not in staged["mqtt"]
+        secrets = json.loads((page.fw.flash / "secrets.new.json").read_text())  # kept: moved to secrets.json
+        assert secrets["mqtt"] == {"password": "broker-pass-1"} and secrets["web"]["password"]
+    finally:
+        page.fw.kill()

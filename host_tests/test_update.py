@@ -77,7 +77,8 @@ def test_a_bundle_applied_runs_on_trial_is_confirmed_and_leaves_the_users_files(
     rc, out = boot(f)
     s = status(out)
     assert s["firmware"]["version"] == "9.9.9" and s["update"] == {
-        "slot": "a", "version": "9.9.9", "trial": False, "safe": False, "last": "9.9.9 confirmed"}, out
+        "slot": "a", "version": "9.9.9", "trial": False, "safe": False, "config": None,
+        "last": "9.9.9 confirmed"}, out
     assert (f / "programs.json").read_text() == PROGRAMS and json.loads((f / "config.json").read_text()) == CONFIG
     # the next update goes to the other slot, and can fall back to this one
     rc, out = boot(f, [put_bundle(f, bundler.bundle_bytes(bundler.versioned(app_files, "9.9.10", tmp_path), "9.9.10",

@@ -26,7 +26,7 @@ MAX_NAME = 24  # a device's, sensor's or program's name: what the shell, MQTT to
 NAME_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789_"
 # The shell's own words (iot.commands): no device or sensor may be named as one
 WORDS = ("help", "devices", "status", "run", "stop", "programs", "plan", "define", "mode", "save", "wait", "sensors",
-         "measure", "time", "automations", "press", "update", "safe")
+         "measure", "time", "automations", "press", "config", "update", "safe")
 
 PIN, PINS, IO, SDA, SCL, ADC = "pin", "pins", "io", "sda", "scl", "adc"
 INT, NUMBER, BOOL, CHOICE, NAME, TEXT, ANY, TOP = "int", "number", "bool", "choice", "name", "text", "any", "top"

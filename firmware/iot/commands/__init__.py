@@ -19,7 +19,7 @@ import gc
 import json
 import sys
 
-from iot import IOTError, installed
+from iot import IOTError, installed, jsontext
 from iot.commands.parse import check_line, split
 from iot.commands.programs import MODES, Programs
 from iot.commands.runs import Runs
@@ -129,6 +129,27 @@ class Commands:
             gc.collect()
             return OUT_OF_MEMORY
         return await self.reply(command)
+
+    async def configure(self, text):
+        """The reply to `config set` with a whole config.json's JSON text, as MQTT and the page give it (several
+        lines, over a command line's length)."""
+        return await self.reply(self._configure(text))
+
+    async def _configure(self, text):
+        if self.safe:
+            raise IOTError("safe mode: only status, update and safe off answer (docs/updates.md)")
+        from iot.commands import settings
+
+        return settings.replace(self, text)
+
+    async def restore(self, data):
+        """A backup's bytes (the page's POST /api/restore) applied on trial: the coroutine reply() takes."""
+        if self.safe:
+            raise IOTError("safe mode: only status, update and safe off answer (docs/updates.md)")
+        from iot.commands import settings
+
+        return settings.stage(self, settings.restoring(jsontext.loads(jsontext.decode(data, "the backup"),
+                                                                      settings.MAX_BACKUP, "the backup")))
 
     async def run(self, program):
         """The reply to a program given as data, run once beside any other (as `run <JSON>`)."""

@@ -54,8 +54,28 @@ def _hidden(raw):
 
 
 def get():
-    """config.json as it is on the flash, its passwords left out ({} when there is none)."""
-    return _hidden(_read("config.json", MAX_BYTES) or {})
+    """The config the board runs on: config.json with secrets.json's settings that are no secret laid over it (a
+    network's name set over Improv), its passwords left out ({} when there is neither)."""
+    raw = _read("config.json", MAX_BYTES) or {}
+    secrets = _read("secrets.json", MAX_BYTES) or {}
+    for section in SECTIONS:
+        if type(secrets.get(section)) is dict and type(raw.get(section, {})) is dict:
+            raw[section] = dict(raw.get(section) or {}, **secrets[section])
+    return _hidden(raw)
+
+
+def shown():
+    """What the page's settings view is given: config.json without passwords, which passwords secrets.json (or
+    config.json) holds, and the trial's state."""
+    import slots
+
+    raw = _read("config.json", MAX_BYTES) or {}
+    secrets = _read("secrets.json", MAX_BYTES) or {}
+    held = {}
+    for section in SECTIONS:
+        held[section] = any(type(f.get(section)) is dict and "password" in f[section] for f in (raw, secrets))
+    s = slots.status()
+    return {"config": get(), "passwords": held, "trial": s["config"], "last": s["last"]}
 
 
 def errors(raw, secrets):
@@ -85,17 +105,33 @@ def staged_texts(raw, programs=None, kept=None):
     if type(secrets) is not dict:
         raise IOTError("config: secrets.json on the board is not an object; fix it over USB first")
     changed = False
+    current = _read("config.json", MAX_BYTES) or {}
     for section in kept or {}:
         if section in SECTIONS and type(kept[section]) is dict:
             secrets.setdefault(section, {}).update(_hidden({section: kept[section]})[section])
             changed = True
     for section in SECTIONS:
         given = raw.get(section)
-        if type(given) is dict and "password" in given:
-            if type(secrets.get(section, {})) is not dict:
-                raise IOTError("config: secrets.json's %s is not an object" % section)
-            secrets.setdefault(section, {})["password"] = given["password"]
+        if type(given) is not dict:
+            continue
+        held = secrets.get(section, {})
+        if type(held) is not dict:
+            raise IOTError("config: secrets.json's %s is not an object" % section)
+        for key in given:  # a setting the config now gives is the config's: secrets.json's would hide it
+            if key in held:
+                del held[key]
+                changed = True
+        was = current.get(section)
+        if "password" in given:
+            held["password"] = given["password"]
             changed = True
+        elif type(was) is dict and "password" in was and "password" not in held:  # kept, in its new place
+            held["password"] = was["password"]
+            changed = True
+        if held:
+            secrets[section] = held
+        elif section in secrets:
+            del secrets[section]
     config = _hidden(raw)
     found = errors(config, secrets)
     if found:
@@ -109,10 +145,18 @@ def staged_texts(raw, programs=None, kept=None):
     return texts
 
 
+def replace(commands, text):
+    """`config set`: a whole config.json's JSON text (from any transport: a line, MQTT's config/set, the page)."""
+    return stage(commands, staged_texts(jsontext.loads(text, MAX_BYTES, "config set")))
+
+
 def stage(commands, texts):
-    """`texts` staged, and the board restarted on them, on trial, once the reply has had time to leave."""
+    """`texts` staged, and the board restarted on them, on trial, once the reply has had time to leave; one at a
+    time."""
     import slots
 
+    if slots.read()["config"] == "staged":
+        raise IOTError("config: one is staged already; the board restarts on it now")
     slots.stage_config(texts)
     asyncio.create_task(_restart(commands))
     return "config staged; the board restarts on it now, on trial: rolled back unless it is ready with its " \
@@ -155,7 +199,7 @@ def command(commands, rest):
     if word == "get" and not arg:
         return json.dumps(get())
     if word == "set" and arg:
-        return stage(commands, staged_texts(jsontext.loads(arg, MAX_BYTES, "config set")))
+        return replace(commands, arg)
     if word == "rollback" and not arg:
         old = _read("config.old.json", MAX_BYTES)
         if old is None:

@@ -10,6 +10,8 @@ Topics, under `<prefix>/<node>`:
     sensor/<name>/measure     a fresh reading of that sensor (or of the one giving that reading): its reply comes
                       on result when it is measured, after the replies of commands that came meanwhile
     cmd               a shell command line (run, stop, define, plan, ...)
+    config/set        a whole config.json (up to CONFIG_BYTES), checked and applied on trial, as `config set`
+                      (iot.commands.settings); its reply on result
     result            exactly one reply per command from cmd or <device>/set, in their order
     event             the event lines the console shows
     diag              link and heap, as JSON (retained)
@@ -48,6 +50,7 @@ HA_STATUS = "homeassistant/status"  # and its status (one text, not made again a
 _MAX_PENDING = const(16)  # commands waiting for their turn
 _MAX_RESULTS = const(16)  # replies waiting for the broker to take them
 _DIAG_MS = const(60000)  # how often the link and heap are reported
+CONFIG_BYTES = const(8192)  # a config/set payload: config.json's own bound (config.py MAX_BYTES); one held at a time
 _MAX_MEASURING = const(4)  # `measure` commands waiting for their sensors at once; the next is refused busy
 AUTO_STATE = ""  # due: the automations' state (auto/state); no device has this name
 UPDATE = "/"  # due: the update topic; nor this
@@ -79,6 +82,7 @@ class Bridge:
         client.on_message = self._message
         client.on_connect = self._connected
         client.subscribe(base + "/cmd")
+        client.subscribe(base + "/config/set")  # a whole config.json, on trial (iot.commands.settings)
         client.subscribe(base + "/+/set")  # every device's, those that register later too
         if commands.sensors is not None:
             client.subscribe(base + "/sensor/+/measure")
@@ -131,8 +135,10 @@ class Bridge:
             return
         if retained:
             return  # kept by the broker, not sent now: never run
-        if payload is None or size > MAX_LINE:
-            self._queue(("reply", "error: %s: a %d-byte command, over %d; ignored" % (topic, size, MAX_LINE)))
+        config = topic == self.base + "/config/set"
+        if payload is None or size > (CONFIG_BYTES if config else MAX_LINE):
+            self._queue(("reply", "error: %s: a %d-byte command, over %d; ignored" % (
+                topic, size, CONFIG_BYTES if config else MAX_LINE)))
             return
         try:
             text = jsontext.decode(payload, "%s: the command" % topic)
@@ -141,6 +147,12 @@ class Bridge:
             return
         if topic == self.base + "/cmd":
             self._queue(("line", text))
+            return
+        if config:
+            if [item for item in self._pending if item[0] == "config"]:  # one 8 KB config held, never a queue of them
+                self._queue(("reply", "error: config/set: a config is waiting already; this one was not taken"))
+            else:
+                self._queue(("config", text))
             return
         if topic.endswith("/measure"):  # <base>/sensor/<name>/measure
             self._queue(("line", "measure " + topic[len(self.base) + 8:-8]))
@@ -192,6 +204,8 @@ class Bridge:
                 reply = await commands.execute(item[1])
             elif kind == "send":
                 reply = await commands.send(item[1], item[2], item[3])
+            elif kind == "config":
+                reply = await commands.configure(item[1])
             elif kind == "program":  # a kind's answer to Home Assistant (a siren's tone: on, then the song)
                 reply = await commands.run(item[1])
             else:

@@ -38,7 +38,7 @@ _PINGREQ = const(0xC0)
 REFUSED = ("", "bad protocol version", "client id refused", "server unavailable", "bad user name or password",
            "not authorised")
 _CHUNK = const(256)  # how much of an oversized packet is read at a time
-MAX_PACKET = const(2048)  # the largest packet taken whole: a command line (1024) with room for its topic
+MAX_PACKET = const(8448)  # the largest packet taken whole: a whole config.json (8192, config/set) and its topic
 MAX_QUEUE = const(32)  # messages waiting to be sent
 MAX_QUEUE_BYTES = const(8192)  # their topics and payloads
 MAX_INFLIGHT = const(8)  # QoS 1 messages sent and not yet acknowledged

@@ -19,6 +19,9 @@ from iot.net import http
 
 MAX_BODY = 2048  # a define's JSON is at most a console line (1024), with room for its escapes
 MAX_BUNDLE = 1 << 20  # POST /api/update only: streamed to the flash, never held in the heap
+MAX_CONFIG = 16384  # PUT /api/config (config.json is at most 8192) and POST /api/restore: taken whole; a bigger
+# backup (many saved programs) is restored from the flash over USB (`config restore FILE`)
+CONFIG_ROUTES = ("/api/config", "/api/restore")
 CLIENT_QUEUE = 32  # what one page may fall behind by before its oldest updates are dropped
 PING_MS = 15000  # an open page with nothing new is sent a comment this often: a page gone is found out
 MAX_PAGES = 2  # open events streams, each holding one of iot.net.web's MAX_CONNECTIONS
@@ -140,6 +143,10 @@ class Site:
             app.post("/api/console")(self._console)
             app.post("/api/sensors/<name>/measure")(self._measure)
             app.get("/api/events")(self._events)
+            app.get("/api/config")(self._config)
+            app.put("/api/config")(self._configure)
+            app.get("/api/backup")(self._backup)
+            app.post("/api/restore")(self._restore)
         app.get("/api/status")(self._status)
         app.post("/api/update")(self._update)
         app.errorhandler(404)(lambda request: ({"reply": "error: no such page"}, 404))
@@ -228,7 +235,8 @@ class Site:
                 raise http.Refused(413, "a bundle is at most %d bytes" % MAX_BUNDLE)
             stream = http.Body(reader, head)
         else:
-            body = await http.read_body(reader, head, MAX_BODY, deadline)
+            body = await http.read_body(reader, head, MAX_CONFIG if head.target in CONFIG_ROUTES else MAX_BODY,
+                                        deadline)
         try:
             # no client address: no route needs it; the body's stream is http.Body, read as microdot reads its own
             return Request(self.app, None, head.method, head.target, head.version,  # type: ignore[arg-type]
@@ -360,6 +368,31 @@ class Site:
     async def _measure(self, request, name):
         """A fresh reading, answered when it is measured: the request waits on its own connection, the others go on."""
         return _reply(await self.web.commands.execute("measure " + name))
+
+    async def _config(self, request):
+        """config.json without its passwords; which passwords secrets.json holds (never their text); the trial."""
+        from iot.commands import settings
+
+        return settings.shown()
+
+    async def _configure(self, request):
+        """A whole config.json, checked as the boot checks it, staged and restarted on, on trial."""
+        try:
+            text = jsontext.decode(request.body or b"", "the body")
+        except IOTError as e:
+            return _reply("error: %s" % e)
+        return _reply(await self.web.commands.configure(text))
+
+    async def _backup(self, request):
+        from iot.commands import settings
+
+        return settings.backup(), 200, {"Content-Disposition": 'attachment; filename="%s-backup.json"' % (
+            self.web.board)}
+
+    async def _restore(self, request):
+        """A backup (GET /api/backup's), restored through the same trial as a new config."""
+        commands = self.web.commands
+        return _reply(await commands.reply(commands.restore(request.body or b"")))
 
     async def _update(self, request):
         """The bundle in the body, read no further than its Content-Length (the connection may stay open)."""

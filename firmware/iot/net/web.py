@@ -13,6 +13,12 @@
     POST /api/update                a bundle (make ota): streamed into the spare slot, on trial at the next
                                     reset (iot.update); every update's progress, whoever started it (the
                                     shell, MQTT, this route), goes to every page as "update" events
+    GET  /api/config                config.json without passwords, which passwords are set, the trial's state
+    PUT  /api/config                a whole config.json: checked as the boot checks it (each error in the
+                                    reply), then applied on trial (iot.commands.settings, docs/provisioning.md)
+    GET  /api/backup                config.json, programs.json and the settings in secrets.json that are no
+                                    secret, as one file to keep
+    POST /api/restore               that file, applied on trial as a new config is
     GET  /api/events                Server-Sent Events: "state" (a device's status), "run" (a program's run
                                     begins: its name and planned ms), "event" (an event line) and "auto"
                                     (the automations' status, as `status` shows it, at each of their events)
