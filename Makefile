@@ -14,7 +14,8 @@ BOARD_TOOL = $(BIN)/python tools/board.py --board $(BOARD) $(if $(PORT),--port $
 # Wi-Fi and MQTT passwords: secrets.json in the checkout (git ignores it) goes onto the board with make deploy.
 SECRETS ?= $(wildcard secrets.json)
 
-.PHONY: help venv sim test mpy typecheck bench clean firmware flash deploy run repl reset test-board test-ha mip bundle ota
+.PHONY: help venv sim test mpy typecheck bench clean firmware flash deploy run repl reset test-board test-ha mip bundle ota \
+	backup restore
 
 help:
 	@echo "make sim     the seed demo, then the command shell, on the host MicroPython with simulated pins (MQTT=host:port, WEB=port)"
@@ -32,6 +33,8 @@ help:
 	@echo "make repl    the board's REPL; make reset: reset it"
 	@echo "make bundle  the app as a signed update bundle: build/bundle/iot-VERSION.bundle (secrets.json's update_key)"
 	@echo "make ota HOST=ip  that bundle to the board's web page, on trial from its next reset (WEB_PORT, BUNDLE)"
+	@echo "make backup HOST=ip  the board's config, programs and settings to backup-HOST.json (WEB_PORT, PASSWORD, OUT)"
+	@echo "make restore HOST=ip FILE=backup.json  onto a board, applied on trial (docs/provisioning.md)"
 	@echo "make test-board PORT=...  acceptance run on the board through its console (BOARD, GPIO_LOG=pin log,"
 	@echo "             PRESS='command pressing the test button {pin}'; else you are asked to press it;"
 	@echo "             SENSORS=path/to/pico-emu: the emulated Pico's parts set from outside)"
@@ -52,6 +55,14 @@ sim: $(STAMP)
 # The app frozen into MicroPython: from MICROPY_DIR=checkout, else the offline kit beside this checkout.
 bundle: $(STAMP)
 	$(BIN)/python tools/bundle.py build --board $(BOARD) $(if $(SECRETS),--secrets $(SECRETS))
+
+backup: $(STAMP)
+	$(BIN)/python tools/backup.py save $(HOST) $(if $(WEB_PORT),--port $(WEB_PORT)) \
+		$(if $(PASSWORD),--password $(PASSWORD)) $(if $(OUT),--out $(OUT))
+
+restore: $(STAMP)
+	$(BIN)/python tools/backup.py restore $(HOST) $(FILE) $(if $(WEB_PORT),--port $(WEB_PORT)) \
+		$(if $(PASSWORD),--password $(PASSWORD))
 
 ota: $(STAMP)
 	$(BIN)/python tools/bundle.py ota $(HOST) --board $(BOARD) $(if $(SECRETS),--secrets $(SECRETS)) \

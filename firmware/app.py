@@ -142,7 +142,7 @@ def start_watchdog(wdt_ms):
 def start_network(settings, service, events, commands):
     """Wi-Fi, MQTT and the web page as configured, joining in the background (iot.net.Network), or None; they
     take `commands` once those serve."""
-    if settings["mqtt"] is None and settings["web"] is None:
+    if settings["mqtt"] is None and settings["web"] is None and settings["syslog"] is None:
         return None
     import slots
     from iot.net import boot  # runs once
@@ -211,11 +211,10 @@ CHIPS = {"pico": "RP2040", "pico_w": "RP2040", "pico2": "RP2350", "pico2_w": "RP
 def improv_about(settings):
     """What Improv's device info says (firmware, version, chip family, device name), and the web page's port."""
     from iot import installed
-    from iot.net import board_id
+    from iot.net import node_name
 
-    mqtt, web = settings["mqtt"], settings["web"]
-    name = mqtt["node"] if mqtt is not None and mqtt["node"] else board_id()
-    return ("iot", installed()[1], CHIPS.get(settings["board"], settings["board"]), name), \
+    web = settings["web"]
+    return ("iot", installed()[1], CHIPS.get(settings["board"], settings["board"]), node_name(settings)), \
         web["port"] if web is not None else 80
 
 

@@ -19,9 +19,10 @@ API, and `wifi` joins a network first (a board with Wi-Fi):
     "wifi": {"ssid": "home"},
     "mqtt": {"host": "192.168.1.10", "port": 1883, "user": "iot", "tls": false,
              "prefix": "iot", "node": "kitchen", "discovery": true, "keepalive": 60},
-    "web": {"port": 80, "user": "admin", "auth": true, "hosts": ["bathroom.lan"]}
+    "web": {"port": 80, "user": "admin", "auth": true, "hosts": ["bathroom.lan"]},
+    "syslog": {"host": "192.168.1.5", "port": 514}
 
-With `wifi` set and no `web`, the page is served on its defaults (a board given Wi-Fi over Improv is configured
+`syslog` sends the event and error lines to a syslog server over UDP (iot.net.logs). With `wifi` set and no `web`, the page is served on its defaults (a board given Wi-Fi over Improv is configured
 there); `"web": null` keeps it off.
 
 Passwords (`wifi.password`, `mqtt.password`, `web.password`: 8 to 64 characters) and the `update_key` that
@@ -54,6 +55,7 @@ WIFI = {"ssid": (str, REQUIRED, 1, 32), "password": (str, "", 0, 64)}
 MQTT = {"host": (str, REQUIRED, 1, 64), "port": (int, None, 1, 65535), "user": (str, None, 1, 64),
         "password": (str, None, 0, 64), "tls": (bool, False, 0, 0), "prefix": (str, "iot", 1, 32),
         "node": (str, None, 1, 32), "discovery": (bool, True, 0, 0), "keepalive": (int, 60, 10, 3600)}
+SYSLOG = {"host": (str, REQUIRED, 1, 64), "port": (int, 514, 1, 65535)}
 WEB = {"port": (int, 80, 1, 65535), "user": (str, None, 1, 32), "password": (str, None, 8, 64),
        "auth": (bool, True, 0, 0), "hosts": (list, [], 0, 8)}  # type: dict
 TOPIC_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-"
@@ -123,7 +125,7 @@ def check(raw, path=PATH, machine_name=None):
         raise ConfigError("%s: must be a JSON object" % path)
     for key in raw:
         if key not in ("board", "pins", "active_low", "light", "devices", "sensors", "demo", "wifi", "mqtt", "web",
-                       "programs") + AUTOMATION and key not in LIMITS:
+                       "syslog", "programs") + AUTOMATION and key not in LIMITS:
             raise ConfigError("%s: unknown key %r" % (path, key))
     board = board_name(raw.get("board", detect(machine_name)))
     if board is None:
@@ -173,7 +175,8 @@ def check(raw, path=PATH, machine_name=None):
             path, MAX_LABEL))
     settings = {"board": board, "pins": pins, "active_low": active_low, "demo": demo,
                 "wifi": _section(raw, path, "wifi", WIFI), "mqtt": _section(raw, path, "mqtt", MQTT),
-                "web": _section(raw, path, "web", WEB), "problems": []}
+                "web": _section(raw, path, "web", WEB), "syslog": _section(raw, path, "syslog", SYSLOG),
+                "problems": []}
     if settings["wifi"] is not None and "web" not in raw:  # on Wi-Fi (set over Improv, say) the page is served,
         settings["web"] = _section({"web": {}}, path, "web", WEB)  # to configure the board from; "web": null: not
     mqtt = settings["mqtt"]

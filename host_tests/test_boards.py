@@ -56,7 +56,7 @@ def test_config_errors_name_the_bad_key(scenario):
         "board": "pico_w", "active_low": ["flush"], "op_ms": 500, "max_on_ms": 10000, "min_off_ms": 1000, "wdt_ms": 0,
         "pins": {"status_led": "LED", "light": [13, 14, 12], "speaker": 16, "speaker_enable": None, "flush": 18,
                  "clean": 19, "lid": None},
-        "demo": True, "wifi": None, "mqtt": None, "web": None, "problems": [],
+        "demo": True, "wifi": None, "mqtt": None, "web": None, "syslog": None, "problems": [],
         "auto": None, "update_key": None, "sensors": {}, "readings": {},
         "labels": {"devices": {}, "sensors": {}, "inputs": {}, "schedules": {}, "programs": {}},
         "devices": {  # the seed's, declared from the board's pins, active_low and light

@@ -77,9 +77,9 @@ def test_commands_sent_as_home_assistant_sends_them_move_the_right_pins(firmware
     assert results(home, fw, 3) == ["ok light SWITCH_ON 40% 0ms", "ok toilet FLUSH", "ok program started (planned 2746 ms)"]
     state = home.wait_for(fw.base + "/light/state", lambda p: json.loads(p)["state"] == "ON")[-1]
     assert json.loads(state)["brightness"] == 40
-    home.wait_for(fw.base + "/event", lambda p: p.startswith("event: program done"), timeout=20)
+    home.wait_for(fw.base + "/log", lambda p: p.startswith("event: program done"), timeout=20)
     home.publish(fw.base + "/cmd", "run sleep")  # a program's button
-    home.wait_for(fw.base + "/event", lambda p: p.startswith("event: sleep done"), timeout=20)
+    home.wait_for(fw.base + "/log", lambda p: p.startswith("event: sleep done"), timeout=20)
     assert fw.stop() == 0
     run = fw.run()
     assert [round(d / 65535, 2) for _, d in run.duty("light") if d][:1] == [0.16]  # 40%, gamma-corrected, at once
@@ -162,12 +162,12 @@ def test_the_demo_is_seen_on_the_broker_and_a_command_sent_meanwhile_is_answered
     fw = firmware(demo=True, op_ms=200)
     online(home, fw)  # the network joins first, while the devices connect
     home.publish(fw.base + "/light/set", "OFF")
-    done = home.wait_for(fw.base + "/event", lambda p: p.startswith("event: demo done"), timeout=20)
+    done = home.wait_for(fw.base + "/log", lambda p: p.startswith("event: demo done"), timeout=20)
     assert results(home, fw, 1) == ["ok light SWITCH_OFF"]
-    events = [e.split(" in ")[0] for e in home.on(fw.base + "/event")]
+    events = [e.split(" in ")[0] for e in home.on(fw.base + "/log")]
     assert events[-3:] == ["event: wake_up done", "event: sleep done", "event: demo done"]  # (registered: if joined)
     with home.lock:
-        order = [m[2].decode() for m in home.messages if m[1] in (fw.base + "/event", fw.base + "/result")]
+        order = [m[2].decode() for m in home.messages if m[1] in (fw.base + "/log", fw.base + "/result")]
     assert order.index("ok light SWITCH_OFF") > order.index(done[0])  # answered once the demo is over
     speaker = [json.loads(p) for p in home.on(fw.base + "/speaker/state")]
     assert any(s["song"] == "Miles Davis - Kind of Blue" for s in speaker)  # states went out during the demo
@@ -201,7 +201,7 @@ def test_inputs_are_event_entities_schedules_timestamps_and_automations_a_switch
     home.publish(fw.base + "/cmd", "press bath_button")
     events = [json.loads(p)["event_type"] for p in home.wait_for(button["state_topic"], count=2)]
     assert events == ["press", "release"]
-    home.wait_for(fw.base + "/event", lambda p: p.startswith("event: automation bath_button.press -> toilet flush: ok"))
+    home.wait_for(fw.base + "/log", lambda p: p.startswith("event: automation bath_button.press -> toilet flush: ok"))
     # The time set: the schedule's next slot in auto/state, as Home Assistant's timestamp takes it.
     home.publish(fw.base + "/cmd", "time set 2026-12-03T12:00")
     state = home.wait_for(fw.base + "/auto/state", lambda p: json.loads(p)["time"] is not None)[-1]
@@ -240,7 +240,7 @@ def test_an_updates_progress_is_home_assistants_update_entity_whoever_starts_it(
     states = [json.loads(p) for p in home.on(fw.base + "/update", since)]
     # on MQTT it runs beside the commands (none waits): begun at once, its end an event line
     assert results(home, fw, 1, since)[0] == "ok update apply good.bundle: begun; its end is an event line"
-    assert home.wait_for(fw.base + "/event", lambda p: p.startswith("event: update apply good.bundle: "), since=since) \
+    assert home.wait_for(fw.base + "/log", lambda p: p.startswith("event: update apply good.bundle: "), since=since) \
         [-1].startswith("event: update apply good.bundle: ok update 9.9.9 staged in slot a")
     busy = [s for s in states if s["in_progress"]]
     assert busy and all(s["latest_version"] == "9.9.9" and s["installed_version"] == running for s in busy)
@@ -252,7 +252,7 @@ def test_an_updates_progress_is_home_assistants_update_entity_whoever_starts_it(
     since = time.monotonic()
     home.publish(fw.base + "/cmd", "update apply bad.bundle")
     assert results(home, fw, 1, since)[0] == "ok update apply bad.bundle: begun; its end is an event line"
-    assert home.wait_for(fw.base + "/event", lambda p: p.startswith("event: update apply bad.bundle: "), since=since) \
+    assert home.wait_for(fw.base + "/log", lambda p: p.startswith("event: update apply bad.bundle: "), since=since) \
         [-1] == "event: update apply bad.bundle: error: bundle: the signature is wrong (another update_key, or the " \
                 "bundle was changed)"
     failed = json.loads(home.wait_for(fw.base + "/update", since=since)[-1])

@@ -4,7 +4,8 @@ button and an automation binding them, saved, applied on trial, seen working); g
 network with, and seen rolling back; its backup restored onto a fresh board."""
 import base64
 import json
-import time
+import subprocess
+import sys
 import urllib.request
 from pathlib import Path
 
@@ -127,8 +128,13 @@ def test_from_a_flashed_board_to_a_configured_one(tmp_path):
         wait(browser, lambda: "devices.fan.pin: the pico has no output GPIO 99" in row.text, "the error by its row")
         assert json.loads((flash / "config.json").read_text()) == config
 
-        # The backup, restored onto a fresh board through the same trial.
-        backup = request(url + "api/backup", password)
+        # The backup (make backup HOST=...), restored onto a fresh board through the same trial (make restore).
+        kept = tmp_path / "backup.json"
+        saved = subprocess.run([sys.executable, str(hostrun.TOOLS / "backup.py"), "save", "127.0.0.1", "--port",
+                                str(port), "--password", password, "--out", str(kept)], capture_output=True, text=True)
+        assert saved.returncode == 0 and "kept in" in saved.stdout, saved.stdout + saved.stderr
+        backup = kept.read_bytes()
+        assert backup == request(url + "api/backup", password)
         assert b"secret123" not in backup and password.encode() not in backup
         fresh = tmp_path / "fresh" / "flash"
         fresh.mkdir(parents=True)
@@ -138,11 +144,12 @@ def test_from_a_flashed_board_to_a_configured_one(tmp_path):
             other.improv("initialize", "provision", "home", "secret123")  # on the Wi-Fi first, as this one was
             other.until("event: ready for commands", since=other.until("event: wifi home up"))
             other_password = json.loads((fresh / "secrets.json").read_text())["web"]["password"]
-            restored = backup.replace(b'"port": %d' % port, b'"port": %d' % other_port)
+            kept.write_bytes(backup.replace(b'"port": %d' % port, b'"port": %d' % other_port))
             start = len(other.seen)
-            reply = json.loads(request("http://127.0.0.1:%d/api/restore" % other_port, other_password, "POST",
-                                       restored))
-            assert reply["reply"].startswith("ok config staged"), reply
+            restored = subprocess.run([sys.executable, str(hostrun.TOOLS / "backup.py"), "restore", "127.0.0.1",
+                                       str(kept), "--port", str(other_port), "--password", other_password],
+                                      capture_output=True, text=True)
+            assert restored.returncode == 0 and restored.stdout.startswith("ok config staged"), restored.stdout
             other.until("event: config: the new config.json is confirmed", since=start)
             got = json.loads((fresh / "config.json").read_text())
             assert got["devices"] == config["devices"] and got["automations"] == config["automations"]

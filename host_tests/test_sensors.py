@@ -225,9 +225,10 @@ def test_a_home_with_a_fan_two_lights_and_four_sensors_boots_and_answers(interp,
 
 
 def test_a_flood_of_measure_requests_on_mqtt_holds_nothing_up_and_gets_one_reply_each(firmware, home, tmp_path):
-    """20 measures of a DS18B20 (750 ms each) and garbage names at once: at most 4 wait for their sensor (the rest
-    refused busy), each gets one reply, a retained one is never run, and `stop` and a light command are answered
-    at once meanwhile."""
+    """12 measures of a DS18B20 (750 ms each) and garbage names at once, then `stop` and a light command: at most 4
+    wait for their sensor (the rest refused busy), each gets one reply, a retained one is never run, and `stop` and
+    the light command are answered while the measurements still wait. The flood stays under the bridge's 16 waiting
+    commands, so that the two are taken in their turn, not refused busy, however slow the broker."""
     parts = tmp_path / "parts.json"
     parts.write_text(json.dumps([{"at_ms": 0, "part": "ds18b20", "pin": 22, "rom": ROM, "temp": 19.5}]))
     home.publish("iot/test/sensor/floor/measure", "", retain=True)  # an old request the broker kept
@@ -236,25 +237,22 @@ def test_a_flood_of_measure_requests_on_mqtt_holds_nothing_up_and_gets_one_reply
     online(home, fw)
     home.wait_for(fw.base + "/sensor/floor/state", lambda p: json.loads(p)["state"] == "ok")
     since = time.monotonic()
-    for _ in range(20):
+    for _ in range(12):
         home.publish(fw.base + "/sensor/floor/measure", "")
     for name in ("nope", "../../x", "a" * 300, "floor/extra"):
         home.publish(fw.base + "/sensor/%s/measure" % name, "")
-    home.wait_for(fw.base + "/result", lambda p: p.startswith("error"), since=since, count=16)  # refused at once
-    sent = time.monotonic()  # while the measurements that were taken wait for their 750 ms conversion
     home.publish(fw.base + "/cmd", "stop")
     home.publish(fw.base + "/light/set", "ON")
-    got = home.wait_for(fw.base + "/result", since=since, count=24, timeout=20)
+    got = home.wait_for(fw.base + "/result", since=since, count=16, timeout=20)
     quick = [i for i, g in enumerate(got) if g.startswith(("ok stopped", "ok light"))]
     assert len(quick) == 2 and home.wait_for(fw.base + "/light/state", lambda p: json.loads(p)["on"],
-                                             since=sent)[0]
-    last = len(got) - 1 - got[::-1].index('ok {"floor": 19.5}')
-    assert quick[-1] < last, got  # answered before the measurements end (taken in turn: 750 ms each, on one bus)
+                                             since=since)[0]
+    assert quick[-1] < got.index('ok {"floor": 19.5}'), got  # answered before the first measurement ends
     measured = [g for g in got if g == 'ok {"floor": 19.5}']
     busy = [g for g in got if g.startswith("error: busy")]
     unknown = [g for g in got if g.startswith("error: no sensor")]
-    assert 1 <= len(measured) <= 8 and len(measured) + len(busy) + len(unknown) == 22, got  # 4 wait at once
+    assert 1 <= len(measured) <= 4 and len(measured) + len(busy) + len(unknown) == 14, got  # 4 wait at once
     # "../../x" and "floor/extra" have more levels than sensor/+/measure: no command at all; the other two are
-    # refused by name, or as busy in the flood
+    # refused by name
     time.sleep(1)
-    assert len(home.on(fw.base + "/result")) == 24  # one reply each, nothing more; the retained one never ran
+    assert len(home.on(fw.base + "/result")) == 16  # one reply each, nothing more; the retained one never ran

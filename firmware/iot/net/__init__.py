@@ -4,12 +4,14 @@ pull an update."""
 
 
 class Network:
-    """What start() set going: the Wi-Fi station, the MQTT bridge and the web server (each or None)."""
+    """What start() set going: the Wi-Fi station, the MQTT bridge, the web server and the syslog sink (each or
+    None)."""
 
-    def __init__(self, wifi, bridge, web):
+    def __init__(self, wifi, bridge, web, syslog=None):
         self.wifi = wifi
         self.bridge = bridge
         self.web = web
+        self.syslog = syslog
 
     def status(self, secrets=False):
         """The network's part of `status`; `secrets` (asked on the serial console): the web page's password too."""
@@ -23,6 +25,8 @@ class Network:
             s = link_status(self.wifi)
         if self.web is not None:
             s["web"] = self.web.status(secrets)
+        if self.syslog is not None:
+            s["syslog"] = self.syslog.status()
         return s
 
     def up(self):
@@ -33,7 +37,7 @@ class Network:
             (self.web is None or self.web.serving())
 
     def deinit(self):
-        for part in (self.web, self.bridge, self.wifi):
+        for part in (self.syslog, self.web, self.bridge, self.wifi):
             if part is not None:
                 part.deinit()
 
@@ -41,6 +45,12 @@ class Network:
 def link_status(wifi):
     """The link's part of `status` and of the diagnostics: the Wi-Fi station's, or "wired" on a host."""
     return wifi.status() if wifi is not None else {"link": "wired"}
+
+
+def node_name(settings):
+    """The board's name on the network (MQTT, syslog, Improv): config.json's mqtt.node, else its own (board_id)."""
+    m = settings["mqtt"]
+    return m["node"] if m is not None and m["node"] else board_id()
 
 
 def board_id():

@@ -1,6 +1,6 @@
 """The network's start, as config.json asks: Wi-Fi, the MQTT client and bridge, the web page. app.run loads
 this for the boot and lets it go: what runs after is iot.net.Network's."""
-from iot.net import Network, board_id
+from iot.net import Network, node_name
 
 
 def tls_context():
@@ -34,7 +34,7 @@ def start(settings, service, events, commands, led=None, safe=False):
         from iot.net.bridge import Bridge
         from iot.net.mqtt import MQTTClient
 
-        node = m["node"] or board_id()
+        node = node_name(settings)
         base = "%s/%s" % (m["prefix"], node)
         client = MQTTClient(m["host"], m["port"], node, m["user"], m["password"],
                             tls_context() if m["tls"] else None, m["keepalive"], will=(base + "/status", "offline", True),
@@ -44,6 +44,12 @@ def start(settings, service, events, commands, led=None, safe=False):
         bridge = Bridge(client, base, node, service, commands, settings["board"], wifi, m["discovery"],
                         settings["labels"]).start()
         events.sinks.append(bridge.event)
+    syslog = None
+    if settings["syslog"] is not None:
+        from iot.net.logs import Syslog
+
+        syslog = Syslog(settings["syslog"]["host"], settings["syslog"]["port"], node_name(settings))
+        events.sinks.append(syslog)
     w = settings["web"]
     if w is not None:
         from iot.net.web import Web
@@ -56,7 +62,7 @@ def start(settings, service, events, commands, led=None, safe=False):
             password = made_password(w["user"] or "admin", events)
         web = Web(service, commands, settings["board"], w["port"], w["user"], password, safe, events, w["auth"],
                   w["hosts"]).start()
-    return Network(wifi, bridge, web)
+    return Network(wifi, bridge, web, syslog)
 
 
 def made_password(user, events, path="secrets.json"):

@@ -13,7 +13,9 @@ Topics, under `<prefix>/<node>`:
     config/set        a whole config.json (up to CONFIG_BYTES), checked and applied on trial, as `config set`
                       (iot.commands.settings); its reply on result
     result            exactly one reply per command from cmd or <device>/set, in their order
-    event             the event lines the console shows
+    log               the event and error lines the console shows, at most Throttle's (iot.net.logs) 20 at once
+                      and 5 a second; past that counted, then one "event: log: N lines dropped" line (not
+                      retained)
     diag              link and heap, as JSON (retained)
     auto/<input>      an input's event, {"event_type": "press"} (Home Assistant's event entity)
     auto/state        {"enabled": "ON"|"OFF", "time": ..., "schedules": {name: next slot},
@@ -44,6 +46,7 @@ from iot import IOTError, jsontext
 from iot.commands.parse import MAX_LINE
 from iot.compat import const, sleep_ms, ticks_ms
 from iot.net import ha
+from iot.net.logs import Throttle
 
 HA_PREFIX = "homeassistant"  # Home Assistant's discovery topics
 HA_STATUS = "homeassistant/status"  # and its status (one text, not made again at every message)
@@ -60,6 +63,7 @@ class Bridge:
     def __init__(self, client, base, node, service, commands, board, wifi=None, discover=True, labels=None):
         self.client = client
         self.base = base
+        self.throttle = Throttle(self._log)  # the log topic's
         self.node = node
         self.service = service
         self.commands = commands  # iot.commands.Commands: run once they serve (their `serving` is set)
@@ -113,13 +117,18 @@ class Bridge:
         for t in self._tasks + tuple(self._measuring):
             t.cancel()
         self._tasks = ()
+        self.throttle.deinit()
         self.client.deinit()
 
     def event(self, line):
-        """An event line (from iot.commands.Events): to the event topic while connected; the first dropped when
-        there is no room (MQTTClient.dropped counts them)."""
+        """An event or error line (from iot.commands.Events): to the log topic while connected, through the
+        throttle (iot.net.logs: a flood is counted, then said in one line); the first dropped when the queue has no
+        room (MQTTClient.dropped counts them)."""
         if self.client.up.is_set():
-            self.client.publish(self.base + "/event", line, drop=True)
+            self.throttle(line)
+
+    def _log(self, line):
+        self.client.publish(self.base + "/log", line, drop=True)
 
     # What arrives
 

@@ -4,40 +4,63 @@ mad, an automation in a loop) never floods the broker, the server or the heap: a
 RATE a second after that; the rest are counted, and once there is room again one line says how many were
 dropped. Nothing here waits: a line is sent now, or counted.
 """
-from iot.compat import ticks_diff, ticks_ms
+import asyncio
+
+from iot.compat import sleep_ms, ticks_add, ticks_diff, ticks_ms
 
 
 class Throttle:
-    """A token bucket of BURST lines, refilled at RATE a second; take(line) -> the lines to send now ([], or a
-    "N lines dropped" line first, then `line`)."""
+    """Lines to `send(text)` through a token bucket of BURST lines, refilled at RATE a second: past it a line is
+    counted, not sent, and once there is room again (a task of its own, ended when it has said so) one line says
+    how many were dropped."""
 
     RATE = 5  # lines a second, once a burst is spent
     BURST = 20  # lines at once
 
-    def __init__(self):
+    def __init__(self, send):
+        self.send = send
         self.tokens = self.BURST
         self.dropped = 0  # since the last "dropped" line
         self.dropped_total = 0
         self._at = ticks_ms()
+        self._task = None
 
-    def take(self, line):
+    def __call__(self, line):
+        if self._refill() < 1 or self.dropped:  # the dropped line goes first, when its task finds room
+            self.dropped += 1
+            self.dropped_total += 1
+            if self._task is None:
+                self._task = asyncio.create_task(self._say_dropped())
+            return
+        self.tokens -= 1
+        self.send(line)
+
+    def _refill(self):
         now = ticks_ms()
         gained = ticks_diff(now, self._at) * self.RATE // 1000
         if gained:
-            self.tokens = min(self.BURST, self.tokens + gained)
-            self._at = now
-        if self.tokens < (2 if self.dropped else 1):  # room for the "dropped" line too
-            self.dropped += 1
-            self.dropped_total += 1
-            return ()
-        out = []
-        if self.dropped:
-            out.append("event: log: %d lines dropped (over %d a second)" % (self.dropped, self.RATE))
+            self.tokens += gained
+            if self.tokens >= self.BURST:
+                self.tokens = self.BURST
+                self._at = now
+            else:  # what is left of the period counts towards the next token
+                self._at = ticks_add(self._at, gained * 1000 // self.RATE)
+        return self.tokens
+
+    async def _say_dropped(self):
+        try:
+            while self._refill() < 1:
+                await sleep_ms(1000 // self.RATE)
             self.tokens -= 1
-            self.dropped = 0
-        out.append(line)
-        self.tokens -= 1
-        return out
+            n, self.dropped = self.dropped, 0
+            self.send("event: log: %d lines dropped (over %d a second)" % (n, self.RATE))
+        finally:
+            self._task = None
+
+    def deinit(self):
+        if self._task is not None:
+            self._task.cancel()
+            self._task = None
 
 
 class Syslog:
@@ -54,7 +77,7 @@ class Syslog:
         self.port = port
         self.hostname = hostname
         self.log = log  # where this sink's own trouble is said (not to itself)
-        self.throttle = Throttle()
+        self.throttle = Throttle(self._send)
         self.sent = 0
         self.failed = 0
         self._address = None
@@ -62,8 +85,7 @@ class Syslog:
         self._socket.setblocking(False)
 
     def __call__(self, line):
-        for text in self.throttle.take(line):
-            self._send(text)
+        self.throttle(line)
 
     def _send(self, text):
         error = text.startswith("error")
@@ -84,4 +106,5 @@ class Syslog:
                 "dropped": self.throttle.dropped_total}
 
     def deinit(self):
+        self.throttle.deinit()
         self._socket.close()
