@@ -205,17 +205,18 @@ async def shell_until_end(commands, console, settings):
     await shell(commands, console, lambda: improv_about(settings))
 
 
-CHIPS = {"pico": "RP2040", "pico_w": "RP2040", "pico2": "RP2350", "pico2_w": "RP2350", "esp32_devkitc": "ESP32"}
-
-
 def improv_about(settings):
-    """What Improv's device info says (firmware, version, chip family, device name), and the web page's port."""
+    """What Improv's device info says (firmware, version, chip family: the port's own word for it, as "Raspberry
+    Pi Pico W with RP2040" ends, else the board's name; device name), and the web page's port."""
+    import sys
+
     from iot import installed
     from iot.net import node_name
 
+    machine = getattr(sys.implementation, "_machine", "")
+    chip = machine.rsplit(" with ", 1)[1] if " with " in machine else settings["board"]
     web = settings["web"]
-    return ("iot", installed()[1], CHIPS.get(settings["board"], settings["board"]), node_name(settings)), \
-        web["port"] if web is not None else 80
+    return ("iot", installed()[1], chip, node_name(settings)), web["port"] if web is not None else 80
 
 
 def load_settings(path="config.json", given=None):

@@ -2,11 +2,8 @@
 machine.reset() (the stub ends the process with RESET_EXIT) as a board comes back; and the real Improv client
 (npm improv-wifi-serial-sdk, tools/improv) driven over that terminal.
 """
-import fcntl
-import json
 import os
 import pty
-import shutil
 import subprocess
 import threading
 import time
@@ -14,23 +11,9 @@ import tty
 from pathlib import Path
 
 import hostrun
+import improvclient
 
-IMPROV = hostrun.TOOLS / "improv"
 RESET_EXIT = 75  # tools/hostmachine/machine.py
-NO_NODE = "Node.js and npm are not installed (apt install nodejs npm): the Improv client's tests need them"
-
-
-def improv_client():
-    """The Improv client's folder, its packages installed from the lock file (once, whichever test worker comes
-    first); None if Node.js or npm is missing."""
-    if shutil.which("node") is None or shutil.which("npm") is None:
-        return None
-    with open(IMPROV / "package.json") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not (IMPROV / "node_modules" / "improv-wifi-serial-sdk").exists():
-            subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=IMPROV, check=True,
-                           capture_output=True, timeout=300)
-    return IMPROV
 
 
 class PtyBoard:
@@ -102,10 +85,7 @@ class PtyBoard:
         """The Improv client's steps (tools/improv/client.mjs) over the console; -> the JSON line of each. What
         the console says meanwhile is the client's to read."""
         self.read()
-        done = subprocess.run(["node", str(IMPROV / "client.mjs"), "--fd", str(self.master), *steps],
-                              pass_fds=(self.master,), capture_output=True, text=True, timeout=timeout, cwd=IMPROV)
-        assert done.returncode == 0, done.stderr[-3000:]
-        return [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+        return improvclient.run(steps, fd=self.master, timeout=timeout)
 
     def stop(self, timeout=20):
         """End of input (Ctrl-D), as a terminal closing: the firmware makes everything safe and exits."""

@@ -7,7 +7,8 @@ import urllib.request
 
 import pytest
 
-from board_rig import NO_NODE, PtyBoard, improv_client
+import improvclient
+from board_rig import PtyBoard
 from mqtt_rig import free_port
 
 READY, PROVISIONING, PROVISIONED = 2, 3, 4
@@ -15,8 +16,8 @@ READY, PROVISIONING, PROVISIONED = 2, 3, 4
 
 @pytest.fixture
 def client():
-    if improv_client() is None:
-        pytest.skip(NO_NODE)
+    if not improvclient.installed():
+        pytest.skip(improvclient.NO_NODE)
 
 
 @pytest.fixture
@@ -40,7 +41,7 @@ def test_the_improv_client_puts_the_board_on_wifi_and_is_given_its_page(board):
     first, scan, wrong, state, right = board.improv("initialize", "scan", "provision", "home", "wrong-password",
                                                     "state", "provision", "home", "secret123")
     assert first["info"] == {"firmware": "iot", "version": first["info"]["version"], "name": "iot_000001",
-                             "chipFamily": "RP2040", "osName": None, "osVersion": None}, first
+                             "chipFamily": "pico", "osName": None, "osVersion": None}, first
     assert first["state"] == READY and first["nextUrl"] is None
     assert [s["name"] for s in scan["ssids"]] == ["home", "neighbours"] and scan["ssids"][0]["secured"] is True
     assert wrong["error"] == "UNABLE_TO_CONNECT", wrong

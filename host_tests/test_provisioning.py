@@ -11,7 +11,8 @@ from pathlib import Path
 
 import hostrun
 import pytest
-from board_rig import NO_NODE, PtyBoard, improv_client
+import improvclient
+from board_rig import PtyBoard
 from mqtt_rig import free_port
 from web_rig import CHROMIUM, DRIVER, NO_CHROMIUM, headless_chromium
 
@@ -59,8 +60,8 @@ def typed(row, *values):
 
 
 def test_from_a_flashed_board_to_a_configured_one(tmp_path):
-    if improv_client() is None:
-        pytest.skip(NO_NODE)
+    if not improvclient.installed():
+        pytest.skip(improvclient.NO_NODE)
     flash = tmp_path / "flash"
     flash.mkdir()
     port = free_port()

@@ -246,6 +246,36 @@ relay.deinit()
 """
 
 
+def check_improv(report, con, port, board):
+    """Improv Serial on the console, with the real client (npm improv-wifi-serial-sdk, tools/improvclient.py): its
+    device info; on a board with no Wi-Fi chip (the Pico) the state stopped and a scan and a join refused at once,
+    cleanly; the shell answering after, as before."""
+    import improvclient
+
+    if not improvclient.installed():
+        print("SKIP  improv: " + improvclient.NO_NODE, flush=True)
+        return
+    con.ser.close()
+    try:
+        steps = improvclient.run(["initialize", "scan", "provision", "home", "secret123"], tty=port, timeout=60)
+    except RuntimeError as e:
+        steps = [{"error": str(e)}] * 3
+    finally:
+        con.open()
+    first, scan, provision = steps
+    info = first.get("info") or {}
+    chip = {"pico": "RP2040", "pico_w": "RP2040", "pico2": "RP2350", "pico2_w": "RP2350"}.get(board, "ESP32")
+    report.check(info.get("firmware") == "iot" and info.get("chipFamily") == chip,
+                 "improv: the real client reads the device info", json.dumps(first))
+    if board in ("pico", "pico2"):
+        report.check(first.get("state") == 0, "improv: a board with no Wi-Fi chip answers stopped", json.dumps(first))
+        report.check(scan.get("error") == "UNKNOWN_RPC_COMMAND", "improv: it cannot scan, and says so",
+                     json.dumps(scan))
+        report.check(provision.get("error") == "UNABLE_TO_CONNECT", "improv: it cannot join, and says so",
+                     json.dumps(provision))
+    report.check((con.command("devices") or "").startswith("ok {"), "improv: the shell answers after")
+
+
 def check_hard_cut(report, con, port, flush_pin, flush_low):
     """A relay's backstop cuts it at its limit while the interpreter is inside one long call into C, where no asyncio
     task and no scheduled callback can run: on the rp2 it is a hard interrupt (iot.outputs). The relay's own stamp of
@@ -630,6 +660,7 @@ def main(argv=None):
             records = [json.loads(x) for x in log.read_text().splitlines()[mark:] if x.strip()]
             check_pins(report, [r for r in records if "pin" in r], pins, low)
         report.check(b"\r\r\n" not in con.raw and b"nap\r\n" in con.raw, "console: each line ends with one CR LF")
+        check_improv(report, con, args.port, args.board)
         check_ctrl_c(report, con, pins["flush"], "flush" in low)
         if args.board.startswith("pico"):  # the rp2 boards: an ESP32's backstop is a scheduled callback
             check_hard_cut(report, con, args.port, pins["flush"], "flush" in low)
