@@ -18,7 +18,7 @@ RESET_EXIT = 75  # tools/hostmachine/machine.py
 
 class PtyBoard:
     """main.py from `firmware` in the `flash` folder, its console a pseudo-terminal in raw mode (a board's USB
-    serial has no line discipline). `resets` counts the restarts after machine.reset()."""
+    serial has no line discipline). `resets` counts the restarts: after machine.reset(), or a power_cut()."""
 
     def __init__(self, interp, flash, env=None, firmware=hostrun.FIRMWARE, main=None):
         self.interp = interp
@@ -34,6 +34,7 @@ class PtyBoard:
         self.resets = 0
         self.proc = None
         self._stopped = False
+        self._cut = False
         self._thread = None
 
     def start(self):
@@ -47,9 +48,15 @@ class PtyBoard:
                 self.proc = subprocess.Popen(hostrun.command(self.interp, self.main),
                                              env=self.env, cwd=self.flash, stdin=self.slave, stdout=self.slave,
                                              stderr=err)
-                if self.proc.wait() != RESET_EXIT:
+                if self.proc.wait() != RESET_EXIT and not self._cut:
                     return
+                self._cut = False
                 self.resets += 1
+
+    def power_cut(self):
+        """The power gone and back: the process killed where it is (nothing of it runs after), then booted again."""
+        self._cut = True
+        self.proc.kill()
 
     def read(self):
         """Everything said since the last read, added to `seen`."""

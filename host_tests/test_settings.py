@@ -180,3 +180,19 @@ def test_the_config_routes_ask_for_the_password_refuse_other_sites_and_bound_the
         assert secrets["mqtt"] == {"password": "broker-pass-1"} and secrets["web"]["password"]
     finally:
         page.fw.kill()
+
+
+def test_a_power_cut_during_a_config_trial_brings_the_config_before_back(board):
+    """The board loses its power while a new config is on trial, before it is confirmed: the next boot puts the one
+    before back by itself (config.json, and secrets.json that the trial brought, taken away)."""
+    flash = board.flash
+    start = len(board.seen)
+    away = dict(START, wifi={"ssid": "elsewhere", "password": "not-here-1"})
+    assert ask(board, "config set " + json.dumps(away)).startswith("ok config staged")
+    board.until("event: config: the new config.json is on trial", since=start)
+    assert json.loads((flash / "config.json").read_text()) == away | {"wifi": {"ssid": "elsewhere"}}
+    board.power_cut()
+    board.until("event: config: config rolled back", since=start)
+    board.until("event: ready for commands", since=board.seen.rfind(b"config rolled back"))
+    assert json.loads((flash / "config.json").read_text()) == START
+    assert not (flash / "secrets.json").exists() and not (flash / "config.old.json").exists()
