@@ -173,6 +173,8 @@ def backup(port, folder):
 
 def restore(port, folder, kept):
     mpremote(port, "fs", "rm", ":slots.d/state.json", check=False)  # the test's updates go: the deployed app runs
+    for name in ("config.old.json", "secrets.old.json", "programs.old.json"):  # its config trials' files too
+        mpremote(port, "fs", "rm", ":" + name, check=False)
     for name in USER_FILES:
         if name in kept:
             mpremote(port, "fs", "cp", str(folder / name), ":" + name)
@@ -368,6 +370,42 @@ def check_network(report, con, port, board, work):
     reply = con.command("status")
     report.check(reply is not None and reply.startswith('ok {"'), "network in config.json: status answers",
                  str(reply)[:120])
+
+
+def check_config(report, con, port, board, work):
+    """config.json changed from the shell, on the board's own flash: a bad one refused whole, nothing written; a
+    good one (a fan on a relay) staged, the board restarting on it by itself, on trial, confirmed (a board with no
+    network is on its network at once), the fan driven; `config rollback` back to the one before, the same way."""
+    base = {"board": board, "op_ms": OP_MS, "demo": False}
+    cfg = work / "config-trial.json"
+    cfg.write_text(json.dumps(base))
+    con.ser.close()
+    mpremote(port, "fs", "cp", str(cfg), ":config.json")
+    mpremote(port, "fs", "rm", ":config.old.json", check=False)
+    con.open()
+    con.text = ""
+    report.check(con.reset() is not None, "config: the board boots to the shell")
+    pin = button_pin(board)
+    bad = con.command("config set " + json.dumps(dict(base, devices={"fan": {"kind": "relay", "pin": 99}})))
+    report.check(bad is not None and bad.startswith("error: config: 1 error, nothing written: devices.fan.pin"),
+                 "config: a bad config refused whole, each error named", str(bad))
+    fan = dict(base, devices={"fan": {"kind": "relay", "pin": pin, "max_on_ms": 60000}})
+    staged = con.command("config set " + json.dumps(fan))
+    report.check(staged is not None and staged.startswith("ok config staged"), "config: a good one staged",
+                 str(staged))
+    ok, boot = con.read(r"event: config: the new config\.json is confirmed[^\n]*\n", 60)
+    report.check(ok and "event: config: the new config.json is on trial" in boot,
+                 "config: the board restarts on it by itself, on trial, and confirms it", boot[-300:])
+    con.read(r"event: ready for commands[^\n]*\n", 10)
+    report.check(con.commands(["fan switch_on", "fan switch_off"]) == ["ok fan SWITCH_ON", "ok fan SWITCH_OFF"],
+                 "config: the new config's fan is driven")
+    back = con.command("config rollback")
+    report.check(back is not None and back.startswith("ok config staged"), "config: rollback staged", str(back))
+    ok, boot = con.read(r"event: config: the new config\.json is confirmed[^\n]*\n", 60)
+    con.read(r"event: ready for commands[^\n]*\n", 10)
+    gone = con.command("fan switch_on")
+    report.check(ok and gone is not None and gone.startswith("error: unknown command or device 'fan'"),
+                 "config: rollback: the config before, without the fan", str(gone))
 
 
 def button_pin(board):
@@ -665,6 +703,7 @@ def main(argv=None):
         if args.board.startswith("pico"):  # the rp2 boards: an ESP32's backstop is a scheduled callback
             check_hard_cut(report, con, args.port, pins["flush"], "flush" in low)
         check_network(report, con, args.port, args.board, work)
+        check_config(report, con, args.port, args.board, work)
         check_button(report, con, args.port, args.board, work, args.press, log)
         check_sensors(report, con, args.port, args.board, work, args.sensors, log)
         check_update(report, con, args.port, args.board, work)
