@@ -38,6 +38,7 @@ def ask(board, line, answer="\n"):
 def test_a_config_is_checked_whole_tried_and_confirmed_or_rolled_back(board):
     flash = board.flash
     assert json.loads(ask(board, "config get")[3:]) == START
+    assert ask(board, "config rollback").startswith("error: config rollback: there is no config before this one")
     bad = dict(FAN, devices={"fan": {"kind": "relay", "pin": 99}, "lamp": {"kind": "light"}})
     reply = ask(board, "config set " + json.dumps(bad))
     assert reply.startswith("error: config: 2 errors, nothing written: "), reply

@@ -201,9 +201,10 @@ def command(commands, rest):
     if word == "set" and arg:
         return replace(commands, arg)
     if word == "rollback" and not arg:
-        old = _read("config.old.json", MAX_BYTES)
+        old = _read("config.old.json", MAX_BYTES) if _size("config.old.json") else None  # empty: there was none
         if old is None:
-            raise IOTError("config rollback: there is no config.old.json: no config was replaced on this board")
+            raise IOTError("config rollback: there is no config before this one: no config was replaced on this "
+                           "board")
         texts = {"config.json": json.dumps(old)}
         for name in ("secrets", "programs"):  # replaced with it
             kept = _read(name + ".old.json", 32768) if _size(name + ".old.json") else None
