@@ -16,8 +16,9 @@ READY, PROVISIONING, PROVISIONED = 2, 3, 4
 
 @pytest.fixture
 def client():
-    if not improvclient.installed():
-        pytest.skip(improvclient.NO_NODE)
+    why = improvclient.missing()
+    if why:
+        pytest.skip(why)
 
 
 @pytest.fixture

@@ -63,8 +63,9 @@ def typed(row, *values):
 
 
 def test_from_a_flashed_board_to_a_configured_one(tmp_path):
-    if not improvclient.installed():
-        pytest.skip(improvclient.NO_NODE)
+    why = improvclient.missing()
+    if why:
+        pytest.skip(why)
     flash = tmp_path / "flash"
     flash.mkdir()
     port = free_port()

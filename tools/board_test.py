@@ -254,8 +254,9 @@ def check_improv(report, con, port, board):
     cleanly; the shell answering after, as before."""
     import improvclient
 
-    if not improvclient.installed():
-        print("SKIP  improv: " + improvclient.NO_NODE, flush=True)
+    why = improvclient.missing()
+    if why:
+        print("SKIP  improv: " + why, flush=True)
         return
     con.ser.close()
     try:

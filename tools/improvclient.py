@@ -10,17 +10,21 @@ FOLDER = Path(__file__).resolve().parent / "improv"
 NO_NODE = "Node.js and npm are not installed (apt install nodejs npm): the Improv client's checks need them"
 
 
-def installed():
-    """True once the client's packages are in place (npm ci, once, whichever process comes first); False if Node.js
-    or npm is missing."""
+def missing():
+    """None once the client's packages are in place (npm ci, once, whichever process comes first); else why they
+    cannot be (no Node.js or npm, or npm could not install them), for a skip to say."""
     if shutil.which("node") is None or shutil.which("npm") is None:
-        return False
+        return NO_NODE
     with open(FOLDER / "package.json") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not (FOLDER / "node_modules" / "improv-wifi-serial-sdk").exists():
-            subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=FOLDER, check=True,
-                           capture_output=True, timeout=300)
-    return True
+            try:
+                subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=FOLDER, check=True,
+                               capture_output=True, text=True, timeout=300)
+            except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as e:
+                return "npm ci in tools/improv could not install the Improv client (the npm registry?): %s" % (
+                    (getattr(e, "stderr", "") or str(e)).strip()[-300:])
+    return None
 
 
 def run(steps, fd=None, tty=None, timeout=90):
