@@ -37,7 +37,7 @@ class Console:
                 import micropython
 
                 micropython.kbd_intr(-1)  # a packet's Ctrl-C byte is data; key() takes a typed one
-        self._raw = getattr(out if out is not None else sys.stdout, "buffer", None)  # packets go out as bytes
+        self._raw = getattr(self._out, "buffer", None)  # packets go out as bytes
         # Echo where no terminal driver does it: on a board, not on a host's terminal or pipe.
         self.echo = board if echo is None else echo
         self._buf = bytearray()
