@@ -160,6 +160,8 @@ def stage_config(texts):
     state = read()
     state["config"] = "staged"
     write(state)
+    if _state is not None:  # what status() says from now on: the page waits for the restart, not this boot
+        _state["config"] = "staged"
 
 
 def config_trial():
