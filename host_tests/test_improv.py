@@ -80,10 +80,12 @@ def test_packets_and_commands_share_the_console(board):
     good = improv.packet(3, bytes([3, 0]))  # request device info
     bad = good[:-1] + bytes([(good[-1] + 1) & 0xFF])
     start = len(board.seen)
-    board.type(b"status\r" + good + b"\n" + bad + b"\nIMPROVISE\r" + b"light switch_on\r")
+    state = improv.packet(3, bytes([2, 0]))  # request current state, three times back to back: a client's retries
+    board.type(b"status\r" + good + b"\n" + bad + b"\nIMPROVISE\r" + state * 3 + b"light switch_on\r")
     board.until("ok light SWITCH_ON", since=start)
     said = board.seen[start:]
     assert said.count(b"ok {") == 1 and said.count(b"ok light SWITCH_ON") == 1, said
     assert b"IMPROV\x01\x04" in said  # the device info's result
     assert improv.packet(2, bytes([1])) in said  # the bad one: an invalid RPC packet
+    assert said.count(improv.packet(1, bytes([2]))) == 3  # each state request answered: ready
     assert said.count(b"error: ") == 1 and b"error: unknown command or device 'improvise'" in said, said

@@ -13,7 +13,8 @@ current state, an error state or an RPC result:
 - send Wi-Fi settings: tried (joined within JOIN_MS); on success kept in secrets.json, answered with the URL,
   and the board restarts on them; on failure the error state says it could not connect, and nothing is kept.
 
-One command at a time, as the protocol has it: one that comes while another runs is answered busy.
+A scan or a join at a time, as the protocol has it: another that comes meanwhile is answered with an error; the
+state and the device info are answered at once, always.
 """
 import asyncio
 
@@ -93,16 +94,23 @@ class Improv:
         self._task = None
 
     def take(self, raw):
-        """A whole packet from the console: answered in a task of its own, the shell going on meanwhile."""
+        """A whole packet from the console. The state and the device info are answered at once, however many come
+        (a client asks for the state every second until it hears from a board still booting: those wait in the
+        USB buffer, then come together); a scan or a join in a task of its own, the shell going on meanwhile, one
+        at a time."""
         try:
             cmd, texts = command(raw)
         except ValueError:
             self.write(packet(_ERROR_STATE, bytes([INVALID_RPC])))
             return
-        if self._task is not None:
+        if cmd == _GET_STATE:
+            self._state()
+        elif cmd == _GET_INFO:
+            self.write(result(cmd, self.info))
+        elif self._task is not None:
             self.write(packet(_ERROR_STATE, bytes([UNKNOWN_ERROR])))  # one at a time: the client sends none sooner
-            return
-        self._task = asyncio.create_task(self._answer(cmd, texts))
+        else:
+            self._task = asyncio.create_task(self._answer(cmd, texts))
 
     def deinit(self):
         if self._task is not None:
@@ -111,11 +119,7 @@ class Improv:
 
     async def _answer(self, cmd, texts):
         try:
-            if cmd == _GET_STATE:
-                self._state()
-            elif cmd == _GET_INFO:
-                self.write(result(cmd, self.info))
-            elif cmd == _SCAN:
+            if cmd == _SCAN:
                 await self._scan()
             elif cmd == _SEND_WIFI and len(texts) == 2:
                 await self._provision(texts[0], texts[1])
