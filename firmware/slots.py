@@ -61,14 +61,14 @@ def write(state):
         os.mkdir(ROOT)
     except OSError:
         pass  # there already
-    tmp = STATE + ".tmp"
-    with open(tmp, "w") as f:
-        f.write(json.dumps(state))
-    try:
-        os.rename(tmp, STATE)
-    except OSError:  # FAT cannot rename over a file (LittleFS, a Pico's and an ESP32's, can)
-        os.remove(STATE)
-        os.rename(tmp, STATE)
+    _write_whole(STATE, json.dumps(state))
+
+
+def _write_whole(path, text):
+    """`text` as the file `path`, atomically: written whole as path.tmp, then renamed over it."""
+    with open(path + ".tmp", "w") as f:
+        f.write(text)
+    _rename(path + ".tmp", path)
 
 
 def boot():
@@ -115,13 +115,18 @@ def _rename(old, new):
         os.rename(old, new)
 
 
+def _beside(name, what):
+    """A config file's staged ("new") or kept ("old") copy: config.json -> config.new.json."""
+    return "%s.%s.json" % (name[:-5], what)
+
+
 def _config_boot(state):
     """A config trial's step at boot: a staged config put in place (the old one kept beside it), or one tried
     and never confirmed put back. Each file's step can be repeated after a power cut: a .new file is only taken
     while it is there, an .old one only put back while it is."""
     if state["config"] == "staged":
         for name in CONFIG_FILES:
-            new, old = name[:-5] + ".new.json", name[:-5] + ".old.json"
+            new, old = _beside(name, "new"), _beside(name, "old")
             if _exists(new):
                 if _exists(name):  # not after a cut between the two renames: the old one is kept already
                     _rename(name, old)
@@ -132,7 +137,7 @@ def _config_boot(state):
         print("event: config: the new config.json is on trial")
     elif state["config"] == "trial":
         for name in CONFIG_FILES:
-            old = name[:-5] + ".old.json"
+            old = _beside(name, "old")
             if not _exists(old):
                 continue
             if os.stat(old)[6]:
@@ -150,13 +155,10 @@ def stage_config(texts):
     """{file name in CONFIG_FILES: its new text}: written as NAME.new.json, and the next boot tries them. An
     older trial's NAME.old.json of a file not staged now goes: a rollback of this one leaves that file as it is."""
     for name in CONFIG_FILES:
-        if name not in texts and _exists(name[:-5] + ".old.json"):
-            os.remove(name[:-5] + ".old.json")
+        if name not in texts and _exists(_beside(name, "old")):
+            os.remove(_beside(name, "old"))
     for name in texts:
-        new = name[:-5] + ".new.json"
-        with open(new + ".tmp", "w") as f:
-            f.write(texts[name])
-        _rename(new + ".tmp", new)
+        _write_whole(_beside(name, "new"), texts[name])
     state = read()
     state["config"] = "staged"
     write(state)
