@@ -115,7 +115,7 @@ def _rename(old, new):
         os.rename(old, new)
 
 
-def _beside(name, what):
+def beside(name, what):
     """A config file's staged ("new") or kept ("old") copy: config.json -> config.new.json."""
     return "%s.%s.json" % (name[:-5], what)
 
@@ -126,7 +126,7 @@ def _config_boot(state):
     while it is there, an .old one only put back while it is."""
     if state["config"] == "staged":
         for name in CONFIG_FILES:
-            new, old = _beside(name, "new"), _beside(name, "old")
+            new, old = beside(name, "new"), beside(name, "old")
             if _exists(new):
                 if _exists(name):  # not after a cut between the two renames: the old one is kept already
                     _rename(name, old)
@@ -137,7 +137,7 @@ def _config_boot(state):
         print("event: config: the new config.json is on trial")
     elif state["config"] == "trial":
         for name in CONFIG_FILES:
-            old = _beside(name, "old")
+            old = beside(name, "old")
             if not _exists(old):
                 continue
             if os.stat(old)[6]:
@@ -155,10 +155,10 @@ def stage_config(texts):
     """{file name in CONFIG_FILES: its new text}: written as NAME.new.json, and the next boot tries them. An
     older trial's NAME.old.json of a file not staged now goes: a rollback of this one leaves that file as it is."""
     for name in CONFIG_FILES:
-        if name not in texts and _exists(_beside(name, "old")):
-            os.remove(_beside(name, "old"))
+        if name not in texts and _exists(beside(name, "old")):
+            os.remove(beside(name, "old"))
     for name in texts:
-        _write_whole(_beside(name, "new"), texts[name])
+        _write_whole(beside(name, "new"), texts[name])
     state = read()
     state["config"] = "staged"
     write(state)

@@ -15,7 +15,7 @@ from iot.compat import sleep_ms
 MAX_BYTES = 32768  # the file is read whole: it must fit in the heap beside the app
 
 
-def _size(path):
+def file_size(path):
     """The file's size in bytes, or None if there is none."""
     try:
         return os.stat(path)[6]
@@ -47,9 +47,9 @@ class ProgramStore:
     def load(self):
         """({name: program}, {name: mode}, problem line or None)."""
         path = self.path
-        if _size(path) is None and _size(self.tmp) is not None:
+        if file_size(path) is None and file_size(self.tmp) is not None:
             os.rename(self.tmp, path)  # the cut came between writing and renaming
-        size = _size(path)
+        size = file_size(path)
         if size is None:
             return {}, {}, None
         try:

@@ -19,7 +19,7 @@ import gc
 import json
 import sys
 
-from iot import IOTError, installed, jsontext
+from iot import IOTError, installed
 from iot.commands.parse import check_line, split
 from iot.commands.programs import MODES, Programs
 from iot.commands.runs import Runs
@@ -32,6 +32,7 @@ HELP = ("commands: help | devices | status | <device> <message> [data] | run <pr
         "press <button> [long|double] | "
         "config [get | set JSON | rollback | backup | restore FILE] | update [apply FILE [--downgrade] | fetch URL] | safe off"
         % "|".join(MODES))
+SAFE_MODE = "safe mode: only status, update and safe off answer (docs/updates.md)"
 OUT_OF_MEMORY = "error: out of memory; nothing done"  # made now: the one reply that needs no heap when there is none
 
 
@@ -136,20 +137,19 @@ class Commands:
         return await self.reply(self._configure(text))
 
     async def _configure(self, text):
-        if self.safe:
-            raise IOTError("safe mode: only status, update and safe off answer (docs/updates.md)")
-        from iot.commands import settings
-
-        return settings.replace(self, text)
+        return self._settings().replace(self, text)
 
     async def restore(self, data):
         """A backup's bytes (the page's POST /api/restore) applied on trial: the coroutine reply() takes."""
+        return self._settings().restore(self, data)
+
+    def _settings(self):
+        """iot.commands.settings, loaded at its first use and kept; IOTError in safe mode, which takes no config."""
         if self.safe:
-            raise IOTError("safe mode: only status, update and safe off answer (docs/updates.md)")
+            raise IOTError(SAFE_MODE)
         from iot.commands import settings
 
-        return settings.stage(self, settings.restoring(jsontext.loads(jsontext.decode(data, "the backup"),
-                                                                      settings.MAX_BACKUP, "the backup")))
+        return settings
 
     async def run(self, program):
         """The reply to a program given as data, run once beside any other (as `run <JSON>`)."""
@@ -184,7 +184,7 @@ class Commands:
         if word == "help":
             return HELP
         if self.safe and word not in ("status", "update", "safe"):
-            raise IOTError("safe mode: only status, update and safe off answer (docs/updates.md)")
+            raise IOTError(SAFE_MODE)
         if word == "update":
             return await self.update(rest, console=console)
         if word == "safe":
@@ -195,9 +195,7 @@ class Commands:
             slots.safe_off()
             return "safe mode off from the next reset"
         if word == "config":
-            from iot.commands import settings
-
-            return settings.command(self, rest)
+            return self._settings().command(self, rest)
         if word == "devices":
             return json.dumps(self.service.status())
         if word == "status":

@@ -11,15 +11,17 @@ none is ever shown (`config get`, a backup).
 """
 import asyncio
 import json
-import os
 
 from iot import IOTError, jsontext
 from iot.compat import sleep_ms, unload
+from iot.store import MAX_BYTES as STORE_BYTES
+from iot.store import file_size
 
 SECTIONS = ("wifi", "mqtt", "web")  # the sections whose passwords live in secrets.json
 RESTART_MS = 1000  # the reply's time to leave (MQTT, the page) before the board restarts on a staged config
 MAX_BYTES = 8192  # config.py's MAX_BYTES: what the boot reads
-MAX_BACKUP = 32768 + 2 * MAX_BYTES  # a backup: config.json, programs.json (iot.store.MAX_BYTES) and secrets
+PROGRAMS_BYTES = STORE_BYTES  # programs.json's bound (iot.store)
+MAX_BACKUP = PROGRAMS_BYTES + 2 * MAX_BYTES  # a backup: config.json, programs.json and secrets
 
 
 def _read(path, limit):
@@ -34,13 +36,6 @@ def _read(path, limit):
     return jsontext.loads(jsontext.decode(raw, path), limit, path)
 
 
-def _size(path):
-    try:
-        return os.stat(path)[6]
-    except OSError:
-        return None
-
-
 def _hidden(raw):
     """A copy of config.json's `raw` without passwords (or an update_key): what is ever shown."""
     out = {}
@@ -53,15 +48,21 @@ def _hidden(raw):
     return out
 
 
-def get():
-    """The config the board runs on: config.json with secrets.json's settings that are no secret laid over it (a
-    network's name set over Improv), its passwords left out ({} when there is neither)."""
-    raw = _read("config.json", MAX_BYTES) or {}
-    secrets = _read("secrets.json", MAX_BYTES) or {}
+def _files():
+    """(config.json, secrets.json) as they are on the flash, {} for one that is not there."""
+    return _read("config.json", MAX_BYTES) or {}, _read("secrets.json", MAX_BYTES) or {}
+
+
+def get(files=None):
+    """The config the board runs on (`files`: _files()'s, read now if not given): config.json with secrets.json's
+    settings that are no secret laid over it (a network's name set over Improv), its passwords left out ({} when
+    there is neither)."""
+    raw, secrets = files or _files()
+    running = dict(raw)
     for section in SECTIONS:
         if type(secrets.get(section)) is dict and type(raw.get(section, {})) is dict:
-            raw[section] = dict(raw.get(section) or {}, **secrets[section])
-    return _hidden(raw)
+            running[section] = dict(raw.get(section) or {}, **secrets[section])
+    return _hidden(running)
 
 
 def shown():
@@ -69,13 +70,12 @@ def shown():
     config.json) holds, and the trial's state."""
     import slots
 
-    raw = _read("config.json", MAX_BYTES) or {}
-    secrets = _read("secrets.json", MAX_BYTES) or {}
+    files = _files()
     held = {}
     for section in SECTIONS:
-        held[section] = any(type(f.get(section)) is dict and "password" in f[section] for f in (raw, secrets))
+        held[section] = any(type(f.get(section)) is dict and "password" in f[section] for f in files)
     s = slots.status()
-    return {"config": get(), "passwords": held, "trial": s["config"], "last": s["last"]}
+    return {"config": get(files), "passwords": held, "trial": s["config"], "last": s["last"]}
 
 
 def errors(raw, secrets):
@@ -175,8 +175,15 @@ def backup():
 
     secrets = _read("secrets.json", MAX_BYTES) or {}
     return {"backup": 1, "version": installed()[1], "config": get(),
-            "programs": _read("programs.json", 32768) or {},
+            "programs": _read("programs.json", PROGRAMS_BYTES) or {},
             "secrets": {k: v for k, v in _hidden(secrets).items() if k in SECTIONS and type(v) is dict}}
+
+
+def restore(commands, data):
+    """A backup's JSON (bytes or text: the page's body, a file on the flash) staged as a new config is."""
+    if type(data) is bytes:
+        data = jsontext.decode(data, "the backup")
+    return stage(commands, restoring(jsontext.loads(data, MAX_BACKUP, "the backup")))
 
 
 def restoring(data):
@@ -201,15 +208,14 @@ def command(commands, rest):
     if word == "set" and arg:
         return replace(commands, arg)
     if word == "rollback" and not arg:
-        old = _read("config.old.json", MAX_BYTES) if _size("config.old.json") else None  # empty: there was none
-        if old is None:
+        texts = {}
+        for name in slots.CONFIG_FILES:  # each replaced with it (an empty .old: there was none)
+            old = slots.beside(name, "old")
+            if file_size(old):
+                texts[name] = json.dumps(_read(old, PROGRAMS_BYTES if name == "programs.json" else MAX_BYTES))
+        if "config.json" not in texts:
             raise IOTError("config rollback: there is no config before this one: no config was replaced on this "
                            "board")
-        texts = {"config.json": json.dumps(old)}
-        for name in ("secrets", "programs"):  # replaced with it
-            kept = _read(name + ".old.json", 32768) if _size(name + ".old.json") else None
-            if kept is not None:
-                texts[name + ".json"] = json.dumps(kept)
         return stage(commands, texts)
     if word == "backup" and not arg:
         return json.dumps(backup())

@@ -145,9 +145,9 @@ class Bridge:
         if retained:
             return  # kept by the broker, not sent now: never run
         config = topic == self.base + "/config/set"
-        if payload is None or size > (CONFIG_BYTES if config else MAX_LINE):
-            self._queue(("reply", "error: %s: a %d-byte command, over %d; ignored" % (
-                topic, size, CONFIG_BYTES if config else MAX_LINE)))
+        limit = CONFIG_BYTES if config else MAX_LINE
+        if payload is None or size > limit:
+            self._queue(("reply", "error: %s: a %d-byte command, over %d; ignored" % (topic, size, limit)))
             return
         try:
             text = jsontext.decode(payload, "%s: the command" % topic)
