@@ -139,6 +139,8 @@ WEB_PATHS = {  # the first bytes, then what comes again and again
     "body": (b"POST /api/console HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
              b"Content-Length: 100000000\r\n\r\n", b"A" * 4096),
     "tls": (b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", b"\x00" * 4096),
+    "config body": (b"PUT /api/config HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                    b"Content-Length: 100000000\r\n\r\n", b"A" * 4096),  # the 16 KB route's own bound
 }
 
 

@@ -197,3 +197,32 @@ def test_a_power_cut_during_a_config_trial_brings_the_config_before_back(board):
     board.until("event: ready for commands", since=board.seen.rfind(b"config rolled back"))
     assert json.loads((flash / "config.json").read_text()) == START
     assert not (flash / "secrets.json").exists() and not (flash / "config.old.json").exists()
+
+
+def test_a_flood_of_configs_over_mqtt_is_bounded_and_a_flush_is_cut_on_time(firmware, home):
+    """While a flush runs: a retained config (never run), one over 8 KB (refused unread), ten bad ones at once (one
+    held at a time, each refused with its errors or as waiting) and `stop` behind them: the relay goes off at its
+    time, every message one reply, `stop` answered, nothing written."""
+    from test_network_edge import FLOOD_LATE, OP, RELAY, pulses, typed
+
+    home.publish("iot/test/config/set", json.dumps(START), retain=True)  # kept by the broker from some other day
+    fw = firmware(**RELAY)
+    online(home, fw)
+    typed(fw, "toilet flush", "ok toilet FLUSH")
+    since = time.monotonic()
+    home.publish(fw.base + "/config/set", "{" + " " * 9000 + "}")
+    bad = json.dumps(dict(START, devices={"fan": {"kind": "relay", "pin": 99}}, programs={
+        "p%d" % i: {"label": "Program number %d" % i} for i in range(40)}))
+    for _ in range(10):
+        home.publish(fw.base + "/config/set", bad)
+    home.publish(fw.base + "/cmd", "stop")
+    got = results(home, fw, 12, since=since)
+    time.sleep(OP / 1000 + 0.3)
+    assert got[0] == "error: iot/test/config/set: a 9002-byte command, over 8192; ignored", got[0]
+    assert got[-1].startswith("ok stopped"), got
+    assert all(g.startswith(("error: config: 1 error, nothing written: devices.fan.pin",
+                             "error: config/set: a config is waiting already")) for g in got[1:-1]), got
+    assert not (fw.flash / "config.new.json").exists()
+    assert len(home.on(fw.base + "/result")) == 12  # one reply each; the retained one never ran
+    fw.stop()
+    assert pulses(fw) == [pytest.approx(OP, abs=FLOOD_LATE)], pulses(fw)

@@ -465,6 +465,9 @@ def seen(con, since, pattern, timeout_s):
     deadline = time.monotonic() + timeout_s
     while True:
         if re.search(pattern, con.raw[since:].decode(errors="replace")):
+            m = re.search(pattern, con.text)  # read already, with a reply, and not yet taken: taken now, so that a
+            if m:  # later read() does not find this line again as if it were new
+                con.text = con.text[m.end():]
             return True
         if time.monotonic() > deadline:
             return False
