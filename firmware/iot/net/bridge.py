@@ -86,8 +86,9 @@ class Bridge:
         client.on_message = self._message
         client.on_connect = self._connected
         client.subscribe(base + "/cmd")
-        client.subscribe(base + "/config/set")  # a whole config.json, on trial (iot.commands.settings)
-        client.subscribe(base + "/+/set")  # every device's, those that register later too
+        client.subscribe(base + "/+/set")  # every device's, those that register later too, and config/set (a whole
+        # config.json, on trial: iot.commands.settings; no device may be called config). A subscription of its own
+        # would overlap this one, and a broker may then deliver it twice (amqtt does)
         if commands.sensors is not None:
             client.subscribe(base + "/sensor/+/measure")
         if discover:
